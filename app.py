@@ -1,0 +1,18 @@
+"""RNN Lab: the router. Pages live in pages/ (thin: widgets, one call into core, figures);
+all logic lives in core/."""
+import streamlit as st
+
+from core.runtime import configure_torch
+
+st.set_page_config(page_title="RNN Lab", page_icon=":material/replay:", layout="wide")
+st.cache_resource(configure_torch)()  # once per server process, shared by every session
+
+PAGES = {
+    "Start": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "RNN basics": [
+        st.Page("pages/rnn_shapes.py", title="The recurrence and its shapes", icon=":material/replay:"),
+        st.Page("pages/hello_model.py", title="The “hello” model", icon=":material/abc:"),
+        st.Page("pages/hello_sampling.py", title="Test-time sampling", icon=":material/casino:"),
+    ],
+}
+st.navigation(PAGES).run()

@@ -1,0 +1,58 @@
+"""RNN basics, part 3: test-time sampling from the "hello" model, and sampling versus argmax."""
+import streamlit as st
+
+from core.basics.hello import hello_session
+from core.plots.basics import sample_diversity_figure, sampling_steps_figure
+
+st.title("Test-time sampling")
+st.markdown(
+    "At test time the model writes on its own: give it “h”, take the softmax over the next character, "
+    "**choose** one, and feed that choice back in as the next input. Choosing the most probable "
+    "character (argmax) always gives the same text and can get stuck; **sampling** from the softmax "
+    "sometimes picks a less likely character, which is where the diversity of generated text comes from."
+)
+st.latex(r"p_t = \mathrm{softmax}(W_{hy} h_t), \qquad c_{t+1} \sim p_t \;\;\text{(sampling)}\quad"
+         r"\text{or}\quad c_{t+1} = \arg\max_c\, p_t[c] \;\;\text{(argmax)}, \qquad x_{t+1} = \text{onehot}(c_{t+1})")
+
+session = hello_session(st.session_state)
+model = session.model
+trace = model.training_trace()
+st.info(f"Sampling from the model of the “hello” page: {model.config.hidden_size} hidden units, "
+        f"{len(session.losses)} training steps, loss {trace.loss:.3f}. Train it there and come back: "
+        "an untrained model writes noise, a trained one writes “hello”.")
+st.page_link("pages/hello_model.py", label="Train the model on the “hello” page", icon=":material/abc:")
+
+
+def resample() -> None:
+    """Next seed: a new draw of random numbers (a callback, before the widgets are drawn)."""
+    st.session_state["sample_seed"] = int(st.session_state.get("sample_seed", 0)) + 1
+
+
+c1, c2, c3, c4 = st.columns([2, 1, 2, 1], vertical_alignment="bottom")
+mode = c1.radio("Choose the next character by", ["sampling", "argmax"], key="mode", horizontal=True,
+                help="Sampling draws from the softmax; argmax always takes the most probable character.")
+seed = c2.number_input("Seed", 0, 1_000_000, 0, key="sample_seed",
+                       help="The random numbers a sample uses. The same seed always gives the same text.")
+length = c3.slider("Characters to generate", 1, 12, 4, key="sample_length",
+                   help="How many characters to write after the starting “h”. “hello” needs 4.")
+c4.button("Resample", key="resample", on_click=resample, disabled=mode == "argmax",
+          help="Draw again with the next seed.")
+
+samples = model.sample("h", length, temperature=1.0 if mode == "sampling" else 0.0, seed=int(seed))
+text, off = samples.text(), samples.off_argmax().tolist()
+marked = "h" + "".join(f":orange[**{c}**]" if o else c for c, o in zip(text[1:], off))
+st.markdown(f"### Generated: {marked}")
+st.caption(f"Generated text: `{text}`. Characters in orange were sampled although another character had a "
+           f"higher probability ({sum(off)} of {len(off)} here).")
+st.plotly_chart(sampling_steps_figure(samples), key="sampling_steps", theme=None)
+st.caption("Each column is one step: the softmax given everything generated so far. The ring is the character "
+           "chosen and fed back in; a × marks the argmax wherever the sample chose something else.")
+
+st.subheader("Why sample? Diversity")
+n = st.slider("Samples to draw", 10, 1000, 200, step=10, key="n_samples",
+              help="How many independent samples (all from the seed above) to draw and count.")
+many = model.sample("h", length, temperature=1.0, seed=int(seed), batch=n)
+argmax_text = model.sample("h", length, temperature=0.0).text()
+st.plotly_chart(sample_diversity_figure(many, argmax_text), key="diversity", theme=None)
+st.caption(f"Argmax writes `{argmax_text}` every time. Sampling the same model {n} times gives many strings, "
+           "in proportion to how probable the model finds them: the trained model mostly writes “hello”, but not always.")

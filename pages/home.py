@@ -1,0 +1,39 @@
+"""Home: what RNN Lab teaches, a map of its pages, and how to start."""
+import streamlit as st
+
+st.title("RNN Lab")
+st.markdown(
+    "An interactive companion to **Lecture 10 of Stanford's CS231n: recurrent neural networks**. "
+    "Every figure here is computed live from a real PyTorch model that the page trains or runs in "
+    "front of you: change a weight, a length or a seed and watch the numbers follow. "
+    "Nothing is a pre-rendered picture."
+)
+st.latex(r"h_t = \tanh(W_{hh}\,h_{t-1} + W_{xh}\,x_t) \qquad y_t = W_{hy}\,h_t")
+st.markdown(
+    "One recurrence, the same three weight matrices at every time step: the whole lecture grows "
+    "out of this line."
+)
+
+st.subheader("The pages")
+st.page_link("pages/rnn_shapes.py", label="The recurrence and its shapes", icon=":material/replay:",
+             help="Unrolled computational graphs for one-to-one, one-to-many, many-to-one and many-to-many RNNs.")
+st.caption("Pick a shape (captioning, sentiment, translation, video) and a length; the unrolled graph redraws, "
+           "showing where inputs enter, where outputs and losses leave, and what h₀ and h_T are.")
+st.page_link("pages/hello_model.py", label="The “hello” model", icon=":material/abc:",
+             help="The lecture's character-level model with vocabulary [h, e, l, o], trained live.")
+st.caption("Train the lecture's 3-unit character model on “hello” step by step, watch every layer at every "
+           "time step, sample from it at test time, and edit its weights by hand.")
+
+st.page_link("pages/hello_sampling.py", label="Test-time sampling", icon=":material/casino:",
+             help="Generate from the \"hello\" model: sample from the softmax or take the argmax, seeded.")
+st.caption("Start from “h” and feed each choice back in. See when a sample picks a character that is not the "
+           "most probable one, and why sampling gives diverse text where argmax always writes the same.")
+
+st.subheader("How to start")
+st.markdown(
+    "1. Open **The recurrence and its shapes** and switch between the five shapes: the same cell, "
+    "wired five ways.\n"
+    "2. Open **The “hello” model**: before training, the orange boxes (the right next characters) "
+    "are not the largest scores. Press **Train** and watch them win.\n"
+    "3. Scroll to **Test-time sampling**: press **Resample** a few times and compare with argmax."
+)

@@ -1,0 +1,76 @@
+"""RNN basics, part 1: the vanilla recurrence and its unrolled graph for every input/output shape."""
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.basics.unrolled import SHAPES, unrolled_graph
+from core.plots.basics import unrolled_graph_figure
+
+st.title("The recurrence and its shapes")
+st.markdown(
+    "A recurrent network reads a sequence one step at a time and keeps a hidden state h_t that "
+    "carries what it has seen. **The same function with the same weights** is applied at every "
+    "step, so one small cell handles sequences of any length. Unrolled in time, it becomes a "
+    "deep computational graph, and how inputs and outputs attach to it gives the lecture's "
+    "shapes: one to many, many to one, many to many."
+)
+st.latex(r"h_t = f_W(h_{t-1}, x_t) = \tanh\!\left(W_{hh}\,h_{t-1} + W_{xh}\,x_t\right)"
+         r"\qquad y_t = W_{hy}\,h_t \qquad L = \textstyle\sum_t L_t")
+
+
+@dataclass(frozen=True)
+class ShapeControls:
+    shape: str
+    length: int
+    output_length: int | None
+
+
+def controls() -> ShapeControls:
+    """The widgets: which shape, and how long its sequences are."""
+    c1, c2, c3 = st.columns([2, 1, 1])
+    shape = c1.radio("Shape", list(SHAPES), format_func=lambda k: SHAPES[k].title, key="shape", horizontal=True,
+                     index=list(SHAPES).index("aligned"),
+                     help="How inputs and outputs attach to the unrolled RNN. Each shape is one of the lecture's examples.")
+    recurrent = SHAPES[shape].recurrent
+    length = c2.slider("Sequence length T", 1, 12, 4, key="length", disabled=not recurrent,
+                       help="How many time steps to unroll (input steps for the encoder–decoder, output steps "
+                            "for one-to-many). One-to-one has no sequence, so it is always 1.")
+    output_length = None
+    if shape == "seq2seq":
+        output_length = c3.slider("Output length T′", 1, 12, 3, key="output_length",
+                                  help="How many words the decoder writes: a translation need not be as long as its source.")
+    return ShapeControls(shape, length if recurrent else 1, output_length)
+
+
+cfg = controls()
+graph = unrolled_graph(cfg.shape, cfg.length, cfg.output_length)
+st.plotly_chart(unrolled_graph_figure(graph), key="graph", theme=None)
+st.caption(f"**{SHAPES[cfg.shape].title}**: {SHAPES[cfg.shape].example}. Each colour is one weight matrix: "
+           "every arrow of a colour applies the *same* matrix. Hover a node to read what it is.")
+
+uses = graph.weight_uses()
+cols = st.columns(4)
+cols[0].metric("Inputs", graph.count("input") + graph.count("fixed"), help="Nodes that bring data into the graph.")
+cols[1].metric("Outputs", graph.count("output"), help="Nodes where the network makes a prediction.")
+cols[2].metric("Losses", graph.count("loss"), help="One loss per output; the total loss sums them.")
+hh = sum(n for k, n in uses.items() if k.startswith("W_hh"))
+cols[3].metric("Uses of W_hh", hh, help="How many times the recurrent matrix is applied: once per step, always the same matrix.")
+
+notes = {
+    "one_to_one": "No recurrence at all: this is the plain feed-forward network the lecture starts from.",
+    "one_to_many": "A **fixed input** (the image's CNN features) sets the initial state h₀. Generation starts from "
+                   "the `<START>` token; at test time each output is fed back as the next input (dotted "
+                   "brown arrows), and the RNN stops when it emits the `<END>` token.",
+    "many_to_one": "h₀ is zeros. Only the **final hidden state h_T** (ringed) feeds the output: it has to summarise "
+                   "all of the context.",
+    "seq2seq": "Many to one, then one to many. The **encoder** (solid) reads the source and its final state h_T "
+               "(ringed) summarises it; the **decoder** (dotted, with its own weights) starts from that summary "
+               "and writes a sequence of a different length.",
+    "aligned": "h₀ is zeros; every step has an input, an output and a loss. Backpropagation starts from "
+               "L = Σ L_t and flows back through every W_hh arrow.",
+}
+st.info(notes[cfg.shape])
+with st.expander("Weight matrices and how often each is used"):
+    st.table({"weight matrix": list(uses), "times applied in this graph": list(uses.values())})
+    st.caption("Gradients of a shared matrix add up over every place it is used: backpropagation through time "
+               "sums dL/dW_hh over all steps.")

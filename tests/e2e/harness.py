@@ -1,0 +1,138 @@
+"""Drive the real app: start `streamlit run app.py` on a free port and open it in headless Chromium.
+
+Used by the e2e tests (tests/e2e/conftest.py) and by the README screenshot script, so both see the
+app exactly as a user does. Chromium is Debian's (/usr/bin/chromium, `apt-get install -y chromium`);
+Playwright only drives it, its own browser download is never used.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("RNN_LAB_CHROMIUM", "/usr/bin/chromium")
+# Headless as root in a container, and no background traffic to hosts this machine cannot reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+APP_SELECTOR = '[data-testid="stApp"]'
+EXCEPTION_SELECTOR = '[data-testid="stException"]'
+
+
+def chromium_missing_reason() -> str | None:
+    """Why the browser tests cannot run here, or None if they can."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"Chromium not found at {CHROMIUM}: install it with `apt-get update && apt-get install -y chromium`"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed: `pip install -r requirements-dev.txt`"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_app(timeout: float = 90.0) -> Iterator[str]:
+    """Run `streamlit run app.py` on a free port until the block ends; yields its base URL."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout:.0f} s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        os.unlink(log.name)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright; yields the Browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_for_script(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the app is connected and its script has finished running."""
+    page.wait_for_selector(f'{APP_SELECTOR}[data-test-connection-state="CONNECTED"]', timeout=timeout_ms)
+    page.wait_for_selector(f'{APP_SELECTOR}[data-test-script-state="notRunning"]', timeout=timeout_ms)
+    # most elements are lazy-loaded components that show a skeleton until their code arrives: wait
+    # until no skeleton is left and every plotly chart has drawn its SVG
+    page.wait_for_function(
+        """() => document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
+                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                    .every(c => c.querySelector('.main-svg'))""", timeout=timeout_ms)
+
+
+def screenshot(page, path: Path, height: int = 3000) -> None:
+    """A picture of the whole page: Streamlit scrolls inside its own container, so grow the viewport."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": height})
+    wait_for_script(page)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
+def act(page, action: Callable[[], None], timeout_ms: float = 60_000) -> None:
+    """Do something that triggers a rerun (click, key press) and wait for the rerun to finish."""
+    action()
+    with contextlib.suppress(Exception):  # a fast rerun may be over before we look
+        page.wait_for_selector(f'{APP_SELECTOR}:not([data-test-script-state="notRunning"])', timeout=2_000)
+    wait_for_script(page, timeout_ms)
+
+
+def open_page(page, base_url: str, url_path: str = "") -> None:
+    """Navigate to one page of the app and wait for it to render."""
+    page.goto(f"{base_url}/{url_path}", wait_until="domcontentloaded")
+    wait_for_script(page)
+
+
+def exception_texts(page) -> list[str]:
+    """The text of every exception element the page shows (empty when all is well)."""
+    return [e.inner_text() for e in page.query_selector_all(EXCEPTION_SELECTOR)]

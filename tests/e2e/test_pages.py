@@ -1,0 +1,81 @@
+"""The real app in headless Chromium: every page loads, the controls work, nothing raises."""
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.harness import act, exception_texts, open_page, screenshot
+
+PAGES = {  # url path -> a heading the page must show
+    "": "RNN Lab",
+    "rnn_shapes": "The recurrence and its shapes",
+    "hello_model": "The “hello” character model",
+    "hello_sampling": "Test-time sampling",
+}
+
+
+def metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label)
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+@pytest.mark.parametrize("url_path", list(PAGES))
+def test_every_page_loads_without_exception(app_url, page, url_path):
+    open_page(page, app_url, url_path)
+    assert page.get_by_role("heading", name=PAGES[url_path]).first.is_visible()
+    assert page.locator(".js-plotly-plot").count() >= (0 if url_path == "" else 1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    screenshot(page, ARTIFACTS / f"page-{url_path or 'home'}.png")
+    assert exception_texts(page) == []
+
+
+def test_sequence_length_slider_redraws_the_graph(app_url, page):
+    open_page(page, app_url, "rnn_shapes")
+    assert metric_value(page, "Uses of W_hh") == "4"
+    thumb = page.locator('[data-testid="stSlider"]', has_text="Sequence length T").get_by_role("slider")
+    thumb.focus()
+    act(page, lambda: [thumb.press("ArrowRight") for _ in range(3)])
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes('Uses of W_hh') && m.innerText.includes('7'))""", timeout=30_000)
+    assert metric_value(page, "Uses of W_hh") == "7"
+    assert exception_texts(page) == []
+
+
+def test_train_button_lowers_the_loss(app_url, page):
+    open_page(page, app_url, "hello_model")
+    before = float(metric_value(page, "Total loss L"))
+    act(page, lambda: page.get_by_role("button", name="Train 50 steps").click())
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes('Steps trained') && m.innerText.includes('50'))""", timeout=30_000)
+    assert float(metric_value(page, "Total loss L")) < before
+    assert metric_value(page, "Right argmax") == "4 / 4"
+    assert exception_texts(page) == []
+
+
+def test_resample_and_argmax_on_the_sampling_page(app_url, page):
+    open_page(page, app_url, "hello_sampling")
+    caption = page.locator('[data-testid="stCaptionContainer"]', has_text="Generated text:").first
+    first = caption.inner_text()
+    seen = {first}
+    for _ in range(4):
+        act(page, lambda: page.get_by_role("button", name="Resample").click())
+        seen.add(caption.inner_text())
+    assert len(seen) > 1, "resampling with new seeds changes the text"
+    act(page, lambda: page.get_by_text("argmax", exact=True).click())
+    assert page.get_by_role("button", name="Resample").is_disabled()
+    assert exception_texts(page) == []
+
+
+def test_bad_seed_input_gets_a_message_not_a_traceback(app_url, page):
+    open_page(page, app_url, "hello_sampling")
+    caption = page.locator('[data-testid="stCaptionContainer"]', has_text="Generated text:").first
+    before = caption.inner_text()
+    widget = page.locator('[data-testid="stNumberInput"]', has_text="Seed")
+    box = widget.locator("input")
+    box.fill("-5")
+    act(page, lambda: box.press("Enter"))
+    assert "outside the allowed range" in widget.get_by_role("alert").inner_text()
+    assert caption.inner_text() == before, "the refused seed did not change the sample"
+    assert exception_texts(page) == []
