@@ -4,16 +4,17 @@ import streamlit as st
 
 from core.basics.hello import MAX_WEIGHT, WEIGHT_NAMES, HelloConfig, hello_session
 from core.plots.basics import gradient_through_time_figure, hello_steps_figure, loss_curve_figure
+from pages._common import page_intro
 
-st.title("The “hello” character model")
-st.markdown(
+page_intro(
+    "The “hello” character model",
     "The lecture's first language model: a vocabulary of four characters **[h, e, l, o]**, each fed in "
     "as a one-hot vector, and an RNN with **3 hidden units** that must predict the next character of "
     "the training sequence **“hello”**. Inputs are “h e l l”, targets “e l l o”: note that the input "
-    "“l” must lead to “l” once and to “o” once, so the hidden state has to remember what came before."
+    "“l” must lead to “l” once and to “o” once, so the hidden state has to remember what came before.",
+    r"h_t = \tanh(W_{hh}h_{t-1} + W_{xh}x_t),\quad y_t = W_{hy}h_t,\quad "
+    r"p_t = \mathrm{softmax}(y_t),\quad L = \sum_t -\log p_t[\text{target}_t]",
 )
-st.latex(r"h_t = \tanh(W_{hh}h_{t-1} + W_{xh}x_t),\quad y_t = W_{hy}h_t,\quad "
-         r"p_t = \mathrm{softmax}(y_t),\quad L = \sum_t -\log p_t[\text{target}_t]")
 
 
 def controls() -> HelloConfig:

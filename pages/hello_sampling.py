@@ -3,16 +3,17 @@ import streamlit as st
 
 from core.basics.hello import hello_session
 from core.plots.basics import sample_diversity_figure, sampling_steps_figure
+from pages._common import page_intro
 
-st.title("Test-time sampling")
-st.markdown(
+page_intro(
+    "Test-time sampling",
     "At test time the model writes on its own: give it “h”, take the softmax over the next character, "
     "**choose** one, and feed that choice back in as the next input. Choosing the most probable "
     "character (argmax) always gives the same text and can get stuck; **sampling** from the softmax "
-    "sometimes picks a less likely character, which is where the diversity of generated text comes from."
+    "sometimes picks a less likely character, which is where the diversity of generated text comes from.",
+    r"p_t = \mathrm{softmax}(W_{hy} h_t), \qquad c_{t+1} \sim p_t \;\;\text{(sampling)}\quad"
+    r"\text{or}\quad c_{t+1} = \arg\max_c\, p_t[c] \;\;\text{(argmax)}, \qquad x_{t+1} = \text{onehot}(c_{t+1})",
 )
-st.latex(r"p_t = \mathrm{softmax}(W_{hy} h_t), \qquad c_{t+1} \sim p_t \;\;\text{(sampling)}\quad"
-         r"\text{or}\quad c_{t+1} = \arg\max_c\, p_t[c] \;\;\text{(argmax)}, \qquad x_{t+1} = \text{onehot}(c_{t+1})")
 
 session = hello_session(st.session_state)
 model = session.model

@@ -1,14 +1,16 @@
 """Home: what RNN Lab teaches, a map of its pages, and how to start."""
 import streamlit as st
 
-st.title("RNN Lab")
-st.markdown(
+from pages._common import page_intro
+
+page_intro(
+    "RNN Lab",
     "An interactive companion to **Lecture 10 of Stanford's CS231n: recurrent neural networks**. "
     "Every figure here is computed live from a real PyTorch model that the page trains or runs in "
     "front of you: change a weight, a length or a seed and watch the numbers follow. "
-    "Nothing is a pre-rendered picture."
+    "Nothing is a pre-rendered picture.",
+    r"h_t = \tanh(W_{hh}\,h_{t-1} + W_{xh}\,x_t) \qquad y_t = W_{hy}\,h_t",
 )
-st.latex(r"h_t = \tanh(W_{hh}\,h_{t-1} + W_{xh}\,x_t) \qquad y_t = W_{hy}\,h_t")
 st.markdown(
     "One recurrence, the same three weight matrices at every time step: the whole lecture grows "
     "out of this line."

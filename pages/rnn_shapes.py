@@ -5,17 +5,18 @@ import streamlit as st
 
 from core.basics.unrolled import SHAPES, unrolled_graph
 from core.plots.basics import unrolled_graph_figure
+from pages._common import page_intro
 
-st.title("The recurrence and its shapes")
-st.markdown(
+page_intro(
+    "The recurrence and its shapes",
     "A recurrent network reads a sequence one step at a time and keeps a hidden state h_t that "
     "carries what it has seen. **The same function with the same weights** is applied at every "
     "step, so one small cell handles sequences of any length. Unrolled in time, it becomes a "
     "deep computational graph, and how inputs and outputs attach to it gives the lecture's "
-    "shapes: one to many, many to one, many to many."
+    "shapes: one to many, many to one, many to many.",
+    r"h_t = f_W(h_{t-1}, x_t) = \tanh\!\left(W_{hh}\,h_{t-1} + W_{xh}\,x_t\right)"
+    r"\qquad y_t = W_{hy}\,h_t \qquad L = \textstyle\sum_t L_t",
 )
-st.latex(r"h_t = f_W(h_{t-1}, x_t) = \tanh\!\left(W_{hh}\,h_{t-1} + W_{xh}\,x_t\right)"
-         r"\qquad y_t = W_{hy}\,h_t \qquad L = \textstyle\sum_t L_t")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class Node:
     row: int
     note: str = ""  # hover text: what this value is
     summary: bool = False  # the final state that summarises the whole input
+    caption: str = ""  # a short word drawn under the node (e.g. "zeros", "<START>")
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,9 @@ class _Builder:
                 x = self.node(f"{prefix}x{k}", "input", _sub("x" + tick, k), col, ROW_INPUT, f"input {k} from the data")
                 self.edge(x, h, "W_xh", part)
             elif inputs == "feedback":
-                label, note = ("&lt;START&gt;", "the start token begins generation") if k == 1 else (
-                    _sub("y" + tick, k - 1), "the previous output, fed back in as the next input")
-                x = self.node(f"{prefix}x{k}", "input", label, col, ROW_INPUT, note)
+                note, caption = ("the start token begins generation", "&lt;START&gt;") if k == 1 else (
+                    "the previous output, fed back in as the next input", "= " + _sub("y" + tick, k - 1))
+                x = self.node(f"{prefix}x{k}", "input", _sub("x" + tick, k), col, ROW_INPUT, note, caption=caption)
                 self.edge(x, h, "W_xh", part)
                 if k > 1:
                     self.edge(f"{prefix}y{k - 1}", x, "feedback", part)
@@ -130,17 +131,18 @@ class _Builder:
 
     def total_loss(self, col: float) -> None:
         losses = [n.id for n in self.nodes if n.kind == "loss"]
-        total = self.node("L", "total", "L = Σ<sub>t</sub> L<sub>t</sub>", col, ROW_TOTAL, "the total loss backpropagation starts from")
+        total = self.node("L", "total", "L", col, ROW_TOTAL, "the total loss L = Σ_t L_t: backpropagation starts here",
+                          caption="Σ<sub>t</sub> L<sub>t</sub>")
         for loss in losses:
             self.edge(loss, total, "sum")
 
     def zero_state(self) -> str:
-        return self.node("h0", "init", _sub("h", 0) + " = 0", 0, ROW_HIDDEN, "the initial hidden state: zeros")
+        return self.node("h0", "init", _sub("h", 0), 0, ROW_HIDDEN, "the initial hidden state: zeros", caption="zeros")
 
     def mark_summary(self, node_id: str, note: str) -> None:
         i = next(i for i, n in enumerate(self.nodes) if n.id == node_id)
         n = self.nodes[i]
-        self.nodes[i] = Node(n.id, n.kind, n.label, n.col, n.row, note, summary=True)
+        self.nodes[i] = Node(n.id, n.kind, n.label, n.col, n.row, note, summary=True, caption=n.caption)
 
 
 def unrolled_graph(shape: str, length: int, output_length: int | None = None) -> UnrolledGraph:
@@ -161,7 +163,8 @@ def unrolled_graph(shape: str, length: int, output_length: int | None = None) ->
         loss = b.node("L1", "loss", "L", 1, ROW_LOSS, "its loss")
         b.edge(x, h, "W_xh"), b.edge(h, y, "W_hy"), b.edge(y, loss, "loss")
     elif shape == "one_to_many":
-        img = b.node("img", "fixed", "image<br>features", 0, ROW_INPUT, "a fixed input (CNN features of the image)")
+        img = b.node("img", "fixed", "CNN", 0, ROW_INPUT, "a fixed input: the CNN's features of the image",
+                     caption="image features")
         h0 = b.node("h0", "init", _sub("h", 0), 0, ROW_HIDDEN, "h_0 set from the fixed input: h_0 = tanh(W_ih · features)")
         b.edge(img, h0, "W_ih")
         b.recurrent_steps(1, length, h0, "", "", inputs="feedback", outputs=True)

@@ -38,7 +38,7 @@ def unrolled_graph_figure(graph: UnrolledGraph) -> go.Figure:
             ys += [y0, y1, None]
             fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
                                showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.6,
-                               arrowcolor=WEIGHT_COLOURS[weight], standoff=17, startstandoff=17)
+                               arrowcolor=WEIGHT_COLOURS[weight], standoff=19, startstandoff=19)
         name = _EDGE_NAMES[weight] + (f" ({part})" if part else "")
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
@@ -51,20 +51,32 @@ def unrolled_graph_figure(graph: UnrolledGraph) -> go.Figure:
             continue
         fig.add_trace(go.Scatter(
             x=[n.col for n in nodes], y=[n.row for n in nodes], mode="markers+text",
-            text=[n.label for n in nodes], textposition="middle center", hovertext=[n.note for n in nodes],
+            text=[n.label for n in nodes], textposition="middle center", textfont=dict(size=14),
+            hovertext=[n.note for n in nodes],
             hoverinfo="text", name=f"{kind} nodes", showlegend=False,
-            marker=dict(size=[46 if n.summary else 36 for n in nodes], color=NODE_COLOURS[kind], symbol="circle",
+            marker=dict(size=[46 if n.summary else 38 for n in nodes], color=NODE_COLOURS[kind], symbol="circle", opacity=1,
                         line=dict(width=[4 if n.summary else 1 for n in nodes],
                                   color=[HIGHLIGHT if n.summary else "#555" for n in nodes])),
         ))
+    captioned = [n for n in graph.nodes if n.caption]
+    if captioned:  # small words under some nodes; invisible markers of node size push the text below them
+        fig.add_trace(go.Scatter(
+            x=[n.col for n in captioned], y=[n.row for n in captioned], mode="markers+text", name="captions",
+            text=[n.caption for n in captioned], textfont=dict(size=12, color="#444"),
+            textposition=["middle right" if n.kind == "total" else "bottom center" for n in captioned],
+            marker=dict(size=44, opacity=0), hoverinfo="skip", showlegend=False,
+        ))
+    if any(n.summary for n in graph.nodes):  # a legend entry for the ring
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="final state h_T: the summary of the input",
+                                 marker=dict(size=14, color=NODE_COLOURS["hidden"], line=dict(width=3, color=HIGHLIGHT))))
     cols = [n.col for n in graph.nodes]
     rows = sorted({n.row for n in graph.nodes})
     names = {ROW_INPUT: "inputs x", ROW_HIDDEN: "hidden h", ROW_OUTPUT: "outputs y", ROW_LOSS: "losses", ROW_TOTAL: "total"}
     fig.update_xaxes(title="time step (column 0: the initial state h₀)", range=[min(cols) - 0.6, max(cols) + 0.6],
                      dtick=1, zeroline=False, showgrid=False)
-    fig.update_yaxes(title="", range=[-0.6, max(rows) + 0.6], tickvals=rows, ticktext=[names[r] for r in rows],
+    fig.update_yaxes(title="", range=[-0.95, max(rows) + 0.5], tickvals=rows, ticktext=[names[r] for r in rows],
                      zeroline=False, showgrid=False)
-    base_layout(fig, f"Unrolled RNN, {SHAPES[graph.shape].title}", height=480)
+    base_layout(fig, f"Unrolled RNN, {SHAPES[graph.shape].title}", height=560)
     fig.update_layout(plot_bgcolor="white", legend=dict(y=-0.25, yanchor="top", x=0, xanchor="left"))
     fig.update_layout(margin=dict(b=120))
     return fig

@@ -5,7 +5,7 @@ PAGE = "pages/rnn_shapes.py"
 
 
 def node_count(spec: dict) -> int:
-    return sum(len(t["x"]) for t in spec["data"] if t.get("mode") == "markers+text")
+    return sum(len(t["x"]) for t in spec["data"] if t.get("name", "").endswith(" nodes"))
 
 
 def test_changing_length_changes_the_graph():

@@ -79,3 +79,19 @@ def test_bad_seed_input_gets_a_message_not_a_traceback(app_url, page):
     assert "outside the allowed range" in widget.get_by_role("alert").inner_text()
     assert caption.inner_text() == before, "the refused seed did not change the sample"
     assert exception_texts(page) == []
+
+
+def test_a_deep_link_opened_first_on_a_fresh_server_runs_inside_the_router(browser):
+    """Streamlit serves a pages/ file without app.py until app.py has run once; the pages guard it."""
+    from tests.e2e.harness import serve_app
+
+    with serve_app() as fresh_url:
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            open_page(tab, fresh_url, "hello_model")
+            assert tab.locator("h1").first.inner_text() == PAGES["hello_model"]
+            nav = tab.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "RNN basics" in nav and "The recurrence and its shapes" in nav, nav
+            assert exception_texts(tab) == []
+        finally:
+            tab.close()

@@ -27,10 +27,10 @@ def test_the_same_w_hh_is_used_once_per_step():
 
 
 def test_initial_state_comes_from_zeros_or_the_fixed_input():
-    assert node(unrolled_graph("many_to_one", 3), "h0").label.endswith("= 0")
+    assert node(unrolled_graph("many_to_one", 3), "h0").caption == "zeros"
     captioning = unrolled_graph("one_to_many", 3)
     assert any(e.src == "img" and e.dst == "h0" and e.weight == "W_ih" for e in captioning.edges)
-    assert "START" in node(captioning, "x1").label
+    assert "START" in node(captioning, "x1").caption and node(captioning, "x2").caption == "= y<sub>1</sub>"
     # at test time each output is the next input
     assert {(e.src, e.dst) for e in captioning.edges if e.weight == "feedback"} == {("y1", "x2"), ("y2", "x3")}
 

@@ -12,7 +12,7 @@ from core.plots.basics import (
 
 
 def marker_points(fig):
-    return sum(len(t.x) for t in fig.data if t.mode == "markers+text")
+    return sum(len(t.x) for t in fig.data if t.name.endswith(" nodes"))
 
 
 def test_graph_figure_draws_every_node_and_one_arrow_per_edge():

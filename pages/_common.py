@@ -1,0 +1,29 @@
+"""What every page does first: run inside the router, then say what it teaches (title, a few
+sentences, the equations). Not a page itself: app.py does not list it."""
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+
+def ensure_router() -> None:
+    """Rerun through app.py if Streamlit started this page without it.
+
+    With a folder named pages/ beside app.py, Streamlit 1.67 serves a page opened by its URL
+    *directly* (its legacy pages-folder mode: no st.navigation, page config or set-up from app.py)
+    until app.py has run once in the server process. Switching that mode off and rerunning makes
+    the router run first, and the router then shows the page the URL asked for. The rerun happens
+    only on a session's first run, where there is no click or edit it could swallow (AppTest turns
+    the legacy mode back on before every run; there the page simply runs as it is).
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if not st.session_state:
+            st.rerun()
+
+
+def page_intro(title: str, text: str, *equations: str) -> None:
+    """The page's title, its two to four sentences of teaching, and its equations in LaTeX."""
+    ensure_router()
+    st.title(title)
+    st.markdown(text)
+    for equation in equations:
+        st.latex(equation)
