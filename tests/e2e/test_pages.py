@@ -81,6 +81,7 @@ def test_bad_seed_input_gets_a_message_not_a_traceback(app_url, page):
     assert exception_texts(page) == []
 
 
+@pytest.mark.slow
 def test_a_deep_link_opened_first_on_a_fresh_server_runs_inside_the_router(browser):
     """Streamlit serves a pages/ file without app.py until app.py has run once; the pages guard it."""
     from tests.e2e.harness import serve_app
