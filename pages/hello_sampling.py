@@ -55,5 +55,6 @@ n = st.slider("Samples to draw", 10, 1000, 200, step=10, key="n_samples",
 many = model.sample("h", length, temperature=1.0, seed=int(seed), batch=n)
 argmax_text = model.sample("h", length, temperature=0.0).text()
 st.plotly_chart(sample_diversity_figure(many, argmax_text), key="diversity", theme=None)
-st.caption(f"Argmax writes `{argmax_text}` every time. Sampling the same model {n} times gives many strings, "
-           "in proportion to how probable the model finds them: the trained model mostly writes “hello”, but not always.")
+st.caption(f"Argmax writes `{argmax_text}` every time. Sampling the same model {n} times gives many strings, each "
+           "about as often as the model finds it probable. Untrained, that is a spread of noise; after training, "
+           "most samples are “hello”, but not all.")

@@ -37,5 +37,5 @@ st.markdown(
     "wired five ways.\n"
     "2. Open **The “hello” model**: before training, the orange boxes (the right next characters) "
     "are not the largest scores. Press **Train** and watch them win.\n"
-    "3. Scroll to **Test-time sampling**: press **Resample** a few times and compare with argmax."
+    "3. Open **Test-time sampling**: press **Resample** a few times and compare with argmax."
 )

@@ -127,7 +127,7 @@ def loss_curve_figure(losses: list[float]) -> go.Figure:
     """Total training loss against gradient step."""
     fig = go.Figure(go.Scatter(x=list(range(len(losses))), y=losses, mode="lines+markers" if len(losses) < 60 else "lines",
                                name="loss", line=dict(color=WEIGHT_COLOURS["W_hh"])))
-    fig.update_xaxes(title="gradient step")
+    fig.update_xaxes(title="gradient step", range=[0, max(10, len(losses) - 1)])
     fig.update_yaxes(title="total loss L = Σ L_t (nats)", rangemode="tozero")
     return base_layout(fig, "Training loss on “hello”", height=320)
 
@@ -155,10 +155,10 @@ def sampling_steps_figure(samples: Samples, b: int = 0) -> go.Figure:
                                text=[[f"{v:.2f}" for v in row] for row in probs], texttemplate="%{text}",
                                colorbar=dict(title="p"), hovertemplate="step %{x}<br>p('%{y}') = %{z:.3f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[steps[k] for k in range(len(chosen))], y=[vocab[c] for c in chosen], mode="markers",
-                             name="chosen", marker=dict(symbol="circle-open", size=34, line=dict(width=3, color=HIGHLIGHT))))
+                             name="chosen", marker=dict(symbol="circle-open", size=34, color=HIGHLIGHT, line=dict(width=3))))
     off = [k for k in range(len(chosen)) if chosen[k] != argmax[k]]
     fig.add_trace(go.Scatter(x=[steps[k] for k in off], y=[vocab[argmax[k]] for k in off], mode="markers",
-                             name="argmax (not chosen)", marker=dict(symbol="x-thin-open", size=26, line=dict(width=2, color="#333"))))
+                             name="argmax (not chosen)", marker=dict(symbol="x-thin-open", size=26, color="#333", line=dict(width=2))))
     fig.update_xaxes(title="generation step (the input is the previous choice)")
     fig.update_yaxes(title="next character", autorange="reversed")
     return base_layout(fig, "Softmax at each step of generation (ring: chosen; ×: argmax where a sample differs)", height=380)

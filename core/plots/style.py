@@ -31,9 +31,9 @@ def base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     """Apply the shared title, margins and font; returns the same figure for chaining."""
     fig.update_layout(
         template="plotly_white",
-        title=dict(text=title, x=0.0, xanchor="left"),
+        title=dict(text=title, x=0.0, xanchor="left", y=0.98, yanchor="top"),
         height=height,
-        margin=dict(l=60, r=20, t=60, b=50),
+        margin=dict(l=60, r=20, t=90, b=50),
         font=dict(size=13),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
     )
