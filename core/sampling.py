@@ -18,13 +18,17 @@ def gumbel_noise(shape: tuple[int, ...], seed: int, dtype: torch.dtype = torch.f
     return -torch.log(-torch.log(u.clamp(min=tiny, max=1.0 - torch.finfo(dtype).eps)))
 
 
+def _check_temperature(temperature: float) -> None:
+    if not temperature >= 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+
+
 def pick_next(logits: torch.Tensor, temperature: float, noise: torch.Tensor) -> torch.Tensor:
     """Index of the chosen token along the last axis: a softmax(logits/T) sample; argmax at T = 0.
 
     logits and noise have the same shape (..., V); returns (...,) int64.
     """
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    _check_temperature(temperature)
     if temperature == 0:
         return logits.argmax(dim=-1)
     return (logits + temperature * noise).argmax(dim=-1)
@@ -32,8 +36,7 @@ def pick_next(logits: torch.Tensor, temperature: float, noise: torch.Tensor) -> 
 
 def softmax_with_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """softmax(logits / T) along the last axis; at T = 0 a one-hot on the argmax."""
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    _check_temperature(temperature)
     if temperature == 0:
         return torch.nn.functional.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(logits.dtype)
     return torch.softmax(logits / temperature, dim=-1)

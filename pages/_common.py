@@ -27,3 +27,18 @@ def page_intro(title: str, text: str, *equations: str) -> None:
     st.markdown(text)
     for equation in equations:
         st.latex(equation)
+
+
+def remember(key: str, default: object) -> str:
+    """Key for a widget whose value should survive a visit to another page; returns `key`.
+
+    Streamlit forgets the state of every widget that a run does not draw, so switching pages would
+    reset it (and with it, for example, the model the "hello" page built from it). The value is
+    mirrored under a plain session key and put back when the page is drawn again. Pass the widget
+    no value= argument: its value comes from here.
+    """
+    shadow = f"kept:{key}"
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(shadow, default)
+    st.session_state[shadow] = st.session_state[key]
+    return key

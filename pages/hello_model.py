@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.basics.hello import MAX_WEIGHT, WEIGHT_NAMES, HelloConfig, hello_session
 from core.plots.basics import gradient_through_time_figure, hello_steps_figure, loss_curve_figure
-from pages._common import page_intro
+from pages._common import page_intro, remember
 
 page_intro(
     "The “hello” character model",
@@ -20,9 +20,9 @@ page_intro(
 def controls() -> HelloConfig:
     """Which model: its number of hidden units and the seed of its random initial weights."""
     c1, c2 = st.columns(2)
-    hidden = c1.select_slider("Hidden units", options=[1, 2, 3, 4, 6, 8], value=3, key="hidden",
+    hidden = c1.select_slider("Hidden units", options=[1, 2, 3, 4, 6, 8], key=remember("hidden", 3),
                               help="The lecture uses 3. Try 1: can one unit tell the first 'l' from the second?")
-    seed = c2.number_input("Initial-weight seed", 0, 10_000, HelloConfig().seed, key="init_seed",
+    seed = c2.number_input("Initial-weight seed", 0, 10_000, key=remember("init_seed", HelloConfig().seed),
                            help="Seed of the random N(0, 0.5²) starting weights. Changing it (or the hidden units) starts a new model.")
     return HelloConfig(hidden_size=hidden, seed=int(seed))
 
@@ -31,8 +31,8 @@ session = hello_session(st.session_state, controls())
 model = session.model
 
 c1, c2, c3, c4, c5 = st.columns([2, 2, 1, 1, 1], vertical_alignment="bottom")
-lr = c1.slider("Learning rate", 0.01, 2.0, 0.1, key="lr", help="Step size of plain gradient descent: W ← W − lr · dL/dW.")
-n = c2.slider("Steps per press", 1, 500, 50, key="n_steps", help="How many gradient steps “Train N steps” takes.")
+lr = c1.slider("Learning rate", 0.01, 2.0, key=remember("lr", 0.1), help="Step size of plain gradient descent: W ← W − lr · dL/dW.")
+n = c2.slider("Steps per press", 1, 500, key=remember("n_steps", 50), help="How many gradient steps “Train N steps” takes.")
 if c3.button("Train 1 step", key="train_1", help="One forward pass, one backward pass, one update."):
     session.train(1, lr)
 if c4.button(f"Train {n} steps", key="train_n", type="primary", help="Repeat the step N times."):
@@ -76,16 +76,12 @@ for col, name in zip(st.columns(3), WEIGHT_NAMES):
     col.markdown(f"**{name}** ({len(rows)}×{len(cols)})")
     tables[name] = col.data_editor(
         pd.DataFrame(getattr(model, name).detach().numpy(), index=rows, columns=cols), key=f"edit_{name}_{version}",
-        column_config={c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for c in cols})
+        column_config={c: st.column_config.NumberColumn(
+            c, format="%.3f", step=0.001, help=f"{name} entry for column {c}: type a number between ±{MAX_WEIGHT:g}")
+            for c in cols})
 if "weight_error" in st.session_state:
     st.warning(st.session_state.pop("weight_error"))
-refused = []
-for name, table in tables.items():
-    changed, bad = model.update_from_table(name, table.to_numpy().tolist())
-    rows, cols = model.weight_labels(name)
-    refused += [f"{name}[{rows[r]}, {cols[c]}]" for r, c in bad]
-    if changed or bad:
-        session.changed()
+refused = session.apply_tables({name: table.to_numpy().tolist() for name, table in tables.items()})
 if refused:
     st.session_state["weight_error"] = (f"Kept the old value of {', '.join(refused)}: a weight must be a number "
                                         f"between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}.")
@@ -93,14 +89,13 @@ if session.version != version:  # an edit landed after the figures above were dr
     st.rerun()
 
 p1, p2, p3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-scale = p1.slider("Perturbation size σ", 0.01, 2.0, 0.3, key="perturb_scale", help="Standard deviation of the noise added to every weight.")
-noise_seed = p2.number_input("Noise seed", 0, 10_000, 0, key="perturb_seed", help="The same seed adds the same noise.")
+scale = p1.slider("Perturbation size σ", 0.01, 2.0, key=remember("perturb_scale", 0.3), help="Standard deviation of the noise added to every weight.")
+noise_seed = p2.number_input("Noise seed", 0, 10_000, key=remember("perturb_seed", 0), help="The same seed adds the same noise.")
 
 
 def perturb() -> None:
     """Add the chosen noise to every weight (a callback: runs before the page redraws)."""
-    model.perturb(st.session_state["perturb_scale"], int(st.session_state["perturb_seed"]))
-    session.changed()
+    hello_session(st.session_state).perturb(st.session_state["perturb_scale"], int(st.session_state["perturb_seed"]))
 
 
 p3.button("Perturb all weights", key="perturb", on_click=perturb,

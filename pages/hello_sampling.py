@@ -1,9 +1,11 @@
 """RNN basics, part 3: test-time sampling from the "hello" model, and sampling versus argmax."""
+from dataclasses import dataclass
+
 import streamlit as st
 
 from core.basics.hello import hello_session
 from core.plots.basics import sample_diversity_figure, sampling_steps_figure
-from pages._common import page_intro
+from pages._common import page_intro, remember
 
 page_intro(
     "Test-time sampling",
@@ -24,22 +26,37 @@ st.info(f"Sampling from the model of the “hello” page: {model.config.hidden_
 st.page_link("pages/hello_model.py", label="Train the model on the “hello” page", icon=":material/abc:")
 
 
+MAX_SEED = 1_000_000
+
+
 def resample() -> None:
-    """Next seed: a new draw of random numbers (a callback, before the widgets are drawn)."""
-    st.session_state["sample_seed"] = int(st.session_state.get("sample_seed", 0)) + 1
+    """Next seed, wrapping to 0 after the largest (a callback: runs before the widgets are drawn)."""
+    st.session_state["sample_seed"] = (int(st.session_state["sample_seed"]) + 1) % (MAX_SEED + 1)
 
 
-c1, c2, c3, c4 = st.columns([2, 1, 2, 1], vertical_alignment="bottom")
-mode = c1.radio("Choose the next character by", ["sampling", "argmax"], key="mode", horizontal=True,
-                help="Sampling draws from the softmax; argmax always takes the most probable character.")
-seed = c2.number_input("Seed", 0, 1_000_000, 0, key="sample_seed",
-                       help="The random numbers a sample uses. The same seed always gives the same text.")
-length = c3.slider("Characters to generate", 1, 12, 4, key="sample_length",
-                   help="How many characters to write after the starting “h”. “hello” needs 4.")
-c4.button("Resample", key="resample", on_click=resample, disabled=mode == "argmax",
-          help="Draw again with the next seed.")
+@dataclass(frozen=True)
+class SamplingControls:
+    temperature: float  # 1: sample from the softmax; 0: argmax
+    seed: int
+    length: int
 
-samples = model.sample("h", length, temperature=1.0 if mode == "sampling" else 0.0, seed=int(seed))
+
+def controls() -> SamplingControls:
+    """The widgets: how to choose, which random numbers, how many characters."""
+    c1, c2, c3, c4 = st.columns([2, 1, 2, 1], vertical_alignment="bottom")
+    mode = c1.radio("Choose the next character by", ["sampling", "argmax"], key=remember("mode", "sampling"),
+                    horizontal=True, help="Sampling draws from the softmax; argmax always takes the most probable character.")
+    seed = c2.number_input("Seed", 0, MAX_SEED, key=remember("sample_seed", 0),
+                           help="The random numbers a sample uses. The same seed always gives the same text.")
+    length = c3.slider("Characters to generate", 1, 12, key=remember("sample_length", 4),
+                       help="How many characters to write after the starting “h”. “hello” needs 4.")
+    c4.button("Resample", key="resample", on_click=resample, disabled=mode == "argmax",
+              help="Draw again with the next seed (after the largest seed, back to 0).")
+    return SamplingControls(1.0 if mode == "sampling" else 0.0, int(seed), length)
+
+
+cfg = controls()
+samples = model.sample("h", cfg.length, temperature=cfg.temperature, seed=cfg.seed)
 text, off = samples.text(), samples.off_argmax().tolist()
 marked = "h" + "".join(f":orange[**{c}**]" if o else c for c, o in zip(text[1:], off))
 st.markdown(f"### Generated: {marked}")
@@ -50,10 +67,10 @@ st.caption("Each column is one step: the softmax given everything generated so f
            "chosen and fed back in; a × marks the argmax wherever the sample chose something else.")
 
 st.subheader("Why sample? Diversity")
-n = st.slider("Samples to draw", 10, 1000, 200, step=10, key="n_samples",
+n = st.slider("Samples to draw", 10, 1000, step=10, key=remember("n_samples", 200),
               help="How many independent samples (all from the seed above) to draw and count.")
-many = model.sample("h", length, temperature=1.0, seed=int(seed), batch=n)
-argmax_text = model.sample("h", length, temperature=0.0).text()
+many = model.sample("h", cfg.length, temperature=1.0, seed=cfg.seed, batch=n)
+argmax_text = model.sample("h", cfg.length, temperature=0.0).text()
 st.plotly_chart(sample_diversity_figure(many, argmax_text), key="diversity", theme=None)
 st.caption(f"Argmax writes `{argmax_text}` every time. Sampling the same model {n} times gives many strings, each "
            "about as often as the model finds it probable. Untrained, that is a spread of noise; after training, "

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.basics.unrolled import SHAPES, unrolled_graph
 from core.plots.basics import unrolled_graph_figure
-from pages._common import page_intro
+from pages._common import page_intro, remember
 
 page_intro(
     "The recurrence and its shapes",
@@ -29,16 +29,16 @@ class ShapeControls:
 def controls() -> ShapeControls:
     """The widgets: which shape, and how long its sequences are."""
     c1, c2, c3 = st.columns([2, 1, 1])
-    shape = c1.radio("Shape", list(SHAPES), format_func=lambda k: SHAPES[k].title, key="shape", horizontal=True,
-                     index=list(SHAPES).index("aligned"),
+    shape = c1.radio("Shape", list(SHAPES), format_func=lambda k: SHAPES[k].title, key=remember("shape", "aligned"),
+                     horizontal=True,
                      help="How inputs and outputs attach to the unrolled RNN. Each shape is one of the lecture's examples.")
     recurrent = SHAPES[shape].recurrent
-    length = c2.slider("Sequence length T", 1, 12, 4, key="length", disabled=not recurrent,
+    length = c2.slider("Sequence length T", 1, 12, key=remember("length", 4), disabled=not recurrent,
                        help="How many time steps to unroll (input steps for the encoder–decoder, output steps "
                             "for one-to-many). One-to-one has no sequence, so it is always 1.")
     output_length = None
     if shape == "seq2seq":
-        output_length = c3.slider("Output length T′", 1, 12, 3, key="output_length",
+        output_length = c3.slider("Output length T′", 1, 12, key=remember("output_length", 3),
                                   help="How many words the decoder writes: a translation need not be as long as its source.")
     return ShapeControls(shape, length if recurrent else 1, output_length)
 
@@ -49,28 +49,18 @@ st.plotly_chart(unrolled_graph_figure(graph), key="graph", theme=None)
 st.caption(f"**{SHAPES[cfg.shape].title}**: {SHAPES[cfg.shape].example}. Each colour is one weight matrix: "
            "every arrow of a colour applies the *same* matrix. Hover a node to read what it is.")
 
-uses = graph.weight_uses()
-cols = st.columns(4)
-cols[0].metric("Inputs", graph.count("input") + graph.count("fixed"), help="Nodes that bring data into the graph.")
-cols[1].metric("Outputs", graph.count("output"), help="Nodes where the network makes a prediction.")
-cols[2].metric("Losses", graph.count("loss"), help="One loss per output; the total loss sums them.")
-hh = sum(n for k, n in uses.items() if k.startswith("W_hh"))
-cols[3].metric("Uses of W_hh", hh, help="How many times the recurrent matrix is applied: once per step, always the same matrix.")
-
-notes = {
-    "one_to_one": "No recurrence at all: this is the plain feed-forward network the lecture starts from.",
-    "one_to_many": "A **fixed input** (the image's CNN features) sets the initial state h₀. Generation starts from "
-                   "the `<START>` token; at test time each output is fed back as the next input (dotted "
-                   "brown arrows), and the RNN stops when it emits the `<END>` token.",
-    "many_to_one": "h₀ is zeros. Only the **final hidden state h_T** (ringed) feeds the output: it has to summarise "
-                   "all of the context.",
-    "seq2seq": "Many to one, then one to many. The **encoder** (solid) reads the source and its final state h_T "
-               "(ringed) summarises it; the **decoder** (dotted, with its own weights) starts from that summary "
-               "and writes a sequence of a different length.",
-    "aligned": "h₀ is zeros; every step has an input, an output and a loss. Backpropagation starts from "
-               "L = Σ L_t and flows back through every W_hh arrow.",
+HELP = {
+    "Data inputs": "Values that bring data into the graph: one per input step, or one fixed input (image features).",
+    "Fed-back inputs": "The <START> token and the previous words the network writes for itself.",
+    "Outputs": "Nodes where the network makes a prediction.",
+    "Losses": "One loss per output; the total loss sums them.",
+    "Uses of W_hh": "How many times the recurrent matrix is applied: once per step, the same matrix every time "
+                    "(the encoder and decoder each have their own).",
 }
-st.info(notes[cfg.shape])
+for col, (label, value) in zip(st.columns(5), graph.counts().items()):
+    col.metric(label, value, help=HELP[label])
+st.info(SHAPES[cfg.shape].how)
+uses = graph.weight_uses()
 with st.expander("Weight matrices and how often each is used"):
     st.table({"weight matrix": list(uses), "times applied in this graph": list(uses.values())})
     st.caption("Gradients of a shared matrix add up over every place it is used: backpropagation through time "

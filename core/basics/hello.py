@@ -21,6 +21,16 @@ from torch import nn
 from core.sampling import gumbel_noise, pick_next
 
 WEIGHT_NAMES = ("W_xh", "W_hh", "W_hy")
+
+
+def hidden_names(hidden_size: int) -> list[str]:
+    """Display names of the hidden units: h[0], h[1], ..."""
+    return [f"h[{k}]" for k in range(hidden_size)]
+
+
+def unknown_characters(text: str, vocab: tuple[str, ...]) -> list[str]:
+    """The characters of `text` that the vocabulary lacks, sorted."""
+    return sorted(set(text) - set(vocab))
 MAX_WEIGHT = 100.0  # an edited weight beyond this only saturates tanh further
 
 
@@ -39,7 +49,7 @@ class HelloConfig:
             raise ValueError(f"vocabulary must be distinct characters, got {self.vocab}")
         if self.hidden_size < 1:
             raise ValueError(f"hidden_size must be >= 1, got {self.hidden_size}")
-        unknown = sorted(set(self.text) - set(self.vocab))
+        unknown = unknown_characters(self.text, self.vocab)
         if unknown or len(self.text) < 2:
             raise ValueError(f"training text must be >= 2 characters of {self.vocab}; bad: {unknown}")
 
@@ -120,7 +130,7 @@ class HelloRNN(nn.Module):
     def encode(self, text: str) -> torch.Tensor:
         """Character string -> (T,) int64 indices; a clear error for characters not in the vocab."""
         vocab = self.config.vocab
-        unknown = sorted(set(text) - set(vocab))
+        unknown = unknown_characters(text, vocab)
         if unknown:
             raise ValueError(f"characters {unknown} are not in the vocabulary {list(vocab)}")
         return torch.tensor([vocab.index(c) for c in text], dtype=torch.int64)
@@ -128,6 +138,10 @@ class HelloRNN(nn.Module):
     def decode(self, indices: torch.Tensor | list[int]) -> str:
         """(T,) indices -> string."""
         return "".join(self.config.vocab[int(i)] for i in indices)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Output scores y_t (T, V) for a (T,) sequence of character indices, from h_0 = 0."""
+        return self.trace(self.decode(inputs)).y
 
     # ---- one step and a whole sequence --------------------------------------------------------
     def step(self, h_prev: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -242,7 +256,7 @@ class HelloRNN(nn.Module):
 
     def weight_labels(self, name: str) -> tuple[list[str], list[str]]:
         """Row and column names of a weight matrix: hidden units h[k] or vocabulary characters."""
-        hidden = [f"h[{k}]" for k in range(self.config.hidden_size)]
+        hidden = hidden_names(self.config.hidden_size)
         vocab = list(self.config.vocab)
         return {"W_xh": (hidden, vocab), "W_hh": (hidden, hidden), "W_hy": (vocab, hidden)}[name]
 
@@ -309,6 +323,22 @@ class HelloSession:
     def changed(self) -> None:
         """Note a change of weights made from outside (an edit or a perturbation)."""
         self.version += 1
+
+    def perturb(self, scale: float, seed: int) -> None:
+        """Add N(0, scale^2) noise to every weight."""
+        self.model.perturb(scale, seed)
+        self.changed()
+
+    def apply_tables(self, tables: dict[str, list[list[object]]]) -> list[str]:
+        """Write edited weight tables into the model; return the refused cells, e.g. "W_hh[h[0], h[1]]"."""
+        refused = []
+        for name, table in tables.items():
+            changed, bad = self.model.update_from_table(name, table)
+            rows, cols = self.model.weight_labels(name)
+            refused += [f"{name}[{rows[r]}, {cols[c]}]" for r, c in bad]
+            if changed or bad:
+                self.changed()
+        return refused
 
 
 def hello_session(store: MutableMapping[str, Any], config: HelloConfig | None = None,

@@ -18,16 +18,36 @@ class ShapeInfo:
     """What one shape is called and what the lecture uses it for."""
 
     title: str
-    example: str
+    example: str  # the lecture's application of this shape
+    how: str  # markdown: how the graph of this shape works, what to look at
     recurrent: bool = True
 
 
+_FED_BACK = ("Generation starts from the `<START>` token, and each later input is the previous word: in "
+             "training the true previous word (teacher forcing), at test time the word *sampled* from the "
+             "softmax of the previous output (dotted brown arrows)")
 SHAPES: dict[str, ShapeInfo] = {
-    "one_to_one": ShapeInfo("one to one", "a vanilla neural network: one input, one output (image classification)", False),
-    "one_to_many": ShapeInfo("one to many", "image captioning: image features set h_0, the RNN emits a sentence"),
-    "many_to_one": ShapeInfo("many to one", "sentiment classification: a sequence of words in, one label out from h_T"),
-    "seq2seq": ShapeInfo("many to many (encoder–decoder)", "machine translation: an encoder summarises the sentence in h_T, a decoder writes the translation"),
-    "aligned": ShapeInfo("many to many (aligned)", "video classification on frame level: one label for every frame"),
+    "one_to_one": ShapeInfo(
+        "one to one", "a vanilla neural network: one input, one output (image classification)",
+        "No recurrence at all: this is the plain feed-forward network the lecture starts from.", recurrent=False),
+    "one_to_many": ShapeInfo(
+        "one to many", "image captioning: image features set h₀, the RNN emits a sentence",
+        f"A **fixed input** (the image's CNN features) sets the initial state h₀. {_FED_BACK}. The RNN stops "
+        "when it emits the `<END>` token."),
+    "many_to_one": ShapeInfo(
+        "many to one", "sentiment classification: a sequence of words in, one label out from h_T",
+        "h₀ is zeros. Only the **final hidden state h_T** (ringed) feeds the output: it has to summarise "
+        "all of the context."),
+    "seq2seq": ShapeInfo(
+        "many to many (encoder–decoder)",
+        "machine translation: an encoder summarises the sentence in h_T, a decoder writes the translation",
+        "Many to one, then one to many. The **encoder** (solid) reads the source and its final state h_T "
+        "(ringed) summarises it; the **decoder** (dotted, with weights of its own) starts from that summary "
+        f"and writes a sequence of a different length. {_FED_BACK}."),
+    "aligned": ShapeInfo(
+        "many to many (aligned)", "video classification on frame level: one label for every frame",
+        "h₀ is zeros; every step has an input, an output and a loss. Backpropagation starts from "
+        "L = Σ L_t and flows back through every W_hh arrow."),
 }
 
 
@@ -36,7 +56,7 @@ class Node:
     """One value in the graph."""
 
     id: str
-    kind: str  # input | hidden | output | loss | total | init | fixed
+    kind: str  # input (data) | token (<START> / previous word) | hidden | output | loss | total | init | fixed
     label: str  # plotly-HTML text, e.g. "h<sub>2</sub>"
     col: float
     row: int
@@ -62,10 +82,23 @@ class UnrolledGraph:
     shape: str
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
+    ticks: tuple[tuple[float, str], ...]  # (column, time-step label) for the x axis
 
     def count(self, kind: str) -> int:
         """How many nodes of one kind (e.g. "input", "output", "loss")."""
         return sum(n.kind == kind for n in self.nodes)
+
+    def counts(self) -> dict[str, str]:
+        """What a student should count in the graph, as label -> shown value."""
+        steps = Counter(e.part for e in self.edges if e.weight == "W_hh")
+        hh = " + ".join(f"{n} ({part})" if part else str(n) for part, n in steps.items()) or "0"
+        return {
+            "Data inputs": str(self.count("input") + self.count("fixed")),
+            "Fed-back inputs": str(self.count("token")),
+            "Outputs": str(self.count("output")),
+            "Losses": str(self.count("loss")),
+            "Uses of W_hh": hh,
+        }
 
     def weight_uses(self) -> dict[str, int]:
         """How many times each weight matrix is applied: the same matrix at every step."""
@@ -87,6 +120,7 @@ class _Builder:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
+        self.ticks: list[tuple[float, str]] = []
 
     def node(self, *args, **kwargs) -> str:
         n = Node(*args, **kwargs)
@@ -106,6 +140,7 @@ class _Builder:
         hidden = []
         for k in range(1, steps + 1):
             col = first_col + k - 1
+            self.ticks.append((col, f"{k}{tick}"))
             h = self.node(f"{prefix}h{k}", "hidden", _sub("h" + tick, k), col, ROW_HIDDEN,
                           f"hidden state after step {k} ({part or 'the RNN'})")
             self.edge(h_prev, h, "W_hh", part)
@@ -114,8 +149,9 @@ class _Builder:
                 self.edge(x, h, "W_xh", part)
             elif inputs == "feedback":
                 note, caption = ("the start token begins generation", "&lt;START&gt;") if k == 1 else (
-                    "the previous output, fed back in as the next input", "= " + _sub("y" + tick, k - 1))
-                x = self.node(f"{prefix}x{k}", "input", _sub("x" + tick, k), col, ROW_INPUT, note, caption=caption)
+                    "the previous word: the true one in training (teacher forcing), the one sampled from "
+                    f"softmax(y{tick}<sub>{k - 1}</sub>) at test time", "prev. word")
+                x = self.node(f"{prefix}x{k}", "token", _sub("x" + tick, k), col, ROW_INPUT, note, caption=caption)
                 self.edge(x, h, "W_xh", part)
                 if k > 1:
                     self.edge(f"{prefix}y{k - 1}", x, "feedback", part)
@@ -137,6 +173,7 @@ class _Builder:
             self.edge(loss, total, "sum")
 
     def zero_state(self) -> str:
+        self.ticks.append((0, "0"))
         return self.node("h0", "init", _sub("h", 0), 0, ROW_HIDDEN, "the initial hidden state: zeros", caption="zeros")
 
     def mark_summary(self, node_id: str, note: str) -> None:
@@ -167,6 +204,7 @@ def unrolled_graph(shape: str, length: int, output_length: int | None = None) ->
                      caption="image features")
         h0 = b.node("h0", "init", _sub("h", 0), 0, ROW_HIDDEN, "h_0 set from the fixed input: h_0 = tanh(W_ih · features)")
         b.edge(img, h0, "W_ih")
+        b.ticks.append((0, "0"))
         b.recurrent_steps(1, length, h0, "", "", inputs="feedback", outputs=True)
         b.total_loss((1 + length) / 2)
     elif shape == "many_to_one":
@@ -185,4 +223,4 @@ def unrolled_graph(shape: str, length: int, output_length: int | None = None) ->
     else:  # aligned
         b.recurrent_steps(1, length, b.zero_state(), "", "", inputs="data", outputs=True)
         b.total_loss((1 + length) / 2)
-    return UnrolledGraph(shape, tuple(b.nodes), tuple(b.edges))
+    return UnrolledGraph(shape, tuple(b.nodes), tuple(b.edges), tuple(b.ticks))

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from core.basics.hello import Samples, Trace
+from core.basics.hello import Samples, Trace, hidden_names
 from core.basics.unrolled import ROW_HIDDEN, ROW_INPUT, ROW_LOSS, ROW_OUTPUT, ROW_TOTAL, SHAPES, UnrolledGraph
 from core.plots.style import HIGHLIGHT, NODE_COLOURS, PROB_SCALE, SIGNED_SCALE, WEIGHT_COLOURS, base_layout
 
@@ -19,7 +19,7 @@ _EDGE_NAMES = {
     "W_ih": "W_ih: image features → h₀",
     "loss": "loss of an output",
     "sum": "sum of the losses",
-    "feedback": "output fed back as next input",
+    "feedback": "test time: sampled word fed back as next input",
 }
 
 
@@ -72,8 +72,10 @@ def unrolled_graph_figure(graph: UnrolledGraph) -> go.Figure:
     cols = [n.col for n in graph.nodes]
     rows = sorted({n.row for n in graph.nodes})
     names = {ROW_INPUT: "inputs x", ROW_HIDDEN: "hidden h", ROW_OUTPUT: "outputs y", ROW_LOSS: "losses", ROW_TOTAL: "total"}
-    fig.update_xaxes(title="time step (column 0: the initial state h₀)", range=[min(cols) - 0.6, max(cols) + 0.6],
-                     dtick=1, zeroline=False, showgrid=False)
+    axis = {"one_to_one": "no time steps: one pass through the network",
+            "seq2seq": "time step: t in the encoder, then t′ in the decoder"}.get(graph.shape, "time step t")
+    fig.update_xaxes(title=axis, range=[min(cols) - 0.6, max(cols) + 0.6], zeroline=False, showgrid=False,
+                     tickvals=[c for c, _ in graph.ticks], ticktext=[t for _, t in graph.ticks])
     fig.update_yaxes(title="", range=[-0.95, max(rows) + 0.5], tickvals=rows, ticktext=[names[r] for r in rows],
                      zeroline=False, showgrid=False)
     base_layout(fig, f"Unrolled RNN, {SHAPES[graph.shape].title}", height=560)
@@ -94,12 +96,12 @@ def hello_steps_figure(trace: Trace, vocab: tuple[str, ...]) -> go.Figure:
     """The lecture's picture of the "hello" model, live: per step the one-hot input, the hidden
     layer, the output scores and the softmax, with the target character boxed."""
     steps = _step_labels(trace, vocab)
-    hidden_names = [f"h[{k}]" for k in range(trace.h.shape[1])]
-    panels = [  # (title, values (rows, T), row names, colour scale, signed)
-        ("softmax p_t", trace.p.T, list(vocab), PROB_SCALE, False),
-        ("output scores y_t = W_hy h_t", trace.y.T, list(vocab), SIGNED_SCALE, True),
-        ("hidden layer h_t = tanh(W_hh h_t−1 + W_xh x_t)", trace.h[1:].T, hidden_names, SIGNED_SCALE, True),
-        ("input layer x_t (one-hot)", trace.x.T, list(vocab), PROB_SCALE, False),
+    panels = [  # (title, values (rows, T): a quantity per row, a time step per column, row names, scale, signed)
+        ("softmax p<sub>t</sub>", trace.p.T, list(vocab), PROB_SCALE, False),
+        ("output scores y<sub>t</sub> = W<sub>hy</sub> h<sub>t</sub>", trace.y.T, list(vocab), SIGNED_SCALE, True),
+        ("hidden layer h<sub>t</sub> = tanh(W<sub>hh</sub> h<sub>t−1</sub> + W<sub>xh</sub> x<sub>t</sub>)",
+         trace.h[1:].T, hidden_names(trace.h.shape[1]), SIGNED_SCALE, True),
+        ("input layer x<sub>t</sub> (one-hot)", trace.x.T, list(vocab), PROB_SCALE, False),
     ]
     fig = make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.07,
                         subplot_titles=[p[0] for p in panels],
@@ -128,26 +130,26 @@ def loss_curve_figure(losses: list[float]) -> go.Figure:
     fig = go.Figure(go.Scatter(x=list(range(len(losses))), y=losses, mode="lines+markers" if len(losses) < 60 else "lines",
                                name="loss", line=dict(color=WEIGHT_COLOURS["W_hh"])))
     fig.update_xaxes(title="gradient step", range=[0, max(10, len(losses) - 1)])
-    fig.update_yaxes(title="total loss L = Σ L_t (nats)", rangemode="tozero")
+    fig.update_yaxes(title="total loss L = Σ<sub>t</sub> L<sub>t</sub> (nats)", rangemode="tozero")
     return base_layout(fig, "Training loss on “hello”", height=320)
 
 
 def gradient_through_time_figure(dh: torch.Tensor) -> go.Figure:
     """‖∂L/∂h_t‖ per time step: how much of the loss reaches each hidden state in the backward pass."""
-    norms = dh.norm(dim=1).tolist()
+    norms = dh.norm(dim=1).tolist()  # (T, H) -> (T,)
     fig = go.Figure(go.Bar(x=[f"h{t + 1}" for t in range(len(norms))], y=norms, marker_color=WEIGHT_COLOURS["W_hh"],
                            text=[f"{v:.3f}" for v in norms], textposition="outside"))
     fig.update_xaxes(title="hidden state")
-    fig.update_yaxes(title="‖∂L/∂h_t‖")
+    fig.update_yaxes(title="‖∂L/∂h<sub>t</sub>‖")
     return base_layout(fig, "Backward pass: gradient reaching each hidden state", height=320)
 
 
 def sampling_steps_figure(samples: Samples, b: int = 0) -> go.Figure:
     """The softmax at each generation step (columns), with the chosen character ringed and the
     argmax marked, so a choice that is not the most probable character stands out."""
-    probs = samples.probs[b].T.tolist()  # (V, L)
+    probs = samples.probs[b].T.tolist()  # (L, V) -> (V, L): a character per row, a step per column
     chosen = samples.chosen[b].tolist()
-    argmax = samples.probs[b].argmax(dim=-1).tolist()
+    argmax = samples.probs[b].argmax(dim=-1).tolist()  # (L,)
     text = samples.text(b)
     steps = [f"{k + 1}: after '{text[len(samples.start) + k - 1]}'" for k in range(len(chosen))]
     vocab = list(samples.vocab)
@@ -156,7 +158,7 @@ def sampling_steps_figure(samples: Samples, b: int = 0) -> go.Figure:
                                colorbar=dict(title="p"), hovertemplate="step %{x}<br>p('%{y}') = %{z:.3f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[steps[k] for k in range(len(chosen))], y=[vocab[c] for c in chosen], mode="markers",
                              name="chosen", marker=dict(symbol="circle-open", size=34, color=HIGHLIGHT, line=dict(width=3))))
-    off = [k for k in range(len(chosen)) if chosen[k] != argmax[k]]
+    off = samples.off_argmax(b).nonzero().flatten().tolist()
     fig.add_trace(go.Scatter(x=[steps[k] for k in off], y=[vocab[argmax[k]] for k in off], mode="markers",
                              name="argmax (not chosen)", marker=dict(symbol="x-thin-open", size=26, color="#333", line=dict(width=2))))
     fig.update_xaxes(title="generation step (the input is the previous choice)")

@@ -15,6 +15,7 @@ WEIGHT_COLOURS = {
 }
 NODE_COLOURS = {
     "input": "#c6dbef",
+    "token": "#fdf2c4",
     "hidden": "#fcbba1",
     "output": "#c7e9c0",
     "loss": "#e0e0e0",

@@ -53,3 +53,16 @@ def test_a_non_numeric_edit_is_refused_with_a_message():
     assert not at.exception
     assert any("Kept the old value of W_hh[h[0], h[1]]" in w.value for w in at.warning)
     assert metric(at, "Total loss L") == loss0
+
+
+def test_the_model_and_controls_survive_a_visit_to_another_page():
+    at = open_page(PAGE)
+    at.select_slider(key="hidden").set_value(2).run()
+    at.slider(key="lr").set_value(0.5).run()
+    at.button(key="train_n").click().run()
+    loss = metric(at, "Total loss L")
+    at.switch_page("pages/hello_sampling.py").run()
+    assert "2 hidden units, 50 training steps" in at.info[0].value
+    at.switch_page(PAGE).run()
+    assert at.select_slider(key="hidden").value == 2 and at.slider(key="lr").value == 0.5
+    assert metric(at, "Steps trained") == "50" and metric(at, "Total loss L") == loss

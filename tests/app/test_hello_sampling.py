@@ -44,3 +44,11 @@ def test_trained_model_mostly_samples_hello():
     assert generated(at) == "hello"
     bars = figure(at, "diversity")["data"][0]
     assert bars["x"][0] == "hello" and bars["y"][0] > 100
+
+
+def test_resample_wraps_at_the_largest_seed_without_warnings():
+    at = open_page(PAGE)
+    at.number_input(key="sample_seed").set_value(1_000_000).run()
+    at.button(key="resample").click().run()
+    assert at.number_input(key="sample_seed").value == 0
+    assert not at.exception and not at.warning

@@ -14,5 +14,8 @@ def test_configure_torch_uses_at_most_the_available_cores():
         torch.set_num_threads(before)
 
 
-def test_pick_device_is_cuda_only_when_present():
-    assert pick_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+def test_pick_device_is_cuda_only_when_present(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device() == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device() == torch.device("cuda")

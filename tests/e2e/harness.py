@@ -133,6 +133,21 @@ def open_page(page, base_url: str, url_path: str = "") -> None:
     wait_for_script(page)
 
 
+def metric_value(page, label: str) -> str:
+    """The value shown by the st.metric with this label."""
+    box = page.locator('[data-testid="stMetric"]', has_text=label)
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def wait_for_metric(page, label: str, value: str, timeout_ms: float = 30_000) -> None:
+    """Wait until the st.metric with this label shows exactly `value`."""
+    page.wait_for_function(
+        """([label, value]) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
+               m.innerText.includes(label)
+               && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() === value)""",
+        arg=[label, value], timeout=timeout_ms)
+
+
 def exception_texts(page) -> list[str]:
     """The text of every exception element the page shows (empty when all is well)."""
     return [e.inner_text() for e in page.query_selector_all(EXCEPTION_SELECTOR)]

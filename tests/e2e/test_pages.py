@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.harness import act, exception_texts, open_page, screenshot
+from tests.e2e.harness import act, exception_texts, metric_value, open_page, screenshot, wait_for_metric
 
 PAGES = {  # url path -> a heading the page must show
     "": "RNN Lab",
@@ -12,11 +12,6 @@ PAGES = {  # url path -> a heading the page must show
     "hello_model": "The “hello” character model",
     "hello_sampling": "Test-time sampling",
 }
-
-
-def metric_value(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has_text=label)
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
 @pytest.mark.parametrize("url_path", list(PAGES))
@@ -35,9 +30,7 @@ def test_sequence_length_slider_redraws_the_graph(app_url, page):
     thumb = page.locator('[data-testid="stSlider"]', has_text="Sequence length T").get_by_role("slider")
     thumb.focus()
     act(page, lambda: [thumb.press("ArrowRight") for _ in range(3)])
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-                 .some(m => m.innerText.includes('Uses of W_hh') && m.innerText.includes('7'))""", timeout=30_000)
+    wait_for_metric(page, "Uses of W_hh", "7")
     assert metric_value(page, "Uses of W_hh") == "7"
     assert exception_texts(page) == []
 
@@ -46,9 +39,7 @@ def test_train_button_lowers_the_loss(app_url, page):
     open_page(page, app_url, "hello_model")
     before = float(metric_value(page, "Total loss L"))
     act(page, lambda: page.get_by_role("button", name="Train 50 steps").click())
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-                 .some(m => m.innerText.includes('Steps trained') && m.innerText.includes('50'))""", timeout=30_000)
+    wait_for_metric(page, "Steps trained", "50")
     assert float(metric_value(page, "Total loss L")) < before
     assert metric_value(page, "Right argmax") == "4 / 4"
     assert exception_texts(page) == []

@@ -37,7 +37,8 @@ def test_forward_matches_numpy_equations(hidden, seed):
 
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a - b).abs().max() / max(a.abs().max(), b.abs().max(), 1e-12))
+    """The course's gradient check, entry by entry: max |a - b| / max(|a| + |b|, tiny)."""
+    return float(((a - b).abs() / (a.abs() + b.abs()).clamp_min(1e-12)).max())
 
 
 @pytest.mark.parametrize("seed", [10, 1, 4])
@@ -197,3 +198,31 @@ def test_session_reuses_until_config_changes_or_fresh():
     assert fresh.model.config.hidden_size == 2 and fresh.losses == []
     with pytest.raises(ValueError):
         fresh.train(0, 0.1)
+
+
+def test_update_from_table_writes_changes_and_refuses_bad_cells():
+    model = HelloRNN(HelloConfig())
+    table = model.W_hh.detach().tolist()
+    assert model.update_from_table("W_hh", table) == (False, [])
+    table[0][1], table[2][2], table[1][0] = 0.25, None, "abc"
+    changed, refused = model.update_from_table("W_hh", table)
+    assert changed and refused == [(1, 0), (2, 2)]
+    assert model.W_hh[0, 1] == 0.25
+    with pytest.raises(ValueError, match="table"):
+        model.update_from_table("W_hh", [[0.0]])
+
+
+def test_session_apply_tables_names_refused_cells_and_bumps_the_version():
+    session = hello_session({})
+    tables = {n: getattr(session.model, n).detach().tolist() for n in WEIGHT_NAMES}
+    assert session.apply_tables(tables) == [] and session.version == 0
+    tables["W_hy"][3][1] = float("nan")
+    tables["W_xh"][0][0] = 1.5
+    assert session.apply_tables(tables) == ["W_hy[o, h[1]]"]
+    assert session.version > 0 and session.model.W_xh[0, 0] == 1.5
+
+
+def test_forward_returns_the_scores_of_the_trace():
+    model = HelloRNN(HelloConfig())
+    idx = model.encode("hell")
+    assert torch.equal(model(idx), model.trace("hell").y)

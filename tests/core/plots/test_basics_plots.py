@@ -1,4 +1,6 @@
 """Figure builders draw what they are given: node and edge counts, values, highlighted choices."""
+from collections import Counter
+
 from core.basics.hello import HelloConfig, HelloRNN
 from core.basics.unrolled import unrolled_graph
 from core.plots.basics import (
@@ -9,6 +11,7 @@ from core.plots.basics import (
     sampling_steps_figure,
     unrolled_graph_figure,
 )
+from core.plots.style import HIGHLIGHT
 
 
 def marker_points(fig):
@@ -32,7 +35,11 @@ def test_hello_steps_figure_shows_the_trace_values_and_boxes_targets():
     softmax, scores, hidden, onehot = fig.data
     assert [list(r) for r in softmax.z] == tr.p.T.tolist()
     assert [list(r) for r in hidden.z] == tr.h[1:].T.tolist()
-    assert len(fig.layout.shapes) == 2 * len(tr.inputs)
+    boxes = {(shape.xref, shape.yref, shape.x0, shape.y0) for shape in fig.layout.shapes}
+    assert len(boxes) == 2 * len(tr.inputs)
+    for t, target in enumerate(tr.targets.tolist()):  # column t, row of the target character
+        for axes in (("x", "y"), ("x2", "y2")):  # softmax and scores panels
+            assert (*axes, t - 0.5, target - 0.5) in boxes
     assert list(softmax.x)[0] == "t=1: 'h' → 'e'"
 
 
@@ -51,5 +58,8 @@ def test_sampling_figures_mark_choices_and_count_strings():
     assert list(chosen.y) == list(s.text()[1:])
     assert len(off.x) == int(s.off_argmax().sum())
     many = model.sample("h", 4, 1.0, seed=0, batch=300)
-    bars = sample_diversity_figure(many, model.sample("h", 4, 0.0).text()).data[0]
-    assert sum(bars.y) <= 300 and list(bars.y) == sorted(bars.y, reverse=True)
+    argmax_text = model.sample("h", 4, 0.0).text()
+    bars = sample_diversity_figure(many, argmax_text).data[0]
+    counts = Counter(many.text(b) for b in range(300))
+    assert dict(zip(bars.x, bars.y)) == dict(counts.most_common(12))
+    assert [c == HIGHLIGHT for c in bars.marker.color] == [s == argmax_text for s in bars.x]
