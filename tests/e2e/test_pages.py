@@ -87,3 +87,34 @@ def test_a_deep_link_opened_first_on_a_fresh_server_runs_inside_the_router(brows
             assert exception_texts(tab) == []
         finally:
             tab.close()
+
+
+def edit_first_cell(page, table_index: int, text: str) -> None:
+    """Type `text` into the first data cell of the table_index-th table (a canvas grid) and press Enter."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(table_index)
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + 35 + 17)  # below the 35 px header row
+    page.wait_for_timeout(300)
+    page.keyboard.type(text, delay=50)
+    page.wait_for_timeout(300)  # let the cell editor take the last keystroke before Enter commits it
+    act(page, lambda: page.keyboard.press("Enter"))
+
+
+def test_editing_a_weight_recomputes_and_a_bad_weight_gets_a_message(app_url, page):
+    open_page(page, app_url, "hello_model")
+    before = metric_value(page, "Total loss L")
+    edit_first_cell(page, 3, "2")  # table 0 is the per-step table; 1-3 are W_xh, W_hh, W_hy
+    page.wait_for_function(
+        """(before) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
+               m.innerText.includes('Total loss L')
+               && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() !== before)""",
+        arg=before, timeout=30_000)
+    edited = metric_value(page, "Total loss L")
+    edit_first_cell(page, 3, "500")
+    alert = page.locator('[data-testid="stAlert"]', has_text="Kept the old value")
+    alert.wait_for(timeout=30_000)
+    assert "between -100 and 100" in alert.inner_text()
+    assert metric_value(page, "Total loss L") == edited
+    assert exception_texts(page) == []
