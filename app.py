@@ -14,5 +14,9 @@ PAGES = {
         st.Page("pages/hello_model.py", title="The “hello” model", icon=":material/abc:"),
         st.Page("pages/hello_sampling.py", title="Test-time sampling", icon=":material/casino:"),
     ],
+    "Language models": [
+        st.Page("pages/sampling.py", title="Sampling & temperature", icon=":material/thermostat:"),
+        st.Page("pages/train.py", title="Train your own", icon=":material/model_training:"),
+    ],
 }
 st.navigation(PAGES).run()

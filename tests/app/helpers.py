@@ -40,3 +40,28 @@ def metric(at: AppTest, label: str) -> str:
         if m.label == label:
             return m.value
     raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
+
+
+def tiny_checkpoint():
+    """A small character model trained for a few seconds on a repeated line (for pages that need one)."""
+    from core.charlm.corpus import Corpus
+    from core.charlm.train import TrainConfig, train
+    from core.checkpoints import Checkpoint
+
+    text = "ROMEO:\nBut soft, what light through yonder window breaks?\n\n" * 40
+    cfg = TrainConfig(hidden_size=32, embed_size=8, batch_size=4, chunk_len=20, max_steps=60, max_seconds=None,
+                      eval_every=30)
+    result = train(cfg, Corpus("tiny", text, text[:500], "a test line"))
+    return Checkpoint("charlm", result.model, result.vocab.chars, result.metrics, {})
+
+
+def open_page_with(page: str, session: dict, timeout: float = 60) -> AppTest:
+    """Like open_page, with session state set before the first run."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert_no_exception(at)
+    return at

@@ -1,0 +1,113 @@
+"""Sampling text from a character model: temperature (0 = argmax), top-k, top-p, priming, seed.
+
+Several temperatures are sampled side by side in one batched pass, and every row uses the *same*
+Gumbel noise (see core.sampling): for a given seed, moving the temperature changes the text only
+through the temperature. Each step's probability distribution is returned with the text.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from core.charlm.model import CharRNN
+from core.charlm.vocab import Vocab
+from core.sampling import gumbel_noise, pick_next
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """Generated text for each temperature, with the distributions it was drawn from."""
+
+    prime: str
+    temperatures: tuple[float, ...]
+    chosen: torch.Tensor  # (B, L) int64: one row per temperature
+    logits: torch.Tensor  # (B, L, V) raw scores at each step (temperature 1, before filtering)
+    probs: torch.Tensor  # (B, L, V) the distribution actually sampled from (temperature, top-k, top-p applied)
+    vocab: Vocab
+
+    def text(self, row: int = 0) -> str:
+        """The generated characters of one row (without the priming text)."""
+        return self.vocab.decode(self.chosen[row])
+
+    def chosen_probs(self, row: int = 0) -> list[float]:
+        """The probability each chosen character had when it was drawn."""
+        return self.probs[row].gather(1, self.chosen[row].unsqueeze(1)).squeeze(1).tolist()  # (L, V) -> (L,)
+
+    def entropies(self, row: int = 0) -> list[float]:
+        """The entropy (nats) of each step's distribution."""
+        return entropy(self.probs[row]).tolist()
+
+
+def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
+    """Set to -inf every score outside the top k, and outside the smallest set whose softmax mass reaches p.
+
+    logits (..., V) -> (..., V). top_p is applied to softmax(logits): pass logits already divided by
+    the temperature. The most probable character always survives.
+    """
+    out = logits.clone()
+    if top_k is not None and 0 < top_k < logits.shape[-1]:
+        kth = torch.topk(out, top_k, dim=-1).values[..., -1:]  # (..., 1)
+        out[out < kth] = float("-inf")
+    if top_p is not None and 0 < top_p < 1:
+        sorted_logits, order = torch.sort(out, dim=-1, descending=True)
+        mass_before = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1) - torch.softmax(sorted_logits, dim=-1)
+        drop_sorted = mass_before >= top_p  # keep a character while the mass before it is < p
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        out[drop] = float("-inf")
+    return out
+
+
+@torch.inference_mode()
+def sample(model: CharRNN, vocab: Vocab, prime: str, length: int, temperatures: Sequence[float] = (1.0,),
+           seed: int = 0, top_k: int | None = None, top_p: float | None = None) -> SampleResult:
+    """Generate `length` characters after `prime` at each temperature, all rows in one batch."""
+    if not prime:
+        raise ValueError("the priming text is empty: give the model at least one character to start from")
+    if length < 1:
+        raise ValueError(f"length must be >= 1, got {length}")
+    temps = tuple(float(t) for t in temperatures)
+    if any(not t >= 0 for t in temps):
+        raise ValueError(f"temperatures must be >= 0, got {temps}")
+    model.eval()
+    B, V = len(temps), len(vocab)
+    idx = vocab.encode(prime).unsqueeze(0).repeat(B, 1)  # (B, P)
+    noise = gumbel_noise((length, 1, V), seed, dtype=torch.float32)  # (L, 1, V): the same for every row
+    temp_col = torch.tensor(temps).unsqueeze(1)  # (B, 1)
+    safe_t = temp_col.clamp(min=1e-6)
+    logits, state = model(idx)  # read the priming text; logits (B, P, V)
+    last = logits[:, -1]  # (B, V)
+    chosen, raw, probs = [], [], []
+    for t in range(length):
+        scaled = filter_logits(last / safe_t, top_k, top_p)  # (B, V)
+        greedy = last.argmax(dim=-1)
+        sampled = pick_next(scaled, 1.0, noise[t].expand(B, V))  # Gumbel-max on logits / T
+        nxt = torch.where(temp_col.squeeze(1) == 0, greedy, sampled)  # (B,)
+        chosen.append(nxt)
+        raw.append(last)
+        probs.append(torch.where(temp_col == 0, torch.nn.functional.one_hot(greedy, V).float(),
+                                 torch.softmax(scaled, dim=-1)))
+        logits, state = model(nxt.unsqueeze(1), state)  # (B, 1, V)
+        last = logits[:, -1]
+    return SampleResult(prime, temps, torch.stack(chosen, 1), torch.stack(raw, 1), torch.stack(probs, 1), vocab)
+
+
+def repetition_score(text: str, n: int = 20) -> float:
+    """Fraction of the text's n-character windows that already appeared earlier in it (0: no loops).
+
+    Argmax and low temperatures fall into loops that repeat a phrase; this flags them.
+    """
+    windows = [text[i: i + n] for i in range(len(text) - n + 1)]
+    if not windows:
+        return 0.0
+    seen, repeats = set(), 0
+    for w in windows:
+        repeats += w in seen
+        seen.add(w)
+    return repeats / len(windows)
+
+
+def entropy(probs: torch.Tensor) -> torch.Tensor:
+    """Entropy in nats of each distribution along the last axis."""
+    return -(probs * probs.clamp_min(1e-12).log()).sum(dim=-1)

@@ -1,0 +1,100 @@
+"""The one save / load / build trio for every model of the app.
+
+A checkpoint is plain data: {"kind", "config", "state_dict", "vocab", "metrics", "train_config"}.
+It is written atomically (a temporary file, then a rename) and read with
+torch.load(..., weights_only=True), so a file can never run code when it is loaded.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from core.charlm.model import CharConfig, CharRNN
+
+MODELS: dict[str, tuple[type, type]] = {"charlm": (CharConfig, CharRNN)}  # kind -> (config class, model class)
+REQUIRED = ("kind", "config", "state_dict", "vocab", "metrics")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message says why."""
+
+
+@dataclass
+class Checkpoint:
+    """A loaded model with what was saved beside it."""
+
+    kind: str
+    model: nn.Module
+    vocab: tuple[str, ...]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    train_config: dict[str, Any] = field(default_factory=dict)
+
+
+def build(kind: str, config: dict[str, Any]) -> nn.Module:
+    """A fresh model of `kind` from its config dict."""
+    if kind not in MODELS:
+        raise CheckpointError(f"unknown model kind {kind!r}; known: {', '.join(MODELS)}")
+    config_cls, model_cls = MODELS[kind]
+    try:
+        return model_cls(config_cls(**config))
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"the checkpoint's config does not describe a valid {kind} model: {e}") from None
+
+
+def save_checkpoint(path: str | Path, kind: str, model: nn.Module, vocab: tuple[str, ...],
+                    metrics: dict[str, Any] | None = None, train_config: dict[str, Any] | None = None) -> None:
+    """Write a checkpoint atomically: a crash mid-save leaves any previous file at `path` intact."""
+    path = Path(path)
+    payload = {"kind": kind, "config": model.config.to_dict(), "vocab": list(vocab),
+               "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+               "metrics": dict(metrics or {}), "train_config": dict(train_config or {})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def checkpoint_bytes(kind: str, model: nn.Module, vocab: tuple[str, ...], metrics: dict[str, Any] | None = None,
+                     train_config: dict[str, Any] | None = None) -> bytes:
+    """The same checkpoint as `save_checkpoint`, as bytes (for a download button)."""
+    with tempfile.TemporaryDirectory() as d:
+        save_checkpoint(Path(d) / "model.pt", kind, model, vocab, metrics, train_config)
+        return (Path(d) / "model.pt").read_bytes()
+
+
+def load_checkpoint(source: str | Path | bytes) -> Checkpoint:
+    """Load a checkpoint from a path or bytes, safely (weights_only); CheckpointError says what is wrong."""
+    try:
+        f = io.BytesIO(source) if isinstance(source, bytes) else source
+        payload = torch.load(f, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"no checkpoint at {source}") from None
+    except Exception as e:  # truncated, corrupt, or carrying objects that weights_only refuses (pickled code)
+        raise CheckpointError(f"not a valid RNN Lab checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
+    if not isinstance(payload, dict) or any(k not in payload for k in REQUIRED):
+        raise CheckpointError(f"not an RNN Lab checkpoint: it needs the entries {', '.join(REQUIRED)}")
+    model = build(payload["kind"], payload["config"])
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except (RuntimeError, TypeError, AttributeError) as e:
+        raise CheckpointError(f"the weights do not fit the model the config describes: {str(e)[:300]}") from None
+    vocab = tuple(payload["vocab"])
+    if len(vocab) != getattr(model.config, "vocab_size", len(vocab)):
+        raise CheckpointError(f"the vocabulary has {len(vocab)} characters but the model expects "
+                              f"{model.config.vocab_size}")
+    model.eval()
+    return Checkpoint(payload["kind"], model, vocab, payload["metrics"], payload.get("train_config", {}))

@@ -1,0 +1,134 @@
+"""Long work off the page: background jobs with progress, a Stop request and a cap on how many run.
+
+A `JobManager` (one per server process; the app keeps it in st.cache_resource) runs each job in a
+thread. At most `max_running` jobs run at once; the rest wait in a queue and know their place in
+it. A job's function receives a `Job` and reports through `job.report(row)` and `job.note(...)`;
+it checks `job.stop_requested` to end early. Nothing here touches streamlit: the page reads the
+job's state from a fragment that reruns every second.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Job:
+    """One unit of background work and everything the page shows about it."""
+
+    name: str
+    fn: Callable[[Job], Any]
+    meta: dict[str, Any] = field(default_factory=dict)  # what the job was asked to do, for display
+    status: str = "queued"  # queued | running | finished | stopped | failed
+    rows: list[dict[str, float]] = field(default_factory=list)  # progress rows, e.g. one per training step
+    notes: list[tuple[float, str]] = field(default_factory=list)  # (seconds since start, text), e.g. samples
+    result: Any = None
+    error: str = ""
+    created: float = field(default_factory=time.monotonic)
+    started: float | None = None
+    finished: float | None = None
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once someone asked the job to stop."""
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        """Ask the job to stop (a queued job is cancelled before it starts)."""
+        self._stop.set()
+
+    def report(self, row: dict[str, float]) -> None:
+        """Add a progress row (thread-safe)."""
+        with self._lock:
+            self.rows.append(dict(row))
+
+    def note(self, text: str) -> None:
+        """Add a timestamped note (thread-safe)."""
+        with self._lock:
+            self.notes.append((self.elapsed, text))
+
+    def snapshot(self) -> tuple[list[dict[str, float]], list[tuple[float, str]]]:
+        """Copies of the rows and notes, safe to read while the job runs."""
+        with self._lock:
+            return list(self.rows), list(self.notes)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds the job has been running (0 while queued)."""
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.monotonic()) - self.started
+
+    @property
+    def done(self) -> bool:
+        """Whether the job has ended, one way or another."""
+        return self.status in ("finished", "stopped", "failed")
+
+
+class JobManager:
+    """Runs jobs in threads, at most `max_running` at a time, first come first served."""
+
+    def __init__(self, max_running: int = 1) -> None:
+        if max_running < 1:
+            raise ValueError("max_running must be >= 1")
+        self.max_running = max_running
+        self._cond = threading.Condition()
+        self._jobs: list[Job] = []  # queued and running, in order of submission
+        self._active = 0
+
+    def submit(self, name: str, fn: Callable[[Job], Any], meta: dict[str, Any] | None = None) -> Job:
+        """Queue `fn(job)` to run in the background; returns the Job at once."""
+        job = Job(name, fn, dict(meta or {}))
+        with self._cond:
+            self._jobs.append(job)
+        threading.Thread(target=self._run, args=(job,), name=f"job-{name}", daemon=True).start()
+        return job
+
+    def position(self, job: Job) -> int:
+        """1-based place of a queued job in the queue; 0 once it runs or has ended."""
+        with self._cond:
+            waiting = [j for j in self._jobs if j.status == "queued"]
+        return waiting.index(job) + 1 if job in waiting else 0
+
+    def running(self) -> list[Job]:
+        """The jobs running now."""
+        with self._cond:
+            return [j for j in self._jobs if j.status == "running"]
+
+    def _next_in_line(self) -> Job | None:
+        return next((j for j in self._jobs if j.status == "queued" and not j.stop_requested), None)
+
+    def _run(self, job: Job) -> None:
+        with self._cond:
+            while not job.stop_requested and (self._active >= self.max_running or self._next_in_line() is not job):
+                self._cond.wait(timeout=0.2)  # woken when a slot frees up; the timeout also notices Stop
+            if job.stop_requested:  # cancelled while waiting
+                self._end(job, "stopped")
+                return
+            self._active += 1
+            job.status, job.started = "running", time.monotonic()
+        status = "finished"
+        try:
+            job.result = job.fn(job)
+            status = "stopped" if job.stop_requested else "finished"
+        except Exception as e:  # the page shows the message; the server stays up
+            job.error = f"{type(e).__name__}: {e}"
+            job.note(traceback.format_exc(limit=3))
+            status = "failed"
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._end(job, status)
+
+    def _end(self, job: Job, status: str) -> None:
+        """Record how a job ended and wake the queue (call with the condition held)."""
+        job.status, job.finished = status, time.monotonic()
+        if job in self._jobs:
+            self._jobs.remove(job)
+        self._cond.notify_all()

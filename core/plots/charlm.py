@@ -1,0 +1,77 @@
+"""Figures and text views for the character-model pages: softmax bars, temperature panels,
+probability-coloured text, training curves."""
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from core.plots.style import HIGHLIGHT, WEIGHT_COLOURS, base_layout
+from core.sampling import softmax_with_temperature
+
+
+def show_char(c: str) -> str:
+    """A character as a reader can see it: newline, space and tab spelled out."""
+    return {"\n": "⏎", " ": "␣", "\t": "⇥"}.get(c, c)
+
+
+def softmax_bars_figure(probs: torch.Tensor, vocab: tuple[str, ...], chosen: int, top: int = 15,
+                        title: str = "Softmax at this step") -> go.Figure:
+    """The most probable next characters as bars: the sampled one in orange, the argmax marked."""
+    p, order = torch.sort(probs, descending=True)  # (V,)
+    keep = order[:top].tolist()
+    if chosen not in keep:
+        keep[-1] = chosen
+    names = [show_char(vocab[i]) for i in keep]
+    colours = [HIGHLIGHT if i == chosen else WEIGHT_COLOURS["W_xh"] for i in keep]
+    text = ["argmax" if i == int(probs.argmax()) else "" for i in keep]
+    fig = go.Figure(go.Bar(x=names, y=[float(probs[i]) for i in keep], marker_color=colours, text=text,
+                           textposition="outside", hovertemplate="'%{x}': p = %{y:.4f}<extra></extra>"))
+    fig.update_xaxes(title="next character (orange: the one sampled)", type="category")
+    fig.update_yaxes(title="probability", range=[0, 1.08])
+    return base_layout(fig, title, height=330)
+
+
+def temperature_panels_figure(logits: torch.Tensor, vocab: tuple[str, ...], temperatures: list[float],
+                              top: int = 10) -> go.Figure:
+    """The same scores through softmax(y / T) for several T: low T sharpens, high T flattens."""
+    order = torch.argsort(logits, descending=True)[:top].tolist()
+    names = [show_char(vocab[i]) for i in order]
+    fig = make_subplots(rows=1, cols=len(temperatures), shared_yaxes=True,
+                        subplot_titles=[f"T = {t:g}" for t in temperatures])
+    for k, t in enumerate(temperatures, start=1):
+        p = softmax_with_temperature(logits.double(), t)
+        fig.add_trace(go.Bar(x=names, y=[float(p[i]) for i in order], marker_color=WEIGHT_COLOURS["W_xh"],
+                             showlegend=False, hovertemplate="'%{x}': %{y:.3f}<extra></extra>"), row=1, col=k)
+        fig.update_xaxes(type="category", row=1, col=k)
+    fig.update_yaxes(title="probability", range=[0, 1.05], row=1, col=1)
+    return base_layout(fig, "The same scores at several temperatures: softmax(y / T)", height=300)
+
+
+def coloured_text_html(text: str, values: list[float], label: str) -> str:
+    """The text with each character's background shaded by a value in [0, 1] (escaped: safe to render)."""
+    spans = []
+    for c, v in zip(text, values):
+        shown = "⏎<br>" if c == "\n" else html.escape(c).replace(" ", "&nbsp;")
+        alpha = 0.08 + 0.75 * max(0.0, min(1.0, v))
+        spans.append(f'<span title="{html.escape(label)} {v:.2f}" '
+                     f'style="background: rgba(255,127,14,{alpha:.2f})">{shown}</span>')
+    return ('<div style="font-family: monospace; font-size: 15px; line-height: 1.6; white-space: normal">'
+            + "".join(spans) + "</div>")
+
+
+def training_curves_figure(rows: list[dict[str, float]], reference: float | None = None) -> go.Figure:
+    """Training loss per step and validation loss at each evaluation, in nats per character."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[r["step"] for r in rows], y=[r["loss"] for r in rows], mode="lines", name="train (chunk)",
+                             line=dict(color=WEIGHT_COLOURS["W_xh"], width=1)))
+    evals = [r for r in rows if "val_loss" in r]
+    fig.add_trace(go.Scatter(x=[r["step"] for r in evals], y=[r["val_loss"] for r in evals], mode="lines+markers",
+                             name="validation", line=dict(color=HIGHLIGHT, width=3)))
+    if reference is not None:
+        fig.add_hline(y=reference, line_dash="dot", annotation_text=f"shipped LSTM {reference:.2f}")
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="loss (nats / character)")
+    return base_layout(fig, "Loss while training", height=360)

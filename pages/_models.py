@@ -1,0 +1,30 @@
+"""Model pickers shared by the character-model pages (not a page itself)."""
+import streamlit as st
+
+from core.charlm.shipped import available_models
+from core.checkpoints import Checkpoint, load_checkpoint
+
+USER_MODELS = "my_models"  # session key: label -> Checkpoint of models this user trained or uploaded
+
+
+@st.cache_resource(show_spinner="Loading a shipped model…")
+def shipped_checkpoint(path: str) -> Checkpoint:
+    """A shipped checkpoint, loaded once per server process and shared read-only by every session."""
+    return load_checkpoint(path)
+
+
+def all_models() -> dict[str, Checkpoint]:
+    """Every model this session can use: the shipped ones, then its own."""
+    models = {m.title: shipped_checkpoint(str(m.path)) for m in available_models()}
+    models.update({f"yours: {k}": v for k, v in st.session_state.get(USER_MODELS, {}).items()})
+    return models
+
+
+def add_user_model(label: str, checkpoint: Checkpoint) -> str:
+    """Keep a model this user made, under a label not already taken; returns the label."""
+    mine = st.session_state.setdefault(USER_MODELS, {})
+    name, k = label, 2
+    while name in mine:
+        name, k = f"{label} ({k})", k + 1
+    mine[name] = checkpoint
+    return name

@@ -1,0 +1,103 @@
+"""Sampling & temperature: a real character model writes, and the temperature slider reshapes it live."""
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.charlm.sample import repetition_score, sample
+from core.charlm.vocab import Vocab
+from core.plots.charlm import coloured_text_html, show_char, softmax_bars_figure, temperature_panels_figure
+from pages._common import page_intro, remember
+from pages._models import all_models
+
+page_intro(
+    "Sampling & temperature",
+    "A character-level language model trained on real text predicts a softmax over the next character; at "
+    "test time we draw from it and feed the draw back in. Dividing the scores by a **temperature** T before "
+    "the softmax trades safety for variety: T → 0 is the argmax (confident, repetitive), T = 1 samples the "
+    "model's own distribution, large T approaches uniform noise. For a given seed every temperature uses the "
+    "*same* random numbers, so moving the slider shows the effect of temperature alone.",
+    r"p_t = \mathrm{softmax}(y_t / T), \qquad c_{t+1} = \arg\max_c \big(y_t[c]/T + g_t[c]\big),\quad g_t[c] \sim \mathrm{Gumbel}(0,1)",
+)
+
+models = all_models()
+if not models:
+    st.error("No model is available: the shipped checkpoints are missing from assets/ and you have not trained one. "
+             "Train one on the “Train your own” page, or restore assets/ (see the README).")
+    st.stop()
+
+
+@dataclass(frozen=True)
+class SampleControls:
+    model: str
+    prime: str
+    length: int
+    seed: int
+    top_k: int | None
+    top_p: float | None
+
+
+def controls() -> SampleControls:
+    """The widgets that define what is sampled (the temperature lives in the live view below)."""
+    c1, c2 = st.columns([1, 2])
+    model = c1.selectbox("Model", list(models), key=remember("sample_model", next(iter(models))),
+                         help="A shipped model, or one you trained or uploaded on “Train your own”.")
+    prime = c2.text_input("Priming text", key=remember("prime", "ROMEO:\n"), max_chars=500,
+                          help="The model reads this first, then continues it. Use characters it has seen in training.")
+    c3, c4, c5, c6 = st.columns(4)
+    length = c3.slider("Characters", 50, 1000, key=remember("sample_chars", 300), step=50,
+                       help="How many characters to generate.")
+    seed = c4.number_input("Seed", 0, 1_000_000, key=remember("lm_seed", 0),
+                           help="The random numbers used. The same seed gives the same text at the same settings.")
+    top_k = c5.number_input("Top-k (0 = off)", 0, 200, key=remember("top_k", 0),
+                            help="Sample only among the k most probable characters.")
+    top_p = c6.slider("Top-p (1 = off)", 0.05, 1.0, key=remember("top_p", 1.0), step=0.05,
+                      help="Sample only among the most probable characters whose probabilities add up to p.")
+    return SampleControls(model, prime, length, int(seed), int(top_k) or None, None if top_p >= 1.0 else top_p)
+
+
+cfg = controls()
+ck = models[cfg.model]
+unknown = [c for c in cfg.prime if c not in ck.vocab]
+if unknown or not cfg.prime:
+    st.warning("The priming text is empty: type at least one character." if not cfg.prime else
+               f"This model never saw {', '.join(repr(c) for c in sorted(set(unknown))[:8])} in training. "
+               "Remove those characters from the priming text.")
+    st.stop()
+st.caption(f"{cfg.model}: validation loss {ck.metrics.get('val_loss', float('nan')):.3f} nats/char "
+           f"({ck.metrics.get('val_bits', float('nan')):.3f} bits/char) on held-out text.")
+
+
+@st.fragment
+def live_view() -> None:
+    """The temperature slider and what depends on it; moving it reruns only this part of the page."""
+    t = st.slider("Temperature T", 0.0, 2.0, key=remember("temperature", 0.8), step=0.05,
+                  help="0 is the argmax. Below 1 sharpens the softmax, above 1 flattens it.")
+    result = sample(ck.model, Vocab(ck.vocab), cfg.prime, cfg.length, (t,), cfg.seed, cfg.top_k, cfg.top_p)
+    text = result.text()
+    shade = st.radio("Shade each character by", ["its probability", "the step's entropy"], horizontal=True,
+                     key=remember("shade", "its probability"), help="Dark: the model was sure (probability) or unsure (entropy).")
+    values = result.chosen_probs() if shade == "its probability" else [e / 2.0 for e in result.entropies()]
+    st.markdown(coloured_text_html(text, values, shade), unsafe_allow_html=True)
+    st.caption(f"Repetition score {repetition_score(text):.2f} (share of 20-character windows seen before; "
+               "loops push it toward 1). Hover a character for its value.")
+    st.download_button("Download this sample", cfg.prime + text, file_name=f"sample-T{t:g}-seed{cfg.seed}.txt",
+                       key="download_sample", help="The priming text and the generated text, as a .txt file.")
+    step = st.slider("Inspect step", 1, cfg.length, key=remember("inspect_step", 1),
+                     help="Which generated character to look at below.") - 1
+    st.plotly_chart(softmax_bars_figure(result.probs[0, step], ck.vocab, int(result.chosen[0, step]),
+                                        title=f"Step {step + 1}: the softmax that chose '{show_char(text[step])}'"),
+                    key="softmax_bars", theme=None)
+    st.plotly_chart(temperature_panels_figure(result.logits[0, step], ck.vocab, [0.25, 0.5, 1.0, 2.0]),
+                    key="temperature_panels", theme=None)
+    st.caption("The same scores y_t at four temperatures: dividing by a small T makes the largest score dominate; "
+               "a large T flattens the distribution toward uniform.")
+
+
+live_view()
+
+st.subheader("Several temperatures side by side")
+temps = (0.0, 0.5, 0.8, 1.0, 1.5)
+side = sample(ck.model, Vocab(ck.vocab), cfg.prime, min(cfg.length, 300), temps, cfg.seed, cfg.top_k, cfg.top_p)
+st.dataframe([{"T": t, "repetition": round(repetition_score(side.text(i)), 2), "text": side.text(i).replace("\n", " ⏎ ")}
+              for i, t in enumerate(temps)], hide_index=True, key="side_by_side")
+st.caption("All five come from one batched pass with the same random numbers. T = 0 is the argmax: watch it loop.")

@@ -1,0 +1,141 @@
+"""Train your own character model in the background, watch it learn, keep it, download it."""
+from dataclasses import asdict
+
+import streamlit as st
+
+from core.charlm.corpus import CORPORA, CorpusError, load_corpus, text_from_upload
+from core.charlm.train import TrainConfig, run_training_job
+from core.checkpoints import Checkpoint, CheckpointError, checkpoint_bytes, load_checkpoint
+from core.jobs import JobManager
+from core.plots.charlm import training_curves_figure
+from pages._common import page_intro, remember
+from pages._models import add_user_model
+
+page_intro(
+    "Train your own",
+    "Train a character-level RNN, LSTM or GRU on Shakespeare, Python code or your own text, in the background: "
+    "the page stays usable, you can switch pages, and Stop ends the run. Training uses **truncated "
+    "backpropagation through time**: the hidden state is carried forward across chunks forever, but gradients "
+    "flow back only inside a chunk. Every few hundred steps the model writes a sample, so you can watch it go "
+    "from noise to words.",
+    r"\text{chunk } k:\; L_k = -\tfrac{1}{BT}\sum_{t \in k} \log p(x_{t+1} \mid x_{\le t}),\qquad "
+    r"h_{\text{start of } k+1} = \mathrm{stopgrad}(h_{\text{end of } k})",
+)
+JOB = "train_job"
+
+
+@st.cache_resource
+def job_manager() -> JobManager:
+    """One queue for the whole server: one training at a time on a 2-core machine, the rest wait."""
+    return JobManager(max_running=1)
+
+
+def controls() -> tuple[TrainConfig, object]:
+    """The widgets: corpus (or an upload), architecture, optimisation, budget."""
+    c1, c2, c3, c4 = st.columns(4)
+    corpus = c1.selectbox("Corpus", [*CORPORA[:2], "upload"], key=remember("corpus", "shakespeare"),
+                          help="Shakespeare's plays (4 held out), Python's standard library, or a UTF-8 text file of yours.")
+    cell = c2.selectbox("Cell", ["lstm", "gru", "rnn"], key=remember("cell", "lstm"),
+                        help="LSTM and GRU keep an additive path for the gradient; the vanilla RNN multiplies by W_hh each step.")
+    hidden = c3.select_slider("Hidden units", [64, 128, 256, 512, 768], key=remember("hidden_size", 512),
+                              help="Width of each recurrent layer.")
+    layers = c4.select_slider("Layers", [1, 2, 3], key=remember("layers", 1), help="Recurrent layers stacked.")
+    c5, c6, c7, c8, c9 = st.columns(5)
+    chunk = c5.slider("Chunk length (TBPTT)", 10, 200, key=remember("chunk", 100), step=10,
+                      help="How many steps gradients flow back through before the graph is cut.")
+    clip = c6.selectbox("Clipping", ["norm", "value", "none"], key=remember("clip", "norm"),
+                        help="Rescale the whole gradient if its norm is too big, clip each entry, or nothing.")
+    clip_value = c7.number_input("Clip at", 0.01, 100.0, key=remember("clip_value", 5.0),
+                                 help="The largest gradient norm (or entry) allowed.")
+    lr = c8.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2], key=remember("train_lr", 3e-3),
+                          help="Adam's step size, decayed along a cosine to a tenth of it.")
+    minutes = c9.slider("Minutes", 0.5, 10.0, key=remember("minutes", 3.0), step=0.5,
+                        help="The run stops after this long (or earlier, on Stop).")
+    upload = None
+    if corpus == "upload":
+        upload = st.file_uploader("Your text (UTF-8, up to 5 MB)", type=["txt", "md", "py", "csv"], key="corpus_upload",
+                                  help="Plain text; at least 2,000 characters. 90% trains, the last 10% validates.")
+    cfg = TrainConfig(corpus=corpus, cell=cell, hidden_size=hidden, num_layers=layers, chunk_len=chunk, clip=clip,
+                      clip_value=float(clip_value), lr=lr, max_seconds=minutes * 60)
+    return cfg, upload
+
+
+cfg, upload = controls()
+job = st.session_state.get(JOB)
+busy = job is not None and not job.done
+if st.button("Start training", type="primary", disabled=busy, key="start",
+             help="Queue this run. One run trains at a time on this server; the page shows your place in line."):
+    try:
+        corpus = text_from_upload(upload.getvalue(), upload.name) if cfg.corpus == "upload" and upload else (
+            load_corpus(cfg.corpus) if cfg.corpus != "upload" else None)
+        if corpus is None:
+            raise CorpusError("choose a text file to upload first")
+        name = f"{corpus.name} · {cfg.cell} {cfg.num_layers}×{cfg.hidden_size}"
+        st.session_state[JOB] = job_manager().submit(name, lambda j: run_training_job(j, cfg, corpus), asdict(cfg))
+        st.session_state.pop("job_kept", None)
+        st.rerun()
+    except CorpusError as e:
+        st.error(f"Cannot train on this text: {e}")
+
+
+@st.fragment(run_every=1.0 if busy else None)
+def progress() -> None:
+    """Live view of this session's job; reruns every second while it is queued or running."""
+    job = st.session_state.get(JOB)
+    if job is None:
+        st.info("No run yet. Choose the settings above and press Start training.")
+        return
+    rows, notes = job.snapshot()
+    if job.status == "queued":
+        st.info(f"“{job.name}” is waiting: place {job_manager().position(job)} in the queue.")
+    elif job.status == "running":
+        st.progress(min(1.0, job.elapsed / job.meta["max_seconds"]), text=f"“{job.name}”: {job.elapsed:.0f} s, step {len(rows)}")
+    elif job.status == "failed":
+        st.error(f"The run ended early: {job.error}")
+    else:
+        st.success(f"“{job.name}” {job.status} after {len(rows)} steps and {job.elapsed:.0f} s.")
+    if not job.done:
+        st.button("Stop" if job.status == "running" else "Cancel", key="stop", on_click=job.stop,
+                  help="End the run now; what it has learned so far is kept.")
+    if rows:
+        last = rows[-1]
+        evals = [r for r in rows if "val_loss" in r]
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Step", int(last["step"]), help="Gradient steps taken.")
+        m2.metric("Train loss", f"{last['loss']:.3f}", help="Nats per character on the last chunk.")
+        m3.metric("Validation loss", f"{evals[-1]['val_loss']:.3f}" if evals else "–",
+                  help="Nats per character on held-out text (a slice of it while training).")
+        m4.metric("Gradient norm", f"{last['grad_norm']:.2f}", help="Before clipping.")
+        st.plotly_chart(training_curves_figure(rows), key="curves", theme=None)
+        st.caption("Blue: the loss of each training chunk. Orange: held-out validation loss. When they part ways, "
+                   "the model starts to memorise.")
+    for seconds, text in reversed(notes[-4:]):
+        st.text(f"after {seconds:.0f} s:\n{text}")
+    if job.status in ("finished", "stopped") and job.result is not None and not st.session_state.get("job_kept"):
+        result = job.result
+        label = add_user_model(job.name, Checkpoint("charlm", result.model, result.vocab.chars, result.metrics, job.meta))
+        st.session_state["job_kept"] = label
+        st.rerun(scope="app")  # the run is over: redraw the whole page (Start enabled, no more polling)
+    if st.session_state.get("job_kept") and job.result is not None:
+        st.caption(f"Saved for this session as “{st.session_state['job_kept']}”: pick it on “Sampling & temperature”.")
+        st.download_button("Download the checkpoint", checkpoint_bytes("charlm", job.result.model, job.result.vocab.chars,
+                                                                       job.result.metrics), file_name="charlm.pt",
+                           key="download_ckpt", help="Plain weights, config, vocabulary and metrics (.pt).")
+
+
+progress()
+
+st.subheader("Upload a checkpoint")
+file = st.file_uploader("A .pt file saved by RNN Lab", type=["pt"], key="ckpt_upload",
+                        help="Loaded safely (weights only: a file can never run code here).")
+if file is not None and st.session_state.get("ckpt_loaded", (None,))[0] != file.file_id:
+    try:
+        st.session_state["ckpt_loaded"] = (file.file_id, add_user_model(file.name, load_checkpoint(file.getvalue())), "")
+    except CheckpointError as e:
+        st.session_state["ckpt_loaded"] = (file.file_id, "", str(e))
+if file is not None:
+    _, label, problem = st.session_state["ckpt_loaded"]
+    if problem:
+        st.error(f"Could not use {file.name}: {problem}")
+    else:
+        st.success(f"Loaded as “{label}”: pick it on “Sampling & temperature”.")

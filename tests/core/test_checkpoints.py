@@ -1,0 +1,86 @@
+"""Checkpoints: plain data, atomic writes, and refusal of anything that is not one."""
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from core.charlm.model import CharConfig, CharRNN
+from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint, save_checkpoint
+
+VOCAB = tuple("abcdefg")
+
+
+def small_model(seed=0):
+    torch.manual_seed(seed)
+    return CharRNN(CharConfig(vocab_size=7, cell="gru", hidden_size=6, num_layers=2, embed_size=3))
+
+
+def test_round_trip_keeps_weights_config_vocab_and_metrics(tmp_path):
+    model = small_model()
+    save_checkpoint(tmp_path / "m.pt", "charlm", model, VOCAB, {"val_loss": 1.5}, {"lr": 0.003})
+    ck = load_checkpoint(tmp_path / "m.pt")
+    assert ck.vocab == VOCAB and ck.metrics == {"val_loss": 1.5} and ck.train_config == {"lr": 0.003}
+    assert ck.model.config == model.config and not ck.model.training
+    x = torch.randint(0, 7, (2, 5))
+    assert torch.equal(ck.model(x)[0], model(x)[0])
+    assert load_checkpoint(checkpoint_bytes("charlm", model, VOCAB)).model.config == model.config
+
+
+def test_a_pickle_payload_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    (tmp_path / "evil.pt").write_bytes(pickle.dumps({"kind": "charlm", "x": Payload()}))
+    with pytest.raises(CheckpointError, match="not a valid RNN Lab checkpoint"):
+        load_checkpoint(tmp_path / "evil.pt")
+    assert not marker.exists()
+    # the same file does run code when unpickled without the guard: the test can tell
+    subprocess.run([sys.executable, "-c", f"import pickle; pickle.load(open({str(tmp_path / 'evil.pt')!r}, 'rb'))"],
+                   check=False)
+    assert marker.exists()
+
+
+def test_truncated_files_are_refused_at_every_cut():
+    data = checkpoint_bytes("charlm", small_model(), VOCAB)
+    for cut in range(0, len(data), max(1, len(data) // 60)):
+        with pytest.raises(CheckpointError):
+            load_checkpoint(data[:cut])
+
+
+def test_wrong_contents_are_named(tmp_path):
+    torch.save({"hello": 1}, tmp_path / "a.pt")
+    with pytest.raises(CheckpointError, match="needs the entries"):
+        load_checkpoint(tmp_path / "a.pt")
+    good = torch.load(__import__("io").BytesIO(checkpoint_bytes("charlm", small_model(), VOCAB)), weights_only=True)
+    torch.save({**good, "kind": "transformer"}, tmp_path / "b.pt")
+    with pytest.raises(CheckpointError, match="unknown model kind"):
+        load_checkpoint(tmp_path / "b.pt")
+    torch.save({**good, "vocab": list("ab")}, tmp_path / "c.pt")
+    with pytest.raises(CheckpointError, match="vocabulary"):
+        load_checkpoint(tmp_path / "c.pt")
+    torch.save({**good, "config": {**good["config"], "hidden_size": 9}}, tmp_path / "d.pt")
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_checkpoint(tmp_path / "d.pt")
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, "charlm", small_model(0), VOCAB, {"v": 1})
+    original = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed mid-save")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, "charlm", small_model(1), VOCAB, {"v": 2})
+    assert path.read_bytes() == original and load_checkpoint(path).metrics == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"], "no temporary file is left behind"
