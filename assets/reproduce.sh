@@ -10,10 +10,10 @@ python -m core.charlm.train --corpus shakespeare --cell lstm --hidden 512 --laye
   --lr 3e-3 --steps 7000 --seed 0 --out assets/charlm-shakespeare-lstm.pt
 
 # Shakespeare, vanilla RNN 2x512, for comparison: same data, width and optimiser (Adam, lower rate: it is
-# less stable). About 25 minutes: the fused RNN layer is slower per step on the CPU than the fused LSTM.
+# less stable). About 12 minutes: the fused RNN layer is slower per step on the CPU than the fused LSTM.
 python -m core.charlm.train --corpus shakespeare --cell rnn --hidden 512 --layers 2 --batch 32 --chunk 100 \
-  --lr 1e-3 --steps 2000 --seed 0 --out assets/charlm-shakespeare-rnn.pt
+  --lr 1e-3 --steps 1000 --seed 0 --out assets/charlm-shakespeare-rnn.pt
 
-# Python code (the interpreter's standard library), LSTM 2x512. About 25 minutes.
+# Python code (the interpreter's standard library), LSTM 2x512. About 12 minutes.
 python -m core.charlm.train --corpus python --cell lstm --hidden 512 --layers 2 --batch 32 --chunk 100 \
-  --lr 3e-3 --steps 3000 --seed 0 --out assets/charlm-python-lstm.pt
+  --lr 3e-3 --steps 1500 --seed 0 --out assets/charlm-python-lstm.pt

@@ -31,11 +31,21 @@ st.page_link("pages/hello_sampling.py", label="Test-time sampling", icon=":mater
 st.caption("Start from “h” and feed each choice back in. See when a sample picks a character that is not the "
            "most probable one, and why sampling gives diverse text where argmax always writes the same.")
 
+st.page_link("pages/sampling.py", label="Sampling & temperature", icon=":material/thermostat:",
+             help="A character model trained on Shakespeare or Python code writes; you move the temperature.")
+st.caption("Move the temperature and watch the same random numbers give argmax loops, plausible text or noise; "
+           "see the softmax behind each character and compare the LSTM with a vanilla RNN.")
+st.page_link("pages/train.py", label="Train your own", icon=":material/model_training:",
+             help="Train an RNN, LSTM or GRU on Shakespeare, Python or your own text, in the background.")
+st.caption("Pick a corpus (or upload one), a cell and its size, the chunk length of truncated backpropagation "
+           "and the clipping; watch the loss fall and the samples turn from noise into words.")
+
 st.subheader("How to start")
 st.markdown(
     "1. Open **The recurrence and its shapes** and switch between the five shapes: the same cell, "
     "wired five ways.\n"
     "2. Open **The “hello” model**: before training, the orange boxes (the right next characters) "
     "are not the largest scores. Press **Train** and watch them win.\n"
-    "3. Open **Test-time sampling**: press **Resample** a few times and compare with argmax."
+    "3. Open **Test-time sampling**: press **Resample** a few times and compare with argmax.\n"
+    "4. Open **Sampling & temperature** and drag the temperature from 0 to 2."
 )

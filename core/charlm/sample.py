@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import torch
 
-from core.charlm.model import CharRNN
+from core.charlm.model import CharRNN, State
 from core.charlm.vocab import Vocab
-from core.sampling import gumbel_noise, pick_next
+from core.sampling import gumbel_noise
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,38 @@ class SampleResult:
     def entropies(self, row: int = 0) -> list[float]:
         """The entropy (nats) of each step's distribution."""
         return entropy(self.probs[row]).tolist()
+
+
+class Stepper:
+    """One generation step for a batch, with as few tensor operations as possible.
+
+    Generation is bound by streaming the weight matrices once per step; per-step overhead is what
+    remains. The stepper reads each layer's weights once and calls PyTorch's fused single-step cell
+    kernels (lstm_cell / gru_cell / rnn_tanh_cell), with the same weights as `CharRNN.forward`.
+    """
+
+    def __init__(self, model: CharRNN) -> None:
+        cell = model.config.cell
+        self.cell_fn = {"lstm": torch.lstm_cell, "gru": torch.gru_cell, "rnn": torch.rnn_tanh_cell}[cell]
+        self.lstm = cell == "lstm"
+        self.embed = model.embed.weight  # (V, E)
+        self.layers = [model.layer_weights(k) for k in range(model.config.num_layers)]  # (W_ih, W_hh, b_ih, b_hh)
+        self.head_w, self.head_b = model.head.weight, model.head.bias  # (V, H), (V,)
+
+    def state_from(self, state: State) -> list:
+        """The model's (L, B, H) state as a per-layer list this stepper updates."""
+        if self.lstm:
+            h, c = state
+            return [(h[k], c[k]) for k in range(h.shape[0])]
+        return [state[k] for k in range(state.shape[0])]
+
+    def __call__(self, tokens: torch.Tensor, state: list) -> torch.Tensor:
+        """Feed (B,) tokens, update `state` in place (per layer), return (B, V) next-character scores."""
+        x = self.embed[tokens]  # (B, E)
+        for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.layers):
+            state[k] = self.cell_fn(x, state[k], w_ih, w_hh, b_ih, b_hh)
+            x = state[k][0] if self.lstm else state[k]  # (B, H)
+        return torch.addmm(self.head_b, x, self.head_w.t())  # (B, V)
 
 
 def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
@@ -75,22 +107,36 @@ def sample(model: CharRNN, vocab: Vocab, prime: str, length: int, temperatures: 
     idx = vocab.encode(prime).unsqueeze(0).repeat(B, 1)  # (B, P)
     noise = gumbel_noise((length, 1, V), seed, dtype=torch.float32)  # (L, 1, V): the same for every row
     temp_col = torch.tensor(temps).unsqueeze(1)  # (B, 1)
-    safe_t = temp_col.clamp(min=1e-6)
-    logits, state = model(idx)  # read the priming text; logits (B, P, V)
+    filtering = top_k is not None or top_p is not None
+    logits, state = model(idx)  # read the priming text with the fused layers; logits (B, P, V)
+    step = Stepper(model)
+    state = step.state_from(state)
     last = logits[:, -1]  # (B, V)
-    chosen, raw, probs = [], [], []
+    chosen, raw = [], []
     for t in range(length):
-        scaled = filter_logits(last / safe_t, top_k, top_p)  # (B, V)
-        greedy = last.argmax(dim=-1)
-        sampled = pick_next(scaled, 1.0, noise[t].expand(B, V))  # Gumbel-max on logits / T
-        nxt = torch.where(temp_col.squeeze(1) == 0, greedy, sampled)  # (B,)
-        chosen.append(nxt)
         raw.append(last)
-        probs.append(torch.where(temp_col == 0, torch.nn.functional.one_hot(greedy, V).float(),
-                                 torch.softmax(scaled, dim=-1)))
-        logits, state = model(nxt.unsqueeze(1), state)  # (B, 1, V)
-        last = logits[:, -1]
-    return SampleResult(prime, temps, torch.stack(chosen, 1), torch.stack(raw, 1), torch.stack(probs, 1), vocab)
+        if filtering:  # the top-k / top-p mask is decided on softmax(y / T), then applied to y
+            last = last.masked_fill(torch.isinf(filter_logits(last / temp_col.clamp(min=1e-6), top_k, top_p)),
+                                    float("-inf"))
+        # Gumbel-max: argmax(y + T g) samples softmax(y / T) for T > 0, and is exactly the argmax at T = 0
+        nxt = torch.addcmul(last, temp_col, noise[t]).argmax(dim=-1)  # (B,)
+        chosen.append(nxt)
+        last = step(nxt, state)  # (B, V)
+    raw_logits = torch.stack(raw, 1)  # (B, L, V)
+    return SampleResult(prime, temps, torch.stack(chosen, 1), raw_logits,
+                        sampled_distribution(raw_logits, temp_col, top_k, top_p), vocab)
+
+
+def sampled_distribution(logits: torch.Tensor, temperatures: torch.Tensor, top_k: int | None,
+                         top_p: float | None) -> torch.Tensor:
+    """The distribution each row actually sampled from: softmax of the filtered y / T (one-hot at T = 0).
+
+    logits (B, L, V), temperatures (B, 1) -> (B, L, V).
+    """
+    t = temperatures.unsqueeze(-1)  # (B, 1, 1)
+    scaled = filter_logits(logits / t.clamp(min=1e-6), top_k, top_p)
+    greedy = torch.nn.functional.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(logits.dtype)
+    return torch.where(t == 0, greedy, torch.softmax(scaled, dim=-1))
 
 
 def repetition_score(text: str, n: int = 20) -> float:

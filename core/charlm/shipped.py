@@ -32,3 +32,18 @@ SHIPPED: tuple[ShippedModel, ...] = (
 def available_models() -> list[ShippedModel]:
     """The shipped models whose checkpoint file is present."""
     return [m for m in SHIPPED if m.path.exists()]
+
+
+def describe(title: str, metrics: dict, config: dict) -> dict[str, object]:
+    """One row of the models table: what the model is and how well it predicts held-out text."""
+    val = metrics.get("val_loss")
+    return {
+        "model": title,
+        "cell": config.get("cell", "?"),
+        "layers × units": f"{config.get('num_layers', '?')} × {config.get('hidden_size', '?')}",
+        "parameters": metrics.get("parameters"),
+        "validation nats/char": None if val is None else round(val, 3),
+        "bits/char": None if val is None else round(metrics.get("val_bits", val / 0.6931471805599453), 3),
+        "training steps": metrics.get("steps"),
+        "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1),
+    }

@@ -14,7 +14,7 @@ def tiny():
 def open_with(tiny):
     at = open_page_with(PAGE, {"my_models": {"tiny": tiny}})
     at.selectbox(key="sample_model").set_value("yours: tiny").run()
-    at.text_input(key="prime").set_value("ROMEO:\n").run()
+    at.text_area(key="prime").set_value("ROMEO:\n").run()
     return at
 
 
@@ -46,8 +46,8 @@ def test_side_by_side_table_and_download(tiny):
 
 def test_characters_the_model_never_saw_get_a_message(tiny):
     at = open_with(tiny)
-    at.text_input(key="prime").set_value("Zebra€").run()
+    at.text_area(key="prime").set_value("Zebra€").run()
     assert not at.exception
     assert any("never saw" in w.value for w in at.warning)
-    at.text_input(key="prime").set_value("").run()
+    at.text_area(key="prime").set_value("").run()
     assert any("empty" in w.value for w in at.warning)

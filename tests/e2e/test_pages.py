@@ -11,6 +11,8 @@ PAGES = {  # url path -> a heading the page must show
     "rnn_shapes": "The recurrence and its shapes",
     "hello_model": "The “hello” character model",
     "hello_sampling": "Test-time sampling",
+    "sampling": "Sampling & temperature",
+    "train": "Train your own",
 }
 
 
@@ -117,4 +119,40 @@ def test_editing_a_weight_recomputes_and_a_bad_weight_gets_a_message(app_url, pa
     alert.wait_for(timeout=30_000)
     assert "between -100 and 100" in alert.inner_text()
     assert metric_value(page, "Total loss L") == edited
+    assert exception_texts(page) == []
+
+
+def sample_text(page) -> str:
+    return page.locator('[data-testid="stMarkdownContainer"] div[style*="monospace"]').first.inner_text()
+
+
+def test_temperature_slider_changes_the_sample(app_url, page):
+    open_page(page, app_url, "sampling")
+    before = sample_text(page)
+    thumb = page.locator('[data-testid="stSlider"]', has_text="Temperature T").get_by_role("slider")
+    thumb.focus()
+    act(page, lambda: [thumb.press("ArrowRight") for _ in range(8)])
+    page.wait_for_function(
+        """(before) => { const d = document.querySelector('[data-testid="stMarkdownContainer"] div[style*="monospace"]');
+                         return d && d.innerText !== before; }""", arg=before, timeout=30_000)
+    assert exception_texts(page) == []
+
+
+def test_training_runs_in_the_background_survives_a_page_switch_and_stops(app_url, page):
+    open_page(page, app_url, "train")
+    thumb = page.locator('[data-testid="stSlider"]', has_text="Hidden units").get_by_role("slider")
+    thumb.focus()
+    act(page, lambda: [thumb.press("ArrowLeft") for _ in range(3)])  # 512 -> 64 units: quick steps
+    act(page, lambda: page.get_by_role("button", name="Start training").click())
+    page.locator('[data-testid="stMetric"]', has_text="Step").wait_for(timeout=60_000)
+    act(page, lambda: page.locator('[data-testid="stSidebarNav"]').get_by_text("Home").click())
+    page.wait_for_timeout(2000)
+    act(page, lambda: page.locator('[data-testid="stSidebarNav"]').get_by_text("Train your own").click())
+    first = int(metric_value(page, "Step"))
+    page.wait_for_function(
+        """(first) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m => m.innerText.includes('Step')
+               && parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText) > first)""",
+        arg=first, timeout=60_000)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("stopped after").wait_for(timeout=60_000)
     assert exception_texts(page) == []

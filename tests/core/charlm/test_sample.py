@@ -72,3 +72,18 @@ def test_bad_arguments_get_messages():
 def test_repetition_score_flags_loops():
     assert repetition_score("the cat sat on the mat " * 10) > 0.8
     assert repetition_score("abcdefghijklmnopqrstuvwxyz0123456789") == 0.0
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_stepper_equals_the_fused_model(cell):
+    from core.charlm.sample import Stepper
+
+    torch.manual_seed(5)
+    m = CharRNN(CharConfig(vocab_size=10, cell=cell, hidden_size=12, num_layers=2, embed_size=5))
+    x = torch.randint(0, 10, (3, 8))
+    fused, _ = m(x)
+    step = Stepper(m)
+    state = step.state_from(m.init_state(3))
+    with torch.no_grad():
+        by_step = torch.stack([step(x[:, t], state) for t in range(8)], dim=1)
+    assert torch.allclose(fused, by_step, atol=1e-5)

@@ -1,0 +1,88 @@
+"""Sampling speed of the shipped Shakespeare LSTM, beside the floor set by streaming its weights.
+
+    python benchmarks/sampling.py [--chars 1000] [--repeats 7]
+
+Prints, medians of interleaved repeats:
+- the time to sample 1000 characters (batch 1) with core.charlm.sample.sample;
+- the floor: the same model's per-step matrix-vector products (W_ih x and W_hh h for every layer,
+  and the read-out) for 1000 steps, back to back in a tight loop with nothing else;
+- `ratio: X` = sample / floor (goal <= 1.25);
+- the time to sample 8 temperatures side by side in one batched pass, and its ratio to one (goal <= 1.5).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from core.charlm.model import CharConfig, CharRNN
+from core.charlm.sample import sample
+from core.charlm.shipped import SHIPPED
+from core.charlm.vocab import Vocab
+from core.checkpoints import load_checkpoint
+
+
+def load_model() -> tuple[CharRNN, Vocab, str]:
+    """The shipped Shakespeare LSTM, or (if it is missing) a random model of the same shape."""
+    shipped = SHIPPED[0]
+    if shipped.path.exists():
+        ck = load_checkpoint(shipped.path)
+        return ck.model, Vocab(ck.vocab), shipped.title
+    vocab = Vocab(("\n", *(chr(c) for c in range(32, 109))))
+    return CharRNN(CharConfig(len(vocab), "lstm", 512, 2, 64)).eval(), vocab, "random LSTM 2x512 (no checkpoint)"
+
+
+@torch.inference_mode()
+def floor(model: CharRNN, steps: int) -> float:
+    """Seconds for the per-step matrix-vector products alone."""
+    mats = []
+    for k in range(model.config.num_layers):
+        w_ih, w_hh, _, _ = model.layer_weights(k)
+        mats += [w_ih, w_hh]
+    mats.append(model.head.weight)
+    vecs = [torch.randn(m.shape[1]) for m in mats]
+    start = time.perf_counter()
+    for _ in range(steps):
+        for m, v in zip(mats, vecs):
+            torch.mv(m, v)
+    return time.perf_counter() - start
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--chars", type=int, default=1000)
+    p.add_argument("--repeats", type=int, default=7)
+    a = p.parse_args()
+    model, vocab, name = load_model()
+    prime = "\n"
+    one = lambda: sample(model, vocab, prime, a.chars, (1.0,), seed=0)  # noqa: E731
+    eight = lambda: sample(model, vocab, prime, a.chars, (0.0, 0.3, 0.5, 0.7, 0.9, 1.0, 1.2, 1.5), seed=0)  # noqa: E731
+    one(), eight(), floor(model, 50)  # warm up
+    t_one, t_floor, t_eight = [], [], []
+    for _ in range(a.repeats):  # interleaved, so a noisy moment hits all three alike
+        t_one.append(timed(one))
+        t_floor.append(floor(model, a.chars))
+        t_eight.append(timed(eight))
+    s, f, e = (statistics.median(t) for t in (t_one, t_floor, t_eight))
+    print(f"model: {name}; torch threads: {torch.get_num_threads()}; {a.chars} characters; median of {a.repeats}")
+    print(f"sample, batch 1:            {s * 1000:8.1f} ms  ({s / a.chars * 1e6:.0f} us/char)")
+    print(f"floor (mat-vec products):   {f * 1000:8.1f} ms  ({f / a.chars * 1e6:.0f} us/step)")
+    print(f"ratio: {s / f:.2f}")
+    print(f"8 temperatures, one batch:  {e * 1000:8.1f} ms")
+    print(f"batched ratio (8 vs 1): {e / s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

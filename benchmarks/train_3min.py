@@ -1,0 +1,44 @@
+"""In-app training with the default settings, for its default 3 minutes: the validation loss it reaches.
+
+    python benchmarks/train_3min.py [--minutes 3]
+
+Runs core.charlm.train.train(TrainConfig()) — exactly what "Start training" on the "Train your own"
+page runs with its defaults (Shakespeare, LSTM 1x512, batch 32, chunks of 100, Adam 3e-3, norm
+clipping 5) — then evaluates on the whole held-out text (four plays). Goal: <= 1.60 nats/char.
+Run it on an otherwise idle machine: it measures what 2 cores do in 3 minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from core.charlm.corpus import load_corpus  # noqa: E402
+from core.charlm.train import LN2, TrainConfig, evaluate, train  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--minutes", type=float, default=TrainConfig().max_seconds / 60)
+    a = p.parse_args()
+    cfg = replace(TrainConfig(), max_seconds=a.minutes * 60)
+    corpus = load_corpus(cfg.corpus)
+    start = time.perf_counter()
+    result = train(cfg, corpus)
+    trained = time.perf_counter() - start
+    val = evaluate(result.model, result.vocab.encode(corpus.val))
+    print(f"defaults: {cfg.corpus}, {cfg.cell} {cfg.num_layers}x{cfg.hidden_size}, batch {cfg.batch_size}, "
+          f"chunk {cfg.chunk_len}, lr {cfg.lr}, clip {cfg.clip} {cfg.clip_value}; torch threads {torch.get_num_threads()}")
+    print(f"trained {len(result.history)} steps in {trained:.0f} s ({result.status})")
+    print(f"validation (all 4 held-out plays): {val:.4f} nats/char = {val / LN2:.4f} bits/char")
+    print(f"ratio to the 1.60 goal: {val / 1.60:.3f} (<= 1 meets it)")
+
+
+if __name__ == "__main__":
+    main()
