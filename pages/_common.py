@@ -1,5 +1,7 @@
 """What every page does first: run inside the router, then say what it teaches (title, a few
 sentences, the equations). Not a page itself: app.py does not list it."""
+from collections.abc import Sequence
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -29,16 +31,19 @@ def page_intro(title: str, text: str, *equations: str) -> None:
         st.latex(equation)
 
 
-def remember(key: str, default: object) -> str:
+def remember(key: str, default: object, options: Sequence | None = None) -> str:
     """Key for a widget whose value should survive a visit to another page; returns `key`.
 
     Streamlit forgets the state of every widget that a run does not draw, so switching pages would
     reset it (and with it, for example, the model the "hello" page built from it). The value is
     mirrored under a plain session key and put back when the page is drawn again. Pass the widget
-    no value= argument: its value comes from here.
+    no value= argument: its value comes from here. With `options`, a remembered value that is no longer
+    among them falls back to the default.
     """
     shadow = f"kept:{key}"
     if key not in st.session_state:
         st.session_state[key] = st.session_state.get(shadow, default)
+    if options is not None and st.session_state[key] not in options:  # e.g. a model that is no longer listed
+        st.session_state[key] = default
     st.session_state[shadow] = st.session_state[key]
     return key

@@ -17,28 +17,31 @@ st.markdown(
 )
 
 st.subheader("The pages")
-st.page_link("pages/rnn_shapes.py", label="The recurrence and its shapes", icon=":material/replay:",
-             help="Unrolled computational graphs for one-to-one, one-to-many, many-to-one and many-to-many RNNs.")
-st.caption("Pick a shape (captioning, sentiment, translation, video) and a length; the unrolled graph redraws, "
-           "showing where inputs enter, where outputs and losses leave, and what h₀ and h_T are.")
-st.page_link("pages/hello_model.py", label="The “hello” model", icon=":material/abc:",
-             help="The lecture's character-level model with vocabulary [h, e, l, o], trained live.")
-st.caption("Train the lecture's 3-unit character model on “hello” step by step, watch every layer at every "
-           "time step, sample from it at test time, and edit its weights by hand.")
-
-st.page_link("pages/hello_sampling.py", label="Test-time sampling", icon=":material/casino:",
-             help="Generate from the \"hello\" model: sample from the softmax or take the argmax, seeded.")
-st.caption("Start from “h” and feed each choice back in. See when a sample picks a character that is not the "
-           "most probable one, and why sampling gives diverse text where argmax always writes the same.")
-
-st.page_link("pages/sampling.py", label="Sampling & temperature", icon=":material/thermostat:",
-             help="A character model trained on Shakespeare or Python code writes; you move the temperature.")
-st.caption("Move the temperature and watch the same random numbers give argmax loops, plausible text or noise; "
-           "see the softmax behind each character and compare the LSTM with a vanilla RNN.")
-st.page_link("pages/train.py", label="Train your own", icon=":material/model_training:",
-             help="Train an RNN, LSTM or GRU on Shakespeare, Python or your own text, in the background.")
-st.caption("Pick a corpus (or upload one), a cell and its size, the chunk length of truncated backpropagation "
-           "and the clipping; watch the loss fall and the samples turn from noise into words.")
+PAGES = [  # (file, title, icon, tooltip, one line on what you do there)
+    ("pages/rnn_shapes.py", "The recurrence and its shapes", ":material/replay:",
+     "Unrolled computational graphs for one-to-one, one-to-many, many-to-one and many-to-many RNNs.",
+     "Pick a shape (captioning, sentiment, translation, video) and a length; the unrolled graph redraws, showing "
+     "where inputs enter, where outputs and losses leave, and what h₀ and h_T are."),
+    ("pages/hello_model.py", "The “hello” model", ":material/abc:",
+     "The lecture's character-level model with vocabulary [h, e, l, o], trained live.",
+     "Train the lecture's 3-unit character model on “hello” step by step, watch every layer at every time step, "
+     "and edit its weights by hand."),
+    ("pages/hello_sampling.py", "Test-time sampling", ":material/casino:",
+     "Generate from the “hello” model: sample from the softmax or take the argmax, seeded.",
+     "Start from “h” and feed each choice back in. See when a sample picks a character that is not the most "
+     "probable one, and why sampling gives diverse text where argmax always writes the same."),
+    ("pages/sampling.py", "Sampling & temperature", ":material/thermostat:",
+     "A character model trained on Shakespeare or Python code writes; you move the temperature.",
+     "Move the temperature and watch the same random numbers give argmax loops, plausible text or noise; see the "
+     "softmax behind each character and compare the LSTM with a vanilla RNN."),
+    ("pages/train.py", "Train your own", ":material/model_training:",
+     "Train an RNN, LSTM or GRU on Shakespeare, Python or your own text, in the background.",
+     "Pick a corpus (or upload one), a cell and its size, the chunk length of truncated backpropagation and the "
+     "clipping; watch the loss fall and the samples turn from noise into words."),
+]
+for page, title, icon, tooltip, line in PAGES:
+    st.page_link(page, label=title, icon=icon, help=tooltip)
+    st.caption(line)
 
 st.subheader("How to start")
 st.markdown(

@@ -40,7 +40,7 @@ class SampleControls:
 def controls() -> SampleControls:
     """The widgets that define what is sampled (the temperature lives in the live view below)."""
     c1, c2 = st.columns([1, 2])
-    model = c1.selectbox("Model", list(models), key=remember("sample_model", next(iter(models))),
+    model = c1.selectbox("Model", list(models), key=remember("sample_model", next(iter(models)), list(models)),
                          help="A shipped model, or one you trained or uploaded on “Train your own”.")
     prime = c2.text_area("Priming text", key=remember("prime", "ROMEO:\n"), max_chars=500, height=68,
                           help="The model reads this first, then continues it. Use characters it has seen in training.")
@@ -85,10 +85,11 @@ def live_view() -> None:
                        key="download_sample", help="The priming text and the generated text, as a .txt file.")
     step = st.slider("Inspect step", 1, cfg.length, key=remember("inspect_step", 1),
                      help="Which generated character to look at below.") - 1
-    st.plotly_chart(softmax_bars_figure(result.probs[0, step], ck.vocab, int(result.chosen[0, step]),
+    probs, scores, chosen = result.at_step(step)
+    st.plotly_chart(softmax_bars_figure(probs, ck.vocab, chosen,
                                         title=f"Step {step + 1}: the softmax that chose '{show_char(text[step])}'"),
                     key="softmax_bars", theme=None)
-    st.plotly_chart(temperature_panels_figure(result.logits[0, step], ck.vocab, [0.25, 0.5, 1.0, 2.0]),
+    st.plotly_chart(temperature_panels_figure(scores, ck.vocab, [0.25, 0.5, 1.0, 2.0]),
                     key="temperature_panels", theme=None)
     st.caption("The same scores y_t at four temperatures: dividing by a small T makes the largest score dominate; "
                "a large T flattens the distribution toward uniform.")

@@ -35,6 +35,10 @@ class SampleResult:
         """The probability each chosen character had when it was drawn."""
         return self.probs[row].gather(1, self.chosen[row].unsqueeze(1)).squeeze(1).tolist()  # (L, V) -> (L,)
 
+    def at_step(self, step: int, row: int = 0) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """(sampled distribution (V,), raw scores (V,), chosen index) of one generation step."""
+        return self.probs[row, step], self.logits[row, step], int(self.chosen[row, step])
+
     def entropies(self, row: int = 0) -> list[float]:
         """The entropy (nats) of each step's distribution."""
         return entropy(self.probs[row]).tolist()

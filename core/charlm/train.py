@@ -24,7 +24,7 @@ from core.charlm.corpus import Corpus, load_corpus
 from core.charlm.model import CharConfig, CharRNN, State
 from core.charlm.sample import sample
 from core.charlm.vocab import Vocab
-from core.checkpoints import save_checkpoint
+from core.checkpoints import load_checkpoint, save_checkpoint
 from core.jobs import Job
 
 LN2 = math.log(2.0)
@@ -132,15 +132,23 @@ def clip_gradients(model: nn.Module, clip: str, value: float) -> float:
 def train(cfg: TrainConfig, corpus: Corpus | None = None,
           on_step: Callable[[int, dict[str, float]], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
-          sampler: Callable[[CharRNN, Vocab], str] | None = None) -> TrainResult:
+          sampler: Callable[[CharRNN, Vocab], str] | None = None,
+          init: tuple[CharRNN, Vocab] | None = None) -> TrainResult:
     """Train a model; `on_step(step, metrics)` after every step, `should_stop()` to end early.
 
     `sampler(model, vocab)` (if given) writes the sample recorded every `sample_every` steps.
+    `init` continues training a model (with its vocabulary) instead of starting from random weights.
     """
     torch.manual_seed(cfg.seed)
     corpus = corpus or load_corpus(cfg.corpus)
     vocab = Vocab.from_text(corpus.train + corpus.val)
-    model = CharRNN(CharConfig(len(vocab), cfg.cell, cfg.hidden_size, cfg.num_layers, cfg.embed_size))
+    if init is not None:
+        model, init_vocab = init
+        if init_vocab != vocab or model.config.cell != cfg.cell:
+            raise ValueError("the model to continue was trained on another vocabulary or has another cell type")
+        model.train()
+    else:
+        model = CharRNN(CharConfig(len(vocab), cfg.cell, cfg.hidden_size, cfg.num_layers, cfg.embed_size))
     result = TrainResult(model, vocab)
     train_x = streams(vocab.encode(corpus.train), cfg.batch_size)  # (B, n)
     val = vocab.encode(corpus.val)
@@ -227,6 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--minutes", type=float, default=None, help="stop after this long instead of --steps")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--init", default=None, help="continue training this checkpoint instead of starting afresh")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     if a.threads:
@@ -241,7 +250,11 @@ def main(argv: list[str] | None = None) -> None:
                   f"  |g| {row['grad_norm']:.2f}  lr {row['lr']:.2e}", flush=True)
 
     corpus = load_corpus(cfg.corpus)
-    result = train(cfg, corpus, on_step=report)
+    init = None
+    if a.init:
+        ck = load_checkpoint(a.init)
+        init = (ck.model, Vocab(ck.vocab))
+    result = train(cfg, corpus, on_step=report, init=init)
     val_loss = evaluate(result.model, result.vocab.encode(corpus.val))
     metrics = {"val_loss": val_loss, "val_bits": val_loss / LN2, "steps": len(result.history),
                "seconds": result.history[-1]["seconds"] if result.history else 0.0,

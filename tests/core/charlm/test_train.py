@@ -103,3 +103,13 @@ def test_evaluate_is_the_mean_next_character_loss():
     logits, _ = model(x[:, :-1])
     expected = nn.functional.cross_entropy(logits.reshape(-1, 6), x[:, 1:].reshape(-1)).item()
     assert evaluate(model, data, batch_size=2, chunk_len=7) == pytest.approx(expected, rel=1e-5)
+
+
+def test_training_can_continue_from_a_model():
+    first = train(TrainConfig(max_steps=40, lr=1e-2, **SMALL), corpus())
+    before = first.evals[-1]["val_loss"]
+    more = train(TrainConfig(max_steps=40, lr=3e-3, **SMALL), corpus(), init=(first.model, first.vocab))
+    assert more.model is first.model and more.evals[-1]["val_loss"] < before
+    with pytest.raises(ValueError, match="vocabulary"):
+        train(TrainConfig(max_steps=1, **SMALL), Corpus("other", "xyz" * 400, "xyz" * 40, ""),
+              init=(first.model, first.vocab))
