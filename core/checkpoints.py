@@ -39,12 +39,12 @@ class Checkpoint:
 
 def build(kind: str, config: dict[str, Any]) -> nn.Module:
     """A fresh model of `kind` from its config dict."""
-    if kind not in MODELS:
-        raise CheckpointError(f"unknown model kind {kind!r}; known: {', '.join(MODELS)}")
+    if not isinstance(kind, str) or kind not in MODELS:
+        raise CheckpointError(f"unknown model kind {str(kind)[:40]!r}; known: {', '.join(MODELS)}")
     config_cls, model_cls = MODELS[kind]
     try:
         return model_cls(config_cls(**config))
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, RuntimeError) as e:
         raise CheckpointError(f"the checkpoint's config does not describe a valid {kind} model: {e}") from None
 
 
@@ -62,6 +62,7 @@ def save_checkpoint(path: str | Path, kind: str, model: nn.Module, vocab: tuple[
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; a checkpoint is ordinary data
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -87,14 +88,23 @@ def load_checkpoint(source: str | Path | bytes) -> Checkpoint:
         raise CheckpointError(f"not a valid RNN Lab checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
     if not isinstance(payload, dict) or any(k not in payload for k in REQUIRED):
         raise CheckpointError(f"not an RNN Lab checkpoint: it needs the entries {', '.join(REQUIRED)}")
+    vocab = payload["vocab"]
+    if not (isinstance(payload["kind"], str) and isinstance(payload["config"], dict)
+            and isinstance(payload["state_dict"], dict) and isinstance(payload["metrics"], dict)):
+        raise CheckpointError("not an RNN Lab checkpoint: its entries have the wrong types")
+    if not (isinstance(vocab, list) and all(isinstance(c, str) and len(c) == 1 for c in vocab)
+            and len(set(vocab)) == len(vocab)):
+        raise CheckpointError("the vocabulary must be a list of distinct single characters")
+    metrics = {k: v for k, v in payload["metrics"].items()
+               if isinstance(k, str) and isinstance(v, (int, float, str)) and not isinstance(v, bool)}
     model = build(payload["kind"], payload["config"])
     try:
         model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, TypeError, AttributeError) as e:
+    except (RuntimeError, TypeError, AttributeError, ValueError) as e:
         raise CheckpointError(f"the weights do not fit the model the config describes: {str(e)[:300]}") from None
-    vocab = tuple(payload["vocab"])
     if len(vocab) != getattr(model.config, "vocab_size", len(vocab)):
         raise CheckpointError(f"the vocabulary has {len(vocab)} characters but the model expects "
                               f"{model.config.vocab_size}")
     model.eval()
-    return Checkpoint(payload["kind"], model, vocab, payload["metrics"], payload.get("train_config", {}))
+    train_config = payload.get("train_config", {})
+    return Checkpoint(payload["kind"], model, tuple(vocab), metrics, train_config if isinstance(train_config, dict) else {})

@@ -118,8 +118,8 @@ class JobManager:
             job.result = job.fn(job)
             status = "stopped" if job.stop_requested else "finished"
         except Exception as e:  # the page shows the message; the server stays up
-            job.error = f"{type(e).__name__}: {e}"
-            job.note(traceback.format_exc(limit=3))
+            job.error = str(e) or type(e).__name__
+            traceback.print_exc()  # the details go to the server's log, never to the page
             status = "failed"
         finally:
             with self._cond:

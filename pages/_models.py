@@ -5,6 +5,8 @@ from core.charlm.shipped import available_models
 from core.checkpoints import Checkpoint, load_checkpoint
 
 USER_MODELS = "my_models"  # session key: label -> Checkpoint of models this user trained or uploaded
+TRAIN_JOB = "train_job"  # session key: this session's training Job
+KEPT = "train_job_kept"  # session key: (job, label) of the run whose model was kept
 
 
 @st.cache_resource(show_spinner="Loading a shipped model…")
@@ -13,8 +15,19 @@ def shipped_checkpoint(path: str) -> Checkpoint:
     return load_checkpoint(path)
 
 
+def keep_finished_training() -> None:
+    """Add the model of this session's training run to its models once the run has ended with one."""
+    job = st.session_state.get(TRAIN_JOB)
+    result = None if job is None or not job.done else job.result
+    if result is None or result.status == "diverged" or st.session_state.get(KEPT, (None,))[0] is job:
+        return
+    label = add_user_model(job.name, Checkpoint("charlm", result.model, result.vocab.chars, result.metrics, job.meta))
+    st.session_state[KEPT] = (job, label)
+
+
 def all_models() -> dict[str, Checkpoint]:
     """Every model this session can use: the shipped ones, then its own."""
+    keep_finished_training()
     models = {m.title: shipped_checkpoint(str(m.path)) for m in available_models()}
     models.update({f"yours: {k}": v for k, v in st.session_state.get(USER_MODELS, {}).items()})
     return models

@@ -83,7 +83,7 @@ def live_view() -> None:
                "loops push it toward 1). Hover a character for its value.")
     st.download_button("Download this sample", cfg.prime + text, file_name=f"sample-T{t:g}-seed{cfg.seed}.txt",
                        key="download_sample", help="The priming text and the generated text, as a .txt file.")
-    step = st.slider("Inspect step", 1, cfg.length, key=remember("inspect_step", 1),
+    step = st.slider("Inspect step", 1, cfg.length, key=remember("inspect_step", 1, range(1, cfg.length + 1)),
                      help="Which generated character to look at below.") - 1
     probs, scores, chosen = result.at_step(step)
     st.plotly_chart(softmax_bars_figure(probs, ck.vocab, chosen,

@@ -5,11 +5,11 @@ import streamlit as st
 
 from core.charlm.corpus import CORPORA, CorpusError, load_corpus, text_from_upload
 from core.charlm.train import TrainConfig, run_training_job
-from core.checkpoints import Checkpoint, CheckpointError, checkpoint_bytes, load_checkpoint
+from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint
 from core.jobs import JobManager
 from core.plots.charlm import training_curves_figure
 from pages._common import page_intro, remember
-from pages._models import add_user_model
+from pages._models import KEPT, TRAIN_JOB, add_user_model, keep_finished_training
 
 page_intro(
     "Train your own",
@@ -21,7 +21,6 @@ page_intro(
     r"\text{chunk } k:\; L_k = -\tfrac{1}{BT}\sum_{t \in k} \log p(x_{t+1} \mid x_{\le t}),\qquad "
     r"h_{\text{start of } k+1} = \mathrm{stopgrad}(h_{\text{end of } k})",
 )
-JOB = "train_job"
 
 
 @st.cache_resource
@@ -54,25 +53,26 @@ def controls() -> tuple[TrainConfig, object]:
     upload = None
     if corpus == "upload":
         upload = st.file_uploader("Your text (UTF-8, up to 5 MB)", type=["txt", "md", "py", "csv"], key="corpus_upload",
-                                  help="Plain text; at least 2,000 characters. 90% trains, the last 10% validates.")
+                                  help="Plain text; at least 10,000 characters. 90% trains, the last 10% validates.")
     cfg = TrainConfig(corpus=corpus, cell=cell, hidden_size=hidden, num_layers=layers, chunk_len=chunk, clip=clip,
                       clip_value=float(clip_value), lr=lr, max_seconds=minutes * 60)
     return cfg, upload
 
 
 cfg, upload = controls()
-job = st.session_state.get(JOB)
+job = st.session_state.get(TRAIN_JOB)
 busy = job is not None and not job.done
 if st.button("Start training", type="primary", disabled=busy, key="start",
              help="Queue this run. One run trains at a time on this server; the page shows your place in line."):
     try:
-        corpus = text_from_upload(upload.getvalue(), upload.name) if cfg.corpus == "upload" and upload else (
-            load_corpus(cfg.corpus) if cfg.corpus != "upload" else None)
-        if corpus is None:
+        if cfg.corpus != "upload":
+            corpus = load_corpus(cfg.corpus)
+        elif upload is None:
             raise CorpusError("choose a text file to upload first")
+        else:
+            corpus = text_from_upload(upload.getvalue(), upload.name)
         name = f"{corpus.name} · {cfg.cell} {cfg.num_layers}×{cfg.hidden_size}"
-        st.session_state[JOB] = job_manager().submit(name, lambda j: run_training_job(j, cfg, corpus), asdict(cfg))
-        st.session_state.pop("job_kept", None)
+        st.session_state[TRAIN_JOB] = job_manager().submit(name, lambda j: run_training_job(j, cfg, corpus), asdict(cfg))
         st.rerun()
     except CorpusError as e:
         st.error(f"Cannot train on this text: {e}")
@@ -81,7 +81,7 @@ if st.button("Start training", type="primary", disabled=busy, key="start",
 @st.fragment(run_every=1.0 if busy else None)
 def progress() -> None:
     """Live view of this session's job; reruns every second while it is queued or running."""
-    job = st.session_state.get(JOB)
+    job = st.session_state.get(TRAIN_JOB)
     if job is None:
         st.info("No run yet. Choose the settings above and press Start training.")
         return
@@ -91,7 +91,9 @@ def progress() -> None:
     elif job.status == "running":
         st.progress(min(1.0, job.elapsed / job.meta["max_seconds"]), text=f"“{job.name}”: {job.elapsed:.0f} s, step {len(rows)}")
     elif job.status == "failed":
-        st.error(f"The run ended early: {job.error}")
+        st.error(f"The run could not go on: {job.error}")
+    elif job.result is not None and job.result.status == "diverged":
+        st.error(f"“{job.name}”: {job.result.message}")
     else:
         st.success(f"“{job.name}” {job.status} after {len(rows)} steps and {job.elapsed:.0f} s.")
     if not job.done:
@@ -111,15 +113,18 @@ def progress() -> None:
                    "the model starts to memorise.")
     for seconds, text in reversed(notes[-4:]):
         st.text(f"after {seconds:.0f} s:\n{text}")
-    if job.status in ("finished", "stopped") and job.result is not None and not st.session_state.get("job_kept"):
-        result = job.result
-        label = add_user_model(job.name, Checkpoint("charlm", result.model, result.vocab.chars, result.metrics, job.meta))
-        st.session_state["job_kept"] = label
-        st.rerun(scope="app")  # the run is over: redraw the whole page (Start enabled, no more polling)
-    if st.session_state.get("job_kept") and job.result is not None:
-        st.caption(f"Saved for this session as “{st.session_state['job_kept']}”: pick it on “Sampling & temperature”.")
-        st.download_button("Download the checkpoint", checkpoint_bytes("charlm", job.result.model, job.result.vocab.chars,
-                                                                       job.result.metrics), file_name="charlm.pt",
+    if job.done and st.session_state.get("job_redrawn") is not job:  # once: Start enabled again, polling ends
+        st.session_state["job_redrawn"] = job
+        st.rerun(scope="app")
+    result = job.result
+    keep_finished_training()
+    kept = st.session_state.get(KEPT)
+    if kept and kept[0] is job:
+        st.caption(f"Saved for this session as “{kept[1]}”: pick it on “Sampling & temperature”.")
+        if st.session_state.get("job_bytes", (None,))[0] is not job:  # build the file once, not on every rerun
+            st.session_state["job_bytes"] = (job, checkpoint_bytes("charlm", result.model, result.vocab.chars,
+                                                                   result.metrics, job.meta))
+        st.download_button("Download the checkpoint", st.session_state["job_bytes"][1], file_name="charlm.pt",
                            key="download_ckpt", help="Plain weights, config, vocabulary and metrics (.pt).")
 
 

@@ -30,14 +30,17 @@ class CharConfig:
     hidden_size: int = 512
     num_layers: int = 1
     embed_size: int = 64
+    dropout: float = 0.0  # during training only: on the embedding, between layers and before the read-out
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
         if not 1 <= self.num_layers <= 3:
             raise ValueError(f"num_layers must be 1 to 3, got {self.num_layers}")
-        if self.hidden_size < 1 or self.embed_size < 1 or self.vocab_size < 2:
-            raise ValueError("hidden_size and embed_size must be >= 1 and vocab_size >= 2")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not (1 <= self.hidden_size <= 2048 and 1 <= self.embed_size <= 1024 and 2 <= self.vocab_size <= 4096):
+            raise ValueError("sizes out of range: hidden_size 1-2048, embed_size 1-1024, vocab_size 2-4096")
 
     def to_dict(self) -> dict:
         """Plain data for a checkpoint."""
@@ -61,7 +64,9 @@ class CharRNN(nn.Module):
         self.config = config
         fused = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
         self.embed = nn.Embedding(config.vocab_size, config.embed_size)
-        self.rnn = fused(config.embed_size, config.hidden_size, config.num_layers, batch_first=True)
+        self.rnn = fused(config.embed_size, config.hidden_size, config.num_layers, batch_first=True,
+                         dropout=config.dropout if config.num_layers > 1 else 0.0)
+        self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
     def init_state(self, batch: int, device: torch.device | None = None) -> State:
@@ -71,9 +76,12 @@ class CharRNN(nn.Module):
         return (h, h.clone()) if self.config.cell == "lstm" else h
 
     def forward(self, idx: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
-        """(B, T) character indices -> (B, T, V) scores and the final state, by the fused layers."""
-        out, state = self.rnn(self.embed(idx), state)  # out: (B, T, H)
-        return self.head(out), state
+        """(B, T) character indices -> (B, T, V) scores and the final state, by the fused layers.
+
+        Dropout (if configured) acts only in training mode; in eval mode this equals `forward_cells`.
+        """
+        out, state = self.rnn(self.drop(self.embed(idx)), state)  # out: (B, T, H)
+        return self.head(self.drop(out)), state
 
     def layer_weights(self, layer: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """W_ih, W_hh, b_ih, b_hh of one layer (gates stacked along dim 0, in PyTorch's order)."""

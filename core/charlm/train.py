@@ -39,6 +39,7 @@ class TrainConfig:
     hidden_size: int = 512
     num_layers: int = 1
     embed_size: int = 64
+    dropout: float = 0.0
     batch_size: int = 32
     chunk_len: int = 100  # truncated BPTT: gradients flow back at most this many steps
     lr: float = 3e-3
@@ -139,16 +140,22 @@ def train(cfg: TrainConfig, corpus: Corpus | None = None,
     `sampler(model, vocab)` (if given) writes the sample recorded every `sample_every` steps.
     `init` continues training a model (with its vocabulary) instead of starting from random weights.
     """
-    torch.manual_seed(cfg.seed)
     corpus = corpus or load_corpus(cfg.corpus)
     vocab = Vocab.from_text(corpus.train + corpus.val)
+    needed = cfg.batch_size * (cfg.chunk_len + 1)
+    if len(corpus.train) < needed or len(corpus.val) < 64:
+        raise ValueError(f"the text is too short: {cfg.batch_size} streams of {cfg.chunk_len + 1} characters need "
+                         f"{needed:,} training characters (this text has {len(corpus.train):,}) and some validation text")
+    arch = CharConfig(len(vocab), cfg.cell, cfg.hidden_size, cfg.num_layers, cfg.embed_size, cfg.dropout)
     if init is not None:
         model, init_vocab = init
-        if init_vocab != vocab or model.config.cell != cfg.cell:
-            raise ValueError("the model to continue was trained on another vocabulary or has another cell type")
+        if init_vocab != vocab or model.config != arch:
+            raise ValueError("the model to continue has another vocabulary or architecture than this run")
         model.train()
     else:
-        model = CharRNN(CharConfig(len(vocab), cfg.cell, cfg.hidden_size, cfg.num_layers, cfg.embed_size))
+        with torch.random.fork_rng():  # seed the initial weights without touching other threads' random state
+            torch.manual_seed(cfg.seed)
+            model = CharRNN(arch)
     result = TrainResult(model, vocab)
     train_x = streams(vocab.encode(corpus.train), cfg.batch_size)  # (B, n)
     val = vocab.encode(corpus.val)
@@ -203,7 +210,10 @@ def train(cfg: TrainConfig, corpus: Corpus | None = None,
 
 
 def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus) -> TrainResult:
-    """The body of a background training job: progress rows and samples go to `job`; Stop ends it."""
+    """The body of a background training job: progress rows and samples go to `job`; Stop ends it.
+
+    A run that diverges returns normally with status "diverged" and its message.
+    """
     prime = "\n" if "\n" in corpus.train else corpus.train[0]
 
     def sampler(model: CharRNN, vocab: Vocab) -> str:
@@ -211,11 +221,8 @@ def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus) -> TrainResult:
         job.note(text)
         return text
 
-    result = train(cfg, corpus, on_step=lambda step, row: job.report(row), should_stop=lambda: job.stop_requested,
-                   sampler=sampler)
-    if result.status == "diverged":
-        raise RuntimeError(result.message)
-    return result
+    return train(cfg, corpus, on_step=lambda step, row: job.report(row), should_stop=lambda: job.stop_requested,
+                 sampler=sampler)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -226,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--hidden", type=int, default=512)
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--embed", type=int, default=64)
+    p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--chunk", type=int, default=100)
     p.add_argument("--lr", type=float, default=3e-3)
@@ -240,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    cfg = TrainConfig(a.corpus, a.cell, a.hidden, a.layers, a.embed, a.batch, a.chunk, a.lr, clip=a.clip,
+    cfg = TrainConfig(a.corpus, a.cell, a.hidden, a.layers, a.embed, a.dropout, a.batch, a.chunk, a.lr, clip=a.clip,
                       clip_value=a.clip_value, max_steps=a.steps,
                       max_seconds=a.minutes * 60 if a.minutes else None, eval_every=250, seed=a.seed)
 

@@ -1,4 +1,5 @@
 """Checkpoints: plain data, atomic writes, and refusal of anything that is not one."""
+import io
 import os
 import pickle
 import subprocess
@@ -84,3 +85,25 @@ def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypat
         save_checkpoint(path, "charlm", small_model(1), VOCAB, {"v": 2})
     assert path.read_bytes() == original and load_checkpoint(path).metrics == {"v": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"], "no temporary file is left behind"
+
+
+def test_structurally_bad_checkpoints_are_refused_before_building_anything(tmp_path):
+    good = torch.load(io.BytesIO(checkpoint_bytes("charlm", small_model(), VOCAB)), weights_only=True)
+    bad = {
+        "kind_list": {**good, "kind": ["charlm"]},
+        "vocab_words": {**good, "vocab": ["ab", "c", "d", "e", "f", "g", "h"]},
+        "vocab_repeats": {**good, "vocab": list("aacdefg")},
+        "metrics_list": {**good, "metrics": [1, 2]},
+        "huge": {**good, "config": {**good["config"], "hidden_size": 10_000_000}},
+    }
+    for name, payload in bad.items():
+        torch.save(payload, tmp_path / f"{name}.pt")
+        with pytest.raises(CheckpointError):
+            load_checkpoint(tmp_path / f"{name}.pt")
+    torch.save({**good, "metrics": {"val_loss": "oops", "ok": 1.0, "bad": [1]}}, tmp_path / "m.pt")
+    assert load_checkpoint(tmp_path / "m.pt").metrics == {"val_loss": "oops", "ok": 1.0}
+
+
+def test_saved_checkpoints_are_readable_by_others(tmp_path):
+    save_checkpoint(tmp_path / "m.pt", "charlm", small_model(), VOCAB)
+    assert (tmp_path / "m.pt").stat().st_mode & 0o777 == 0o644

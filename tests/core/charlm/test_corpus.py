@@ -68,7 +68,7 @@ def test_bad_uploads_get_clear_messages(data, message):
 
 
 def test_a_good_upload_is_split_ninety_ten():
-    text = ("It was the best of times, it was the worst of times.\r\n" * 100).encode("utf-8-sig")
+    text = ("It was the best of times, it was the worst of times.\r\n" * 200).encode("utf-8-sig")
     c = text_from_upload(text, "dickens.txt")
     assert c.name == "dickens" and "\r" not in c.train
     assert abs(len(c.train) - 9 * len(c.val)) < 20

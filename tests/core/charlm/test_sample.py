@@ -87,3 +87,10 @@ def test_the_stepper_equals_the_fused_model(cell):
     with torch.no_grad():
         by_step = torch.stack([step(x[:, t], state) for t in range(8)], dim=1)
     assert torch.allclose(fused, by_step, atol=1e-5)
+
+
+def test_sampled_characters_follow_the_model_softmax():
+    m = model(6)
+    draws = [sample(m, VOCAB, "abc", 1, (1.0,), seed=s) for s in range(800)]
+    freq = torch.bincount(torch.stack([d.chosen[0, 0] for d in draws]), minlength=10).float() / 800
+    assert torch.allclose(freq, draws[0].probs[0, 0], atol=0.05)

@@ -113,3 +113,8 @@ def test_training_can_continue_from_a_model():
     with pytest.raises(ValueError, match="vocabulary"):
         train(TrainConfig(max_steps=1, **SMALL), Corpus("other", "xyz" * 400, "xyz" * 40, ""),
               init=(first.model, first.vocab))
+
+
+def test_a_text_too_short_for_the_batch_gets_a_message():
+    with pytest.raises(ValueError, match="too short"):
+        train(TrainConfig(max_steps=1, **{**SMALL, "chunk_len": 200}), Corpus("s", "abc" * 100, "abc" * 30, ""))
