@@ -87,6 +87,18 @@ def shakespeare_corpus() -> Corpus:
                   f"{len(files)} plays of Shakespeare; held out: {', '.join(HELD_OUT_PLAYS)}")
 
 
+def held_out_slice(chars_per_play: int = 40_000) -> str:
+    """A fixed sample of the validation plays for quick checks: the middle `chars_per_play`
+    characters of each of the four held-out plays, joined (the opening of one play is not typical)."""
+    pieces = []
+    for f in sorted(_plays_dir().glob("*/*.md")):
+        if f.stem in HELD_OUT_PLAYS:
+            text = play_to_text(f.read_text(encoding="utf-8"))
+            start = max(0, (len(text) - chars_per_play) // 2)
+            pieces.append(text[start: start + chars_per_play])
+    return "\n".join(pieces)
+
+
 def python_corpus() -> Corpus:
     """The standard library's top-level modules of this interpreter; every tenth file is validation."""
     stdlib = Path(sysconfig.get_paths()["stdlib"])

@@ -21,6 +21,9 @@ def main() -> None:
         open_page(page, url, "rnn_shapes")
         act(page, lambda: page.get_by_text("many to many (encoder–decoder)", exact=True).click())
         page.screenshot(path=str(DOCS / "screenshot-shapes.png"))
+        page.set_viewport_size({"width": 1400, "height": 1400})
+        open_page(page, url, "sampling")
+        page.screenshot(path=str(DOCS / "screenshot-sampling.png"))
     print(f"wrote {sorted(p.name for p in DOCS.glob('screenshot-*.png'))} in {DOCS}")
 
 

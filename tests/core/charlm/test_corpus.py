@@ -3,6 +3,7 @@ import pytest
 
 from core.charlm.corpus import (
     HELD_OUT_PLAYS,
+    held_out_slice,
     MAX_UPLOAD_BYTES,
     CorpusError,
     load_corpus,
@@ -72,3 +73,10 @@ def test_a_good_upload_is_split_ninety_ten():
     c = text_from_upload(text, "dickens.txt")
     assert c.name == "dickens" and "\r" not in c.train
     assert abs(len(c.train) - 9 * len(c.val)) < 20
+
+
+def test_the_quick_held_out_slice_samples_every_held_out_play():
+    s = held_out_slice(1000)
+    c = load_corpus("shakespeare")
+    assert len(s) == 4 * 1000 + 3
+    assert all(piece in c.val and piece not in c.train for piece in s.split("\n")[:3] if len(piece) > 30)
