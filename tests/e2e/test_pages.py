@@ -145,9 +145,9 @@ def test_training_runs_in_the_background_survives_a_page_switch_and_stops(app_ur
     act(page, lambda: [thumb.press("ArrowLeft") for _ in range(3)])  # 512 -> 64 units: quick steps
     act(page, lambda: page.get_by_role("button", name="Start training").click())
     page.locator('[data-testid="stMetric"]', has_text="Step").wait_for(timeout=60_000)
-    act(page, lambda: page.locator('[data-testid="stSidebarNav"]').get_by_text("Home").click())
+    act(page, lambda: page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Home").click())
     page.wait_for_timeout(2000)
-    act(page, lambda: page.locator('[data-testid="stSidebarNav"]').get_by_text("Train your own").click())
+    act(page, lambda: page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Train your own").click())
     first = int(metric_value(page, "Step"))
     page.wait_for_function(
         """(first) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m => m.innerText.includes('Step')
