@@ -47,33 +47,61 @@ class SampleResult:
 class Stepper:
     """One generation step for a batch, with as few tensor operations as possible.
 
-    Generation is bound by streaming the weight matrices once per step; per-step overhead is what
-    remains. The stepper reads each layer's weights once and calls PyTorch's fused single-step cell
-    kernels (lstm_cell / gru_cell / rnn_tanh_cell), with the same weights as `CharRNN.forward`.
+    Generation is bound by streaming the weight matrices once per step; what else a step costs is
+    overhead. For the LSTM the stepper precomputes, per layer, one matrix [W_ih | W_hh] with its
+    gate rows reordered to (input, forget, output, candidate) so that three gates take one sigmoid;
+    the first layer's input half becomes a lookup table (embedding times W_ih, plus biases) indexed
+    by the token. The vanilla RNN and GRU use PyTorch's fused single-step cells. Same weights and
+    results as `CharRNN.forward`.
     """
 
     def __init__(self, model: CharRNN) -> None:
-        cell = model.config.cell
-        self.cell_fn = {"lstm": torch.lstm_cell, "gru": torch.gru_cell, "rnn": torch.rnn_tanh_cell}[cell]
-        self.lstm = cell == "lstm"
+        cfg = model.config
+        self.cell, self.H = cfg.cell, cfg.hidden_size
+        self.layers = [model.layer_weights(k) for k in range(cfg.num_layers)]  # (W_ih, W_hh, b_ih, b_hh)
         self.embed = model.embed.weight  # (V, E)
-        self.layers = [model.layer_weights(k) for k in range(model.config.num_layers)]  # (W_ih, W_hh, b_ih, b_hh)
         self.head_w, self.head_b = model.head.weight, model.head.bias  # (V, H), (V,)
+        if self.cell == "lstm":
+            H = self.H
+            order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])  # i f o g
+            w_ih0, w_hh0, b_ih0, b_hh0 = self.layers[0]
+            self.table = (self.embed @ w_ih0.T + b_ih0 + b_hh0)[:, order]  # (V, 4H): token -> first layer's input gates
+            self.w_hh0 = w_hh0[order].contiguous()  # (4H, H)
+            self.upper = [(torch.cat([w_ih, w_hh], dim=1)[order].contiguous(), (b_ih + b_hh)[order])  # (4H, 2H), (4H,)
+                          for w_ih, w_hh, b_ih, b_hh in self.layers[1:]]
+        else:
+            self.cell_fn = torch.gru_cell if self.cell == "gru" else torch.rnn_tanh_cell
 
     def state_from(self, state: State) -> list:
         """The model's (L, B, H) state as a per-layer list this stepper updates."""
-        if self.lstm:
+        if self.cell == "lstm":
             h, c = state
             return [(h[k], c[k]) for k in range(h.shape[0])]
         return [state[k] for k in range(state.shape[0])]
 
+    def _lstm(self, gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pointwise LSTM update from (B, 4H) gate pre-activations in (i, f, o, g) order."""
+        H = self.H
+        ifo = torch.sigmoid(gates[:, : 3 * H])  # (B, 3H)
+        c = torch.addcmul(ifo[:, H: 2 * H] * c, ifo[:, :H], torch.tanh(gates[:, 3 * H:]))  # f*c + i*g
+        return ifo[:, 2 * H:] * torch.tanh(c), c  # h = o * tanh(c)
+
     def __call__(self, tokens: torch.Tensor, state: list) -> torch.Tensor:
         """Feed (B,) tokens, update `state` in place (per layer), return (B, V) next-character scores."""
-        x = self.embed[tokens]  # (B, E)
-        for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.layers):
-            state[k] = self.cell_fn(x, state[k], w_ih, w_hh, b_ih, b_hh)
-            x = state[k][0] if self.lstm else state[k]  # (B, H)
-        return torch.addmm(self.head_b, x, self.head_w.t())  # (B, V)
+        if self.cell == "lstm":
+            h, c = state[0]
+            state[0] = self._lstm(torch.addmm(self.table[tokens], h, self.w_hh0.T), c)
+            x = state[0][0]
+            for k, (w, b) in enumerate(self.upper, start=1):
+                h, c = state[k]
+                state[k] = self._lstm(torch.addmm(b, torch.cat([x, h], dim=1), w.T), c)
+                x = state[k][0]
+        else:
+            x = self.embed[tokens]  # (B, E)
+            for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.layers):
+                state[k] = self.cell_fn(x, state[k], w_ih, w_hh, b_ih, b_hh)
+                x = state[k]
+        return torch.addmm(self.head_b, x, self.head_w.T)  # (B, V)
 
 
 def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
