@@ -30,6 +30,7 @@ def test_round_trip_keeps_weights_config_vocab_and_metrics(tmp_path):
     assert load_checkpoint(checkpoint_bytes("charlm", model, VOCAB)).model.config == model.config
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_a_pickle_payload_is_refused_and_never_runs(tmp_path):
     marker = tmp_path / "pwned"
 
