@@ -54,6 +54,23 @@ def floor(model: CharRNN, steps: int) -> float:
     return time.perf_counter() - start
 
 
+@torch.inference_mode()
+def product_costs(model: CharRNN, rows: int, repeats: int = 300) -> tuple[float, float]:
+    """Seconds for one matrix-vector product and one `rows`-row matrix product with the model's biggest
+    matrix ([W_ih | W_hh] of an upper layer): what one row and a batch of rows cost at the least."""
+    w_ih, w_hh, _, _ = model.layer_weights(model.config.num_layers - 1)
+    w = torch.cat([w_ih, w_hh], dim=1)
+    v, m = torch.randn(w.shape[1]), torch.randn(rows, w.shape[1])
+    out = []
+    for fn in (lambda: torch.mv(w, v), lambda: torch.mm(m, w.T)):
+        fn()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            fn()
+        out.append((time.perf_counter() - start) / repeats)
+    return out[0], out[1]
+
+
 def timed(fn) -> float:
     start = time.perf_counter()
     fn()
@@ -82,6 +99,11 @@ def main() -> None:
     print(f"ratio: {s / f:.2f}")
     print(f"8 temperatures, one batch:  {e * 1000:8.1f} ms")
     print(f"batched ratio (8 vs 1): {e / s:.2f}")
+    one_row, eight_rows = product_costs(model, 8)
+    flops = 2 * 8 * model.rnn.weight_hh_l0.shape[0] * 2 * model.config.hidden_size
+    print(f"bound: the biggest matrix times 1 row {one_row * 1e6:.0f} us, times 8 rows {eight_rows * 1e6:.0f} us "
+          f"({eight_rows / one_row:.1f}x; {flops / eight_rows / 1e9:.0f} GFLOP/s)"
+          + (": compute-bound, so 8 rows cannot cost 1.5x one row on this machine" if eight_rows / one_row > 1.5 else ""))
 
 
 if __name__ == "__main__":
