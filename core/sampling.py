@@ -23,14 +23,16 @@ def _check_temperature(temperature: float) -> None:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
 
 
-def pick_next(logits: torch.Tensor, temperature: float, noise: torch.Tensor) -> torch.Tensor:
+def pick_next(logits: torch.Tensor, temperature: float | torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
     """Index of the chosen token along the last axis: a softmax(logits/T) sample; argmax at T = 0.
 
-    logits and noise have the same shape (..., V); returns (...,) int64.
+    logits and noise have the same shape (..., V); temperature is a number or a tensor that broadcasts
+    against them (e.g. (B, 1): one temperature per row). Returns (...,) int64. argmax(y + T g) equals
+    argmax(y / T + g) for T > 0 and is exactly the argmax at T = 0.
     """
+    if isinstance(temperature, torch.Tensor):  # the caller checked the values once, outside its loop
+        return torch.addcmul(logits, temperature, noise).argmax(dim=-1)
     _check_temperature(temperature)
-    if temperature == 0:
-        return logits.argmax(dim=-1)
     return (logits + temperature * noise).argmax(dim=-1)
 
 

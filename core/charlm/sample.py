@@ -13,7 +13,7 @@ import torch
 
 from core.charlm.model import CharRNN, State
 from core.charlm.vocab import Vocab
-from core.sampling import gumbel_noise
+from core.sampling import gumbel_noise, pick_next
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,7 @@ def sample(model: CharRNN, vocab: Vocab, prime: str, length: int, temperatures: 
         if filtering:  # the top-k / top-p mask is decided on softmax(y / T), then applied to y
             last = last.masked_fill(torch.isinf(filter_logits(last / temp_col.clamp(min=1e-6), top_k, top_p)),
                                     float("-inf"))
-        # Gumbel-max: argmax(y + T g) samples softmax(y / T) for T > 0, and is exactly the argmax at T = 0
-        nxt = torch.addcmul(last, temp_col, noise[t]).argmax(dim=-1)  # (B,)
+        nxt = pick_next(last, temp_col, noise[t])  # (B,): Gumbel-max, the same noise in every row
         chosen.append(nxt)
         last = step(nxt, state)  # (B, V)
     raw_logits = torch.stack(raw, 1)  # (B, L, V)
