@@ -18,5 +18,9 @@ PAGES = {
         st.Page("pages/sampling.py", title="Sampling & temperature", icon=":material/thermostat:"),
         st.Page("pages/train.py", title="Train your own", icon=":material/model_training:"),
     ],
+    "Inside the model": [
+        st.Page("pages/hidden_states.py", title="Hidden states", icon=":material/grid_on:"),
+        st.Page("pages/hidden_memory.py", title="Gates, guesses & memory", icon=":material/memory:"),
+    ],
 }
 st.navigation(PAGES).run()

@@ -6,6 +6,7 @@ torch.load(..., weights_only=True), so a file can never run code when it is load
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
@@ -75,6 +76,16 @@ def checkpoint_bytes(kind: str, model: nn.Module, vocab: tuple[str, ...], metric
     with tempfile.TemporaryDirectory() as d:
         save_checkpoint(Path(d) / "model.pt", kind, model, vocab, metrics, train_config)
         return (Path(d) / "model.pt").read_bytes()
+
+
+def fingerprint(model: nn.Module) -> str:
+    """A short hash of the model's architecture and weights: the same model gives the same string, any
+    change to a weight gives another (a cache key for analyses of models that have no file)."""
+    h = hashlib.sha1(repr(getattr(model, "config", type(model).__name__)).encode())
+    for name, tensor in model.state_dict().items():
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def load_checkpoint(source: str | Path | bytes) -> Checkpoint:

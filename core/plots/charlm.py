@@ -50,14 +50,26 @@ def temperature_panels_figure(logits: torch.Tensor, vocab: tuple[str, ...], temp
     return base_layout(fig, "The same scores at several temperatures: softmax(y / T)", height=300)
 
 
-def coloured_text_html(text: str, values: list[float], label: str) -> str:
-    """The text with each character's background shaded by a value in [0, 1] (escaped: safe to render)."""
+def coloured_text_html(text: str, values: list[float], label: str, signed: bool = False,
+                       notes: dict[int, str] | None = None) -> str:
+    """The text with each character's background shaded by its value (escaped: safe to render).
+
+    Values are in [0, 1] (orange, darker is larger) or, with `signed`, in [-1, 1] (red positive, blue
+    negative, as in Karpathy's figures). Characters in `notes` get an outline and the note in their tooltip.
+    """
+    notes = notes or {}
     spans = []
-    for c, v in zip(text, values):
+    for i, (c, v) in enumerate(zip(text, values)):
         shown = "⏎<br>" if c == "\n" else html.escape(c).replace(" ", "&nbsp;")
-        alpha = 0.08 + 0.75 * max(0.0, min(1.0, v))
-        spans.append(f'<span title="{html.escape(label)} {v:.2f}" '
-                     f'style="background: rgba(255,127,14,{alpha:.2f})">{shown}</span>')
+        v = max(-1.0, min(1.0, v)) if signed else max(0.0, min(1.0, v))
+        alpha = (0.08 if not signed else 0.0) + 0.75 * abs(v)
+        rgb = ("214,39,40" if v >= 0 else "31,119,180") if signed else "255,127,14"
+        tip = f"{label} {v:+.2f}" if signed else f"{label} {v:.2f}"
+        extra = ""
+        if i in notes:
+            tip += f" · {notes[i]}"
+            extra = "; outline: 2px dashed #444"
+        spans.append(f'<span title="{html.escape(tip)}" style="background: rgba({rgb},{alpha:.2f}){extra}">{shown}</span>')
     return ('<div style="font-family: monospace; font-size: 15px; line-height: 1.6; white-space: normal">'
             + "".join(spans) + "</div>")
 

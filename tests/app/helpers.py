@@ -34,6 +34,17 @@ def figure(at: AppTest, key: str) -> dict:
     raise AssertionError(f"no plotly chart with key {key!r}")
 
 
+def values(field: object) -> list:
+    """A figure field as a flat list, whether plotly sent it as a list or as typed binary data (numpy arrays)."""
+    if isinstance(field, dict) and "bdata" in field:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(field["bdata"]), dtype=field["dtype"]).tolist()
+    return list(field)
+
+
 def metric(at: AppTest, label: str) -> str:
     """The shown value of the metric with this label."""
     for m in at.metric:

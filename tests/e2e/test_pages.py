@@ -13,6 +13,8 @@ PAGES = {  # url path -> a heading the page must show
     "hello_sampling": "Test-time sampling",
     "sampling": "Sampling & temperature",
     "train": "Train your own",
+    "hidden_states": "Hidden states",
+    "hidden_memory": "Gates, guesses & memory",
 }
 
 

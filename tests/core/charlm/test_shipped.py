@@ -47,3 +47,14 @@ def test_python_lstm_has_learned_code():
 def test_every_shipped_checkpoint_records_how_it_was_made(model):
     ck = load_checkpoint(model.path)
     assert ck.train_config["corpus"] == model.corpus and ck.metrics["steps"] == ck.train_config["max_steps"]
+
+
+@pytest.mark.parametrize("key, kinds, start", [("shakespeare-lstm", ("all", "prose"), 0),
+                                               ("python-lstm", ("all", "code"), 30_000)])
+def test_the_finder_reports_a_unit_that_follows_a_feature_on_held_out_text(key, kinds, start):
+    from core.charlm.analysis import analyse, find_units, prepare_text
+
+    ck, _ = slice_loss(key)
+    text = held_out(next(m for m in SHIPPED if m.key == key).corpus)[start: start + 2000]
+    best = find_units(analyse(ck.model, Vocab(ck.vocab), prepare_text(text, Vocab(ck.vocab))), kinds)[0]
+    assert abs(best.r) >= 0.6, best

@@ -1,0 +1,255 @@
+"""Looking inside a character model: run it over a text and record what every unit does.
+
+- `prepare_text` checks a text against the model's vocabulary (empty, too long, unknown characters);
+- `analyse` runs the hand-written cells once and keeps, per step and layer, the hidden state h, the
+  LSTM's cell state c, every gate, and the top-5 guesses for the next character;
+- `find_units` ranks units by how well they follow each feature of core.charlm.features
+  (Pearson r, and the balanced accuracy of the best one-threshold classifier);
+- `gate_saturation` is Karpathy, Johnson & Fei-Fei's (2015) statistic: how often a gate is < 0.1 or > 0.9;
+- `connectivity` is the gradient norm ‖∂ y_t / ∂ x_s‖ of one output with respect to every earlier
+  input embedding (Distill, "Visualizing memorization in RNNs");
+- `span_units` / `span_matches` are LSTMVis's span search (Strobelt et al., 2018).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.charlm.features import FEATURES, compute_features
+from core.charlm.model import CharRNN
+from core.charlm.vocab import Vocab
+
+MAX_CHARS = 3000  # the longest text one analysis runs over (about 1 s for a 2×512 LSTM on 2 cores)
+SIGMOID_GATES = ("input", "forget", "output", "reset", "update")
+LOW, HIGH = 0.1, 0.9  # a gate below LOW is left-saturated (nearly shut), above HIGH right-saturated (nearly open)
+
+
+class AnalysisError(ValueError):
+    """A text or request the analysis cannot use; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A text ready for a model: what is shown, the indices fed, and what had to change."""
+
+    text: str
+    ids: torch.Tensor  # (T,) int64
+    unknown: tuple[int, ...]  # positions whose character the model does not know (fed as `substitute`)
+    substitute: str
+    original_length: int  # before truncation
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the text was cut to MAX_CHARS."""
+        return self.original_length > len(self.text)
+
+
+def prepare_text(text: str, vocab: Vocab, max_chars: int = MAX_CHARS) -> PreparedText:
+    """Normalise newlines, cut to `max_chars`, and replace characters the model never saw.
+
+    Unknown characters stay in the shown text but are fed to the model as a space (or, if the model
+    has no space, its first character), so one odd character does not stop the analysis.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text:
+        raise AnalysisError("the text is empty: paste some text or pick a held-out one")
+    original = len(text)
+    text = text[:max_chars]
+    substitute = " " if " " in vocab.chars else vocab.chars[0]
+    known = set(vocab.chars)
+    unknown = tuple(i for i, c in enumerate(text) if c not in known)
+    fed = "".join(substitute if c not in known else c for c in text)
+    return PreparedText(text, vocab.encode(fed), unknown, substitute, original)
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """One layer's values at every step (T steps, H units), as float32 arrays."""
+
+    h: np.ndarray  # (T, H)
+    c: np.ndarray | None  # (T, H), the LSTM only
+    gates: dict[str, np.ndarray]  # name -> (T, H)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything recorded while a model read a text."""
+
+    text: str
+    cell: str
+    layers: tuple[LayerRecord, ...]
+    top_chars: tuple[tuple[str, ...], ...]  # (T, k): after reading character t, the k likeliest next characters
+    top_probs: np.ndarray  # (T, k)
+    surprise: np.ndarray  # (T - 1,): -log p(next character) in nats
+
+    def signals(self) -> dict[str, np.ndarray]:
+        """The activations a unit can be looked at by: name -> (T, H)."""
+        out = {}
+        for k, layer in enumerate(self.layers, start=1):
+            out[f"layer {k} · hidden h"] = layer.h
+            if layer.c is not None:
+                out[f"layer {k} · cell c"] = layer.c
+        return out
+
+
+@torch.inference_mode()
+def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5) -> Analysis:
+    """Run `model` (in eval mode) over the text with the hand-written cells and record every step."""
+    ids = prepared.ids.to(model.head.weight.device)[None]  # (1, T)
+    logits, _, rec = model.forward_cells(ids)  # logits (1, T, V)
+    probs = torch.softmax(logits[0].float(), dim=-1)  # (T, V)
+    p, idx = probs.topk(min(top, probs.shape[-1]), dim=-1)  # (T, k)
+    top_chars = tuple(tuple(vocab.chars[i] for i in row) for row in idx.tolist())
+    nxt = ids[0, 1:, None]  # (T - 1, 1)
+    surprise = -torch.log(probs[:-1].gather(1, nxt).squeeze(1).clamp_min(1e-12))  # (T - 1,)
+    layers = tuple(LayerRecord(rec.h[k, 0].float().cpu().numpy(),
+                               None if rec.c is None else rec.c[k, 0].float().cpu().numpy(),
+                               {name: g[k, 0].float().cpu().numpy() for name, g in rec.gates.items()})
+                   for k in range(model.config.num_layers))
+    return Analysis(prepared.text, model.config.cell, layers, top_chars, p.cpu().numpy(), surprise.cpu().numpy())
+
+
+# ----------------------------------------------------------------------------- the interpretable-unit finder
+
+@dataclass(frozen=True)
+class UnitScore:
+    """How well one unit follows one feature."""
+
+    signal: str
+    unit: int
+    feature: str  # a Feature.key
+    r: float  # Pearson correlation over the text's positions
+    accuracy: float | None  # balanced accuracy of the best threshold on the unit (binary features only)
+
+
+def correlations(acts: np.ndarray, feature: np.ndarray) -> np.ndarray:
+    """Pearson r of every column of `acts` (T, N) with `feature` (T,); 0 where either is constant."""
+    a = acts - acts.mean(0)  # (T, N)
+    f = feature - feature.mean()
+    denom = np.sqrt((a * a).sum(0) * (f * f).sum())  # (N,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (f @ a) / denom
+    return np.where(denom > 1e-12, r, 0.0)
+
+
+def threshold_accuracy(acts: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """For each column of `acts` (T, N): the best balanced accuracy of "target is 1 iff the unit is above θ"
+    (or below θ), over every threshold θ between two distinct activations. 0.5 is chance."""
+    T, N = acts.shape
+    pos = target.astype(bool)
+    P, Q = pos.sum(), T - pos.sum()
+    if P == 0 or Q == 0:
+        return np.full(N, 0.5)
+    order = np.argsort(acts, axis=0, kind="stable")  # (T, N)
+    sorted_acts = np.take_along_axis(acts, order, axis=0)
+    pos_below = np.vstack([np.zeros((1, N)), np.cumsum(pos[order], axis=0)])  # (T+1, N): positives among the k lowest
+    k = np.arange(T + 1)[:, None]
+    balanced = ((P - pos_below) / P + (k - pos_below) / Q) / 2  # (T+1, N): predict 1 above the cut
+    valid = np.ones((T + 1, N), dtype=bool)
+    valid[1:T] = sorted_acts[1:] > sorted_acts[:-1]  # a cut between equal values is not a threshold
+    balanced = np.where(valid, np.maximum(balanced, 1 - balanced), 0.5)  # either direction
+    return balanced.max(0)
+
+
+def find_units(analysis: Analysis, kinds: tuple[str, ...] = ("all", "code", "prose"),
+               per_feature: int = 5) -> list[UnitScore]:
+    """The `per_feature` units that follow each feature best (by |r|), over every signal; best first.
+
+    Features constant on this text (no quotes in it, say) are skipped: nothing can follow them.
+    """
+    features = {f.key: f for f in FEATURES if f.applies in kinds}
+    values = {k: v for k, v in compute_features(analysis.text).items() if k in features and v.std() > 0}
+    signals = analysis.signals()
+    names = [(name, u) for name, acts in signals.items() for u in range(acts.shape[1])]
+    stacked = np.concatenate(list(signals.values()), axis=1).astype(np.float64)  # (T, S*H)
+    rows = []
+    for key, feature in values.items():
+        r = correlations(stacked, feature)
+        best = np.argsort(-np.abs(r))[:per_feature]
+        acc = threshold_accuracy(stacked[:, best], feature) if features[key].binary else None
+        for j, b in enumerate(best):
+            rows.append(UnitScore(names[b][0], names[b][1], key, float(r[b]), None if acc is None else float(acc[j])))
+    return sorted(rows, key=lambda s: -abs(s.r))
+
+
+# ----------------------------------------------------------------------------- gates
+
+def gate_saturation(analysis: Analysis) -> list[dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Per layer, per sigmoid gate: (fraction of steps < LOW, fraction of steps > HIGH), each (H,)."""
+    return [{name: ((g < LOW).mean(0), (g > HIGH).mean(0)) for name, g in layer.gates.items() if name in SIGMOID_GATES}
+            for layer in analysis.layers]
+
+
+# ----------------------------------------------------------------------------- connectivity
+
+def connectivity(model: CharRNN, prepared: PreparedText, t: int, target: str = "loss") -> np.ndarray:
+    """‖∂ y / ∂ x_s‖ for every input s ≤ t, where x_s is the embedding of character s and y is the
+    loss of predicting character t + 1 ("loss") or the score of the likeliest next character ("score").
+
+    Runs the fused layers in eval mode; the model's parameters are not touched (no .grad is written).
+    """
+    T = len(prepared.ids)
+    if not 0 <= t < T:
+        raise AnalysisError(f"position {t} is outside the text (0 to {T - 1})")
+    if target == "loss" and t == T - 1:
+        raise AnalysisError("the last character has no next character to predict, so no loss: pick an earlier "
+                            "position or the score of the likeliest character")
+    if target not in ("loss", "score"):
+        raise AnalysisError(f"target must be 'loss' or 'score', got {target!r}")
+    if model.training:
+        raise ValueError("connectivity needs the model in eval mode (dropout off): call model.eval() first")
+    ids = prepared.ids.to(model.head.weight.device)
+    with torch.enable_grad():
+        x = model.embed(ids[None, : t + 1]).detach().requires_grad_(True)  # (1, t+1, E)
+        out, _ = model.rnn(x)  # (1, t+1, H)
+        scores = model.head(out[0, t])  # (V,)
+        y = (torch.nn.functional.cross_entropy(scores[None], ids[t + 1: t + 2]) if target == "loss"
+             else scores.max())
+        (grad,) = torch.autograd.grad(y, x)
+    return grad[0].norm(dim=-1).detach().cpu().double().numpy()  # (t+1,)
+
+
+def reach(norms: np.ndarray, share: float = 0.9) -> int:
+    """How many characters back (counting the last one as 1) hold `share` of the total gradient norm."""
+    total = float(norms.sum())
+    if total <= 0:
+        return 0
+    from_the_end = np.cumsum(norms[::-1])  # the last k inputs' share, k = 1 ..
+    return int(np.searchsorted(from_the_end, share * total - 1e-12) + 1)
+
+
+# ----------------------------------------------------------------------------- span search (LSTMVis)
+
+def span_units(acts: np.ndarray, start: int, end: int, threshold: float, margin: int = 1) -> np.ndarray:
+    """Units (columns of `acts` (T, N)) above `threshold` at every position of [start, end) and at or
+    below it for `margin` positions on each side (where the text has them)."""
+    T = acts.shape[0]
+    if not 0 <= start < end <= T:
+        raise AnalysisError(f"the span must lie inside the text: 0 ≤ start < end ≤ {T}, got {start} to {end}")
+    on = (acts[start:end] > threshold).all(0)
+    before = (acts[max(0, start - margin): start] <= threshold).all(0)
+    after = (acts[end: end + margin] <= threshold).all(0)
+    return np.flatnonzero(on & before & after)
+
+
+def span_matches(acts: np.ndarray, units: np.ndarray, threshold: float, min_share: float = 1.0,
+                 min_length: int = 2, top: int = 10) -> list[tuple[int, int, float]]:
+    """Stretches [start, end) where at least `min_share` of `units` are above `threshold` together,
+    longest first: (start, end, mean share of the units on)."""
+    if len(units) == 0:
+        return []
+    share = (acts[:, units] > threshold).mean(1)  # (T,)
+    on = np.concatenate([[False], share >= min_share - 1e-9, [False]])
+    edges = np.flatnonzero(on[1:] != on[:-1])  # alternating starts and ends
+    runs = [(int(s), int(e), float(share[s:e].mean())) for s, e in zip(edges[::2], edges[1::2]) if e - s >= min_length]
+    return sorted(runs, key=lambda r: (-(r[1] - r[0]), r[0]))[:top]
+
+
+def downsample(acts: np.ndarray, max_columns: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Average `acts` (T, N) over consecutive bins so at most `max_columns` remain: ((B, N), bin spans)."""
+    T = acts.shape[0]
+    size = max(1, -(-T // max_columns))  # ceil
+    spans = [(s, min(T, s + size)) for s in range(0, T, size)]
+    return np.stack([acts[s:e].mean(0) for s, e in spans]), spans

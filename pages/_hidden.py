@@ -1,0 +1,100 @@
+"""What the two hidden-state pages share (not a page itself): the model and text pickers and the cached
+analysis. Both pages use the same widget keys, so a model and text chosen on one are there on the other."""
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.charlm.analysis import MAX_CHARS, Analysis, AnalysisError, PreparedText, analyse, find_units, prepare_text
+from core.charlm.corpus import CorpusError, held_out_slice, python_corpus
+from core.charlm.vocab import Vocab
+from core.checkpoints import Checkpoint, fingerprint
+from core.plots.charlm import show_char
+from pages._common import remember
+from pages._models import all_models
+
+SOURCES = {"Held-out plays (Shakespeare)": "prose", "Held-out Python code": "code", "Your own text": "any"}
+KINDS = {"prose": ("all", "prose"), "code": ("all", "code"), "any": ("all", "code", "prose")}
+DEFAULT_TEXT = "def count(words):\n    seen = {}\n    for w in words:  # tally\n        seen[w] = seen.get(w, 0) + 1\n"
+
+
+@st.cache_data(show_spinner="Reading the held-out text…", max_entries=2)
+def held_out_text(kind: str) -> str:
+    """Validation text the shipped models never trained on: four whole plays, or every tenth stdlib module."""
+    return held_out_slice() if kind == "prose" else python_corpus().val
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The model and the text the page looks at."""
+
+    label: str
+    checkpoint: Checkpoint
+    prepared: PreparedText
+    kinds: tuple[str, ...]  # which features mean something in this text
+
+    @property
+    def key(self) -> str:
+        """Identifies model and text, for caches."""
+        return f"{fingerprint(self.checkpoint.model)}:{hash(self.prepared.text)}"
+
+
+def choose_model_and_text() -> Selection:
+    """The model, the text source and the text; stops the page with a message when the text is unusable."""
+    models = all_models()
+    if not models:
+        st.error("No model is available: the shipped checkpoints are missing from assets/ and you have not trained "
+                 "one. Train one on “Train your own”, or restore assets/ (see the README).")
+        st.stop()
+    c1, c2 = st.columns([1, 1])
+    label = c1.selectbox("Model", list(models), key=remember("hidden_model", next(iter(models)), list(models)),
+                         help="A shipped model, or one you trained on “Train your own”.")
+    ck = models[label]
+    source = c2.radio("Text", list(SOURCES), horizontal=True, key=remember("hidden_source", list(SOURCES)[0], list(SOURCES)),
+                      help="Held-out text was never seen in training. Your own text may contain anything.")
+    kind = SOURCES[source]
+    if kind == "any":
+        text = st.text_area("Your text", key=remember("hidden_text", DEFAULT_TEXT), height=120,
+                            help=f"Paste anything; the first {MAX_CHARS:,} characters are analysed.")
+    else:
+        try:
+            full = held_out_text(kind)
+        except CorpusError as e:
+            st.error(f"The held-out text cannot be read: {e}")
+            st.stop()
+        c3, c4 = st.columns(2)
+        start = c3.number_input("Start at character", 0, max(0, len(full) - 100), step=500,
+                                key=remember(f"hidden_start_{kind}", 0),
+                                help=f"Where in the {len(full):,} held-out characters the text begins.")
+        length = c4.slider("Length (characters)", 100, MAX_CHARS, step=100, key=remember("hidden_length", 2000),
+                           help="Longer texts give the finder more evidence; the analysis takes about 1 s per 2,000.")
+        text = full[int(start): int(start) + length]
+    try:
+        prepared = prepare_text(text, Vocab(ck.vocab))
+    except AnalysisError as e:
+        st.warning(f"Nothing to analyse: {e}.")
+        st.stop()
+    if prepared.truncated:
+        st.warning(f"The text has {prepared.original_length:,} characters; only the first {MAX_CHARS:,} are analysed.")
+    if prepared.unknown:
+        odd = sorted({prepared.text[i] for i in prepared.unknown})
+        st.warning(f"{len(prepared.unknown)} character(s) are not in this model's vocabulary: "
+                   f"{', '.join(repr(show_char(c)) for c in odd[:10])}{' …' if len(odd) > 10 else ''}. They are shown "
+                   f"outlined and fed to the model as {show_char(prepared.substitute)!r}.")
+    return Selection(label, ck, prepared, KINDS[kind])
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Running the model over the text…")
+def _analysis(key: str, _ck: Checkpoint, _prepared: PreparedText, kinds: tuple[str, ...]) -> tuple[Analysis, list]:
+    """The recorded run and the finder's ranking, shared read-only by every session (keyed by model and text)."""
+    result = analyse(_ck.model, Vocab(_ck.vocab), _prepared)
+    return result, find_units(result, kinds) if len(_prepared.text) >= 20 else []
+
+
+def analysis_of(selection: Selection) -> tuple[Analysis, list]:
+    """The cached analysis of the selection and its finder ranking (empty for texts under 20 characters)."""
+    return _analysis(selection.key, selection.checkpoint, selection.prepared, selection.kinds)
+
+
+def unknown_notes(prepared: PreparedText) -> dict[int, str]:
+    """Tooltips for characters the model does not know."""
+    return {i: f"not in the model's vocabulary, read as {show_char(prepared.substitute)!r}" for i in prepared.unknown}

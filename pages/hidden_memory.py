@@ -1,0 +1,91 @@
+"""Gates, guesses & memory: how an LSTM's gates behave, what it expects next, and how far back it looks."""
+import numpy as np
+import streamlit as st
+
+from core.charlm.analysis import AnalysisError, connectivity, gate_saturation, prepare_text, reach
+from core.charlm.vocab import Vocab
+from core.checkpoints import fingerprint
+from core.plots.charlm import coloured_text_html, show_char
+from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
+from pages._common import page_intro, remember
+from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
+from pages._models import all_models
+
+page_intro(
+    "Gates, guesses & memory",
+    "An LSTM decides with three sigmoid **gates** what to write into its cell, what to keep and what to show. Gates "
+    "near 0 or 1 act like switches: Karpathy, Johnson & Fei-Fei (2015) found forget gates that stay open, which is "
+    "how the cell carries information across long spans. The gradient of one prediction with respect to every "
+    "earlier input shows how far back that prediction reaches (Distill, “Visualizing memorization in RNNs”).",
+    r"i_t, f_t, o_t = \sigma(W x_t + U h_{t-1} + b), \qquad "
+    r"\text{connectivity}(s, t) = \Big\lVert \frac{\partial y_t}{\partial x_s} \Big\rVert",
+)
+
+sel = choose_model_and_text()
+analysis, _ = analysis_of(sel)
+text, T = analysis.text, len(analysis.text)
+
+st.subheader("What the model expects next")
+window = min(T, 40)
+start = st.slider("Window start", 0, T - window, key=remember("guess_start", 0, range(T - window + 1)),
+                  help=f"Which {window} characters to show.") if T > window else 0
+st.plotly_chart(top_guesses_figure(analysis, start, start + window), key="top_guesses", theme=None)
+avg = float(analysis.surprise.mean()) if analysis.surprise.size else float("nan")
+st.caption(f"Dark cells are confident guesses. Inside a word the first guess is usually right; after a space or a "
+           f"newline the guesses spread out. Average surprise over this text: {avg:.2f} nats per character.")
+
+st.subheader("Gate saturation")
+saturation = gate_saturation(analysis)
+if not any(saturation):
+    st.info("A vanilla RNN has no gates: pick an LSTM or GRU model to see them.")
+else:
+    st.plotly_chart(gate_saturation_figure(saturation), key="gate_saturation", theme=None)
+    forget = [layer["forget"][1] for layer in saturation if "forget" in layer]
+    note = (f" In the top layer, {np.mean(forget[-1] > 0.5):.0%} of forget gates are open (> 0.9) on more than half "
+            "the steps: those units remember." if forget else "")
+    st.caption("Points near the top-left are gates that are almost always open, near the bottom-right almost always "
+               "shut, near the origin gates that stay in between; on the dotted line they are always saturated "
+               "one way or the other." + note)
+
+st.subheader("How far back does a prediction reach?")
+if T < 2:
+    st.info("Connectivity needs at least two characters: one to predict from and the next one to predict.")
+    st.stop()
+c1, c2 = st.columns([3, 2])
+t = c1.slider("Prediction at position t", 0, T - 2, key=remember("reach_t", min(T - 2, 300), range(T - 1)),
+              help="The output whose dependence on earlier characters is measured: it predicts character t + 1.")
+target = c2.radio("Differentiate", ["loss", "score"], horizontal=True, key=remember("reach_target", "loss"),
+                  format_func=lambda v: {"loss": "the loss at t", "score": "the top score at t"}[v],
+                  help="The loss of the true next character, or the score of the likeliest one.")
+others = {name: ck for name, ck in all_models().items()
+          if name != sel.label and not Vocab(ck.vocab).unknown(text[: t + 2])}
+compare_key = remember("reach_compare", list(others)[:1])
+st.session_state[compare_key] = [m for m in st.session_state[compare_key] if m in others]  # the text or model changed
+compare = st.multiselect("Compare with", list(others), key=compare_key,
+                         help="Other models that know every character of the text up to t + 1.")
+
+
+@st.cache_data(max_entries=32, show_spinner="Back-propagating to every input…")
+def _connectivity(key: str, _ck, _prepared, t: int, target: str) -> np.ndarray:
+    return connectivity(_ck.model, _prepared, t, target)
+
+
+curves = {}
+for name, ck in {sel.label: sel.checkpoint, **{m: others[m] for m in compare}}.items():
+    prepared = sel.prepared if name == sel.label else prepare_text(text[: t + 2], Vocab(ck.vocab))
+    try:
+        curves[name] = _connectivity(f"{fingerprint(ck.model)}:{hash(prepared.text)}", ck, prepared, t, target)
+    except AnalysisError as e:
+        st.warning(f"{name}: {e}")
+        st.stop()
+norms = curves[sel.label]
+with st.container(height=300, key="reach_text"):
+    st.markdown(coloured_text_html(text[: t + 2], (np.sqrt(norms / norms.max())).tolist() + [0.0], "relative ‖∂y/∂x‖",
+                                   notes={**unknown_notes(sel.prepared), t + 1: "the character being predicted"}),
+                unsafe_allow_html=True)
+st.caption(f"Shaded by the square root of ‖∂y_t/∂x_s‖ relative to the largest; the outlined character "
+           f"'{show_char(text[t + 1])}' is the one predicted. "
+           + " ".join(f"{name}: 90% of the gradient comes from the last {reach(n)} characters." for name, n in curves.items()))
+st.plotly_chart(connectivity_figure(curves), key="connectivity", theme=None)
+st.caption("On a log scale: a vanilla RNN's line falls steeply (its gradient vanishes within a few dozen characters); "
+           "an LSTM's falls more slowly because its cell state passes gradients back through the forget gates.")

@@ -1,0 +1,103 @@
+"""Hidden states: which units of a trained character model fire where, and what they track."""
+import numpy as np
+import streamlit as st
+
+from core.charlm.analysis import span_matches, span_units
+from core.charlm.features import FEATURES
+from core.plots.charlm import coloured_text_html, show_char
+from core.plots.hidden import unit_heatmap_figure
+from pages._common import page_intro, remember
+from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
+
+page_intro(
+    "Hidden states",
+    "A trained character model reads the text one character at a time; after each one, every unit of its hidden "
+    "state h (and, in an LSTM, its cell state c) holds a number. Most units look like noise, but some follow "
+    "something a reader would track: where the line is, whether a quote or bracket is open, who is speaking "
+    "(Karpathy, Johnson & Fei-Fei, 2015). The **finder** ranks units by how closely they follow such features.",
+    r"h_t = o_t \odot \tanh(c_t), \qquad c_t = f_t \odot c_{t-1} + i_t \odot g_t",
+)
+
+sel = choose_model_and_text()
+analysis, ranking = analysis_of(sel)
+signals = analysis.signals()
+text = analysis.text
+LABELS = {f.key: f.label for f in FEATURES}
+
+
+def show_unit(signal: str, unit: int) -> None:
+    """Callback: make the unit picker show this unit (used by the finder table)."""
+    st.session_state["unit_signal"], st.session_state["unit_index"] = signal, unit
+
+
+def pick_finder_row() -> None:
+    """Callback of the finder table: a selected row becomes the unit shown below."""
+    rows = st.session_state["finder_table"].selection.rows
+    if rows:
+        best = ranking[rows[0]]
+        show_unit(best.signal, best.unit)
+
+
+st.subheader("Units that track something")
+if ranking:
+    st.dataframe([{"unit": f"{s.signal} #{s.unit}", "follows": LABELS[s.feature], "correlation r": round(s.r, 3),
+                   "threshold accuracy": "—" if s.accuracy is None else f"{s.accuracy:.0%}"} for s in ranking],
+                 hide_index=True, key="finder_table", on_select=pick_finder_row, selection_mode="single-row", height=260)
+    top = ranking[0]
+    st.caption(f"Best: {top.signal} #{top.unit} follows “{LABELS[top.feature]}” with r = {top.r:+.2f}. "
+               "Select a row to show that unit below. Correlation r is over every character; threshold accuracy is "
+               "the balanced accuracy of the best single threshold on the unit (50% is chance), for yes/no features.")
+else:
+    st.info("The finder needs at least 20 characters of text. Use a longer text to rank the units.")
+
+st.subheader("One unit, over the text")
+c1, c2 = st.columns([2, 1])
+signal = c1.selectbox("Signal", list(signals), key=remember("unit_signal", ranking[0].signal if ranking else next(iter(signals)),
+                                                            list(signals)),
+                      help="Hidden state h of a layer, or (LSTM) its cell state c, which is not squashed by tanh.")
+acts = signals[signal]
+unit = c2.number_input("Unit", 0, acts.shape[1] - 1,
+                       key=remember("unit_index", ranking[0].unit if ranking else 0, range(acts.shape[1])),
+                       help="Which unit to colour the text by. Picking a row of the finder table sets it.")
+values = acts[:, unit]
+scale = float(np.abs(values).max()) or 1.0
+with st.container(height=380, key="unit_text"):
+    st.markdown(coloured_text_html(text, (values / scale).tolist(), f"{signal} #{unit}", signed=True,
+                                   notes=unknown_notes(sel.prepared)), unsafe_allow_html=True)
+st.caption(f"Red: positive, blue: negative, scaled by this unit's largest |value| {scale:.2f}. "
+           "Hover a character for its value. Look for a pattern a reader would recognise.")
+
+st.subheader("Every unit over time")
+order = np.argsort(-acts.std(0))[:48].tolist()
+shown = sorted(set(order) | {int(unit)}, key=lambda u: (u != unit, order.index(u) if u in order else -1))
+st.plotly_chart(unit_heatmap_figure(acts, text, shown, f"{signal}: the unit above, then the 48 most variable units"),
+                key="unit_heatmap", theme=None)
+st.caption("Each row is one unit, each column a character (or the average over a few, for long texts). Hover shows "
+           "the characters and the value. Each row is scaled by its own largest |value|. Rows that change colour at line ends or brackets are worth a closer look.")
+
+st.subheader("Span search (as in LSTMVis)")
+st.markdown("Mark a stretch of text: the search finds units that stay **on** (above the threshold) all through it and "
+            "are off just before and after, then looks for other places where those units switch on together.")
+c1, c2 = st.columns([3, 1])
+span_key = remember("span", (0, min(len(text), 8)))
+st.session_state[span_key] = tuple(min(v, len(text)) for v in st.session_state[span_key])  # a shorter text came
+span = c1.slider("Span (character positions)", 0, len(text), key=span_key,
+                 help="Start and end of the stretch; the end is not included.")
+threshold = c2.slider("Threshold", -0.9, 0.9, step=0.05, key=remember("span_threshold", 0.3),
+                      help="A unit is on where its value is above this.")
+start, end = span
+if start >= end:
+    st.info("The span is empty: move the end of the slider past its start.")
+else:
+    st.markdown(f"Span: `{''.join(show_char(c) for c in text[start:end])[:120]}`")
+    found = span_units(acts, start, end, threshold)
+    if found.size == 0:
+        st.info(f"No unit of {signal} stays above {threshold:+.2f} through the span and below it just outside. Try a "
+                "lower threshold, another signal, or a span that ends where something ends (a word, a line, a bracket).")
+    else:
+        st.write(f"**{found.size} unit(s)** switch on for the span: {', '.join(map(str, found[:40].tolist()))}")
+        matches = span_matches(acts, found, threshold)
+        st.dataframe([{"from": s, "to": e, "text": "".join(show_char(c) for c in text[s:e])[:80],
+                       "units on": f"{share:.0%}", "the span you marked": (s, e) == (start, end)}
+                      for s, e, share in matches], hide_index=True, key="span_matches")
+        st.caption("Stretches where all of those units are on together, longest first (at most 10).")

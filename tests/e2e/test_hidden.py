@@ -1,0 +1,43 @@
+"""The hidden-state pages in a real browser: picking a unit recolours the text; odd texts get messages."""
+from tests.e2e.harness import act, exception_texts, open_page
+
+UNIT_TEXT = '[data-testid="stMarkdownContainer"] div[style*="monospace"]'
+
+
+def alert_texts(page) -> str:
+    return " ".join(a.inner_text() for a in page.locator('[data-testid="stAlert"]').all())
+
+
+def paste(page, text: str) -> None:
+    """Type `text` into the "Your own text" box and commit it (Ctrl+Enter), waiting for the rerun."""
+    box = page.locator('[data-testid="stTextArea"] textarea')
+    box.fill(text)
+    act(page, lambda: box.press("Control+Enter"))
+
+
+def test_choosing_a_unit_recolours_the_text_and_the_heatmap_draws(app_url, page):
+    open_page(page, app_url, "hidden_states")
+    assert page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 1
+    before = page.locator(UNIT_TEXT).first.inner_html()
+    box = page.locator('[data-testid="stNumberInput"]', has_text="Unit").locator("input")
+    box.fill("5")
+    act(page, lambda: box.press("Enter"))
+    page.wait_for_function(
+        """([sel, before]) => { const d = document.querySelector(sel); return d && d.innerHTML !== before; }""",
+        arg=[UNIT_TEXT, before], timeout=30_000)
+    assert "#5 " in page.locator(UNIT_TEXT).first.inner_html()
+    assert exception_texts(page) == []
+
+
+def test_odd_texts_get_messages_not_tracebacks(app_url, page):
+    open_page(page, app_url, "hidden_states")
+    act(page, lambda: page.get_by_text("Your own text", exact=True).click())
+    paste(page, "All the world's a stage.\n" * 4000)  # 100,000 characters
+    assert "only the first 3,000 are analysed" in alert_texts(page)
+    paste(page, "Ünïcödé — “quoted” 日本")
+    assert "not in this model's vocabulary" in alert_texts(page)
+    paste(page, "x")
+    assert "at least 20 characters" in alert_texts(page)
+    paste(page, "")
+    assert "the text is empty" in alert_texts(page)
+    assert exception_texts(page) == []
