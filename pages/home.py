@@ -2,6 +2,7 @@
 import streamlit as st
 
 from pages._common import page_intro
+from pages._registry import SECTIONS
 
 page_intro(
     "RNN Lab",
@@ -17,31 +18,11 @@ st.markdown(
 )
 
 st.subheader("The pages")
-PAGES = [  # (file, title, icon, tooltip, one line on what you do there)
-    ("pages/rnn_shapes.py", "The recurrence and its shapes", ":material/replay:",
-     "Unrolled computational graphs for one-to-one, one-to-many, many-to-one and many-to-many RNNs.",
-     "Pick a shape (captioning, sentiment, translation, video) and a length; the unrolled graph redraws, showing "
-     "where inputs enter, where outputs and losses leave, and what h₀ and h_T are."),
-    ("pages/hello_model.py", "The “hello” model", ":material/abc:",
-     "The lecture's character-level model with vocabulary [h, e, l, o], trained live.",
-     "Train the lecture's 3-unit character model on “hello” step by step, watch every layer at every time step, "
-     "and edit its weights by hand."),
-    ("pages/hello_sampling.py", "Test-time sampling", ":material/casino:",
-     "Generate from the “hello” model: sample from the softmax or take the argmax, seeded.",
-     "Start from “h” and feed each choice back in. See when a sample picks a character that is not the most "
-     "probable one, and why sampling gives diverse text where argmax always writes the same."),
-    ("pages/sampling.py", "Sampling & temperature", ":material/thermostat:",
-     "A character model trained on Shakespeare or Python code writes; you move the temperature.",
-     "Move the temperature and watch the same random numbers give argmax loops, plausible text or noise; see the "
-     "softmax behind each character and compare the LSTM with a vanilla RNN."),
-    ("pages/train.py", "Train your own", ":material/model_training:",
-     "Train an RNN, LSTM or GRU on Shakespeare, Python or your own text, in the background.",
-     "Pick a corpus (or upload one), a cell and its size, the chunk length of truncated backpropagation and the "
-     "clipping; watch the loss fall and the samples turn from noise into words."),
-]
-for page, title, icon, tooltip, line in PAGES:
-    st.page_link(page, label=title, icon=icon, help=tooltip)
-    st.caption(line)
+for pages in SECTIONS.values():
+    for info in pages:
+        if info.file != "pages/home.py":
+            st.page_link(info.file, label=info.title, icon=info.icon, help=info.tooltip)
+            st.caption(info.line)
 
 st.subheader("How to start")
 st.markdown(
@@ -50,5 +31,6 @@ st.markdown(
     "2. Open **The “hello” model**: before training, the orange boxes (the right next characters) "
     "are not the largest scores. Press **Train** and watch them win.\n"
     "3. Open **Test-time sampling**: press **Resample** a few times and compare with argmax.\n"
-    "4. Open **Sampling & temperature** and drag the temperature from 0 to 2."
+    "4. Open **Sampling & temperature** and drag the temperature from 0 to 2.\n"
+    "5. Open **Hidden states**: the finder's first unit lights up on every speaker's name."
 )

@@ -8,4 +8,5 @@ def test_home_names_the_lecture_and_links_every_page():
     text = " ".join(m.value for m in at.markdown)
     assert "Lecture 10" in text and "recurrent" in text
     links = [e.proto.page for e in at.get("page_link")]
-    assert links == ["rnn_shapes", "hello_model", "hello_sampling", "sampling", "train"]  # url paths of the pages
+    assert links == ["rnn_shapes", "hello_model", "hello_sampling", "sampling", "train",
+                     "hidden_states", "hidden_memory"]  # url paths of the pages

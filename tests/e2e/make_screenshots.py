@@ -24,6 +24,9 @@ def main() -> None:
         page.set_viewport_size({"width": 1400, "height": 1400})
         open_page(page, url, "sampling")
         page.screenshot(path=str(DOCS / "screenshot-sampling.png"))
+        page.set_viewport_size({"width": 1400, "height": 1250})
+        open_page(page, url, "hidden_states")
+        page.screenshot(path=str(DOCS / "screenshot-hidden.png"))
     print(f"wrote {sorted(p.name for p in DOCS.glob('screenshot-*.png'))} in {DOCS}")
 
 

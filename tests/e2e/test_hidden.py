@@ -41,3 +41,20 @@ def test_odd_texts_get_messages_not_tracebacks(app_url, page):
     paste(page, "")
     assert "the text is empty" in alert_texts(page)
     assert exception_texts(page) == []
+
+
+def test_selecting_a_row_of_the_finder_table_shows_that_unit(app_url, page):
+    open_page(page, app_url, "hidden_states")
+    unit_box = page.locator('[data-testid="stNumberInput"]', has_text="Unit").locator("input")
+    before = unit_box.input_value()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = grid.bounding_box()
+    act(page, lambda: page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 + 17))  # the second row's checkbox
+    page.wait_for_function("([sel, before]) => document.querySelector(sel).value !== before",
+                           arg=['[data-testid="stNumberInput"] input[aria-label="Unit"]', before], timeout=30_000)
+    second = unit_box.input_value()
+    assert second != before
+    assert f"#{second} " in page.locator(UNIT_TEXT).first.inner_html()
+    assert exception_texts(page) == []

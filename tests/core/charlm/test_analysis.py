@@ -168,3 +168,16 @@ def test_reach_counts_characters_back_until_the_share_is_covered():
     assert reach(np.array([1.0, 1.0, 1.0, 1.0]), share=0.5) == 2
     assert reach(np.array([5.0, 0.0, 0.0, 5.0])) == 4
     assert reach(np.zeros(3)) == 0
+
+
+@pytest.mark.parametrize("cell, gates", [("rnn", set()), ("gru", {"reset", "update", "candidate"})])
+def test_every_cell_is_recorded_with_its_own_gates(cell, gates):
+    torch.manual_seed(2)
+    model = CharRNN(CharConfig(vocab_size=len(VOCAB), cell=cell, hidden_size=5, num_layers=2, embed_size=3)).eval()
+    result = analyse(model, VOCAB, prepare_text("ab(c)d", VOCAB))
+    assert list(result.signals()) == ["layer 1 · hidden h", "layer 2 · hidden h"]
+    assert set(result.layers[0].gates) == gates and result.layers[1].h.shape == (6, 5)
+    with torch.no_grad():
+        out, _ = model.rnn(model.embed(prepare_text("ab(c)d", VOCAB).ids[None]))
+    assert np.allclose(result.layers[1].h, out[0].numpy(), atol=1e-6)
+    assert [set(layer) for layer in gate_saturation(result)] == [gates - {"candidate"}] * 2

@@ -1,0 +1,52 @@
+"""Every page of the app, in the lecture's order: the router builds the navigation from this list and
+the home page its map, so a page is added in one place (not a page itself)."""
+from typing import NamedTuple
+
+
+class PageInfo(NamedTuple):
+    """One page: its file, title and icon, a tooltip, and one line on what you do there."""
+
+    file: str
+    title: str
+    icon: str
+    tooltip: str
+    line: str
+
+
+SECTIONS: dict[str, list[PageInfo]] = {
+    "Start": [PageInfo("pages/home.py", "Home", ":material/home:", "", "")],
+    "RNN basics": [
+        PageInfo("pages/rnn_shapes.py", "The recurrence and its shapes", ":material/replay:",
+                 "Unrolled computational graphs for one-to-one, one-to-many, many-to-one and many-to-many RNNs.",
+                 "Pick a shape (captioning, sentiment, translation, video) and a length; the unrolled graph redraws, "
+                 "showing where inputs enter, where outputs and losses leave, and what h₀ and h_T are."),
+        PageInfo("pages/hello_model.py", "The “hello” model", ":material/abc:",
+                 "The lecture's character-level model with vocabulary [h, e, l, o], trained live.",
+                 "Train the lecture's 3-unit character model on “hello” step by step, watch every layer at every time "
+                 "step, and edit its weights by hand."),
+        PageInfo("pages/hello_sampling.py", "Test-time sampling", ":material/casino:",
+                 "Generate from the “hello” model: sample from the softmax or take the argmax, seeded.",
+                 "Start from “h” and feed each choice back in. See when a sample picks a character that is not the "
+                 "most probable one, and why sampling gives diverse text where argmax always writes the same."),
+    ],
+    "Language models": [
+        PageInfo("pages/sampling.py", "Sampling & temperature", ":material/thermostat:",
+                 "A character model trained on Shakespeare or Python code writes; you move the temperature.",
+                 "Move the temperature and watch the same random numbers give argmax loops, plausible text or noise; "
+                 "see the softmax behind each character and compare the LSTM with a vanilla RNN."),
+        PageInfo("pages/train.py", "Train your own", ":material/model_training:",
+                 "Train an RNN, LSTM or GRU on Shakespeare, Python or your own text, in the background.",
+                 "Pick a corpus (or upload one), a cell and its size, the chunk length of truncated backpropagation "
+                 "and the clipping; watch the loss fall and the samples turn from noise into words."),
+    ],
+    "Inside the model": [
+        PageInfo("pages/hidden_states.py", "Hidden states", ":material/grid_on:",
+                 "Which units of a trained model fire where, and what they track.",
+                 "The finder ranks units by how closely they follow line position, brackets, quotes, comments or "
+                 "speaker names; colour the text by any unit, and search for the units that fire on a span you mark."),
+        PageInfo("pages/hidden_memory.py", "Gates, guesses & memory", ":material/memory:",
+                 "LSTM gate saturation, the top-5 next-character guesses, and how far back a prediction reaches.",
+                 "See which gates act as switches, what the model expects after each character, and how the gradient "
+                 "of one prediction reaches much further back in an LSTM than in a vanilla RNN."),
+    ],
+}
