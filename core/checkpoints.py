@@ -84,7 +84,7 @@ def fingerprint(model: nn.Module) -> str:
     h = hashlib.sha1(repr(getattr(model, "config", type(model).__name__)).encode())
     for name, tensor in model.state_dict().items():
         h.update(name.encode())
-        h.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+        h.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()[:16]
 
 

@@ -31,6 +31,12 @@ def page_intro(title: str, text: str, *equations: str) -> None:
         st.latex(equation)
 
 
+def plain(text: str) -> str:
+    """`text` with every Markdown-special character backslash-escaped, so st.markdown, st.caption and the
+    alerts show user text literally (no links, emphasis, code spans or $math$ made from it)."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|$~" else c for c in text)
+
+
 def remember(key: str, default: object, options: Sequence | None = None) -> str:
     """Key for a widget whose value should survive a visit to another page; returns `key`.
 

@@ -9,11 +9,11 @@ from core.charlm.corpus import CorpusError, held_out_slice, python_corpus
 from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint, fingerprint
 from core.plots.charlm import show_char
-from pages._common import remember
+from pages._common import plain, remember
 from pages._models import all_models
 
-SOURCES = {"Held-out plays (Shakespeare)": "prose", "Held-out Python code": "code", "Your own text": "any"}
-KINDS = {"prose": ("all", "prose"), "code": ("all", "code"), "any": ("all", "code", "prose")}
+SOURCES = {"Held-out plays (Shakespeare)": "prose", "Held-out Python code": "code", "Your own text": "yours"}
+KINDS = {"prose": ("all", "prose"), "code": ("all", "code")}  # which features the finder tries on such text
 DEFAULT_TEXT = "def count(words):\n    seen = {}\n    for w in words:  # tally\n        seen[w] = seen.get(w, 0) + 1\n"
 
 
@@ -52,9 +52,13 @@ def choose_model_and_text() -> Selection:
     source = c2.radio("Text", list(SOURCES), horizontal=True, key=remember("hidden_source", list(SOURCES)[0], list(SOURCES)),
                       help="Held-out text was never seen in training. Your own text may contain anything.")
     kind = SOURCES[source]
-    if kind == "any":
-        text = st.text_area("Your text", key=remember("hidden_text", DEFAULT_TEXT), height=120,
+    if kind == "yours":
+        c3, c4 = st.columns([4, 1])
+        text = c3.text_area("Your text", key=remember("hidden_text", DEFAULT_TEXT), height=120,
                             help=f"Paste anything; the first {MAX_CHARS:,} characters are analysed.")
+        kind = c4.radio("It is", ["code", "prose"], key=remember("hidden_text_kind", "code"),
+                        help="Which features the finder looks for: code (strings, comments, indentation) or prose "
+                             "(double quotes, speaker names). Line position and brackets are tried on both.")
     else:
         try:
             full = held_out_text(kind)
@@ -78,7 +82,7 @@ def choose_model_and_text() -> Selection:
     if prepared.unknown:
         odd = sorted({prepared.text[i] for i in prepared.unknown})
         st.warning(f"{len(prepared.unknown)} character(s) are not in this model's vocabulary: "
-                   f"{', '.join(repr(show_char(c)) for c in odd[:10])}{' …' if len(odd) > 10 else ''}. They are shown "
+                   f"{plain(', '.join(repr(show_char(c)) for c in odd[:10]))}{' …' if len(odd) > 10 else ''}. They are shown "
                    f"outlined and fed to the model as {show_char(prepared.substitute)!r}.")
     return Selection(label, ck, prepared, KINDS[kind])
 

@@ -7,7 +7,7 @@ from core.charlm.vocab import Vocab
 from core.checkpoints import fingerprint
 from core.plots.charlm import coloured_text_html, show_char
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
-from pages._common import page_intro, remember
+from pages._common import page_intro, plain, remember
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
 from pages._models import all_models
 
@@ -53,7 +53,8 @@ if T < 2:
     st.stop()
 c1, c2 = st.columns([3, 2])
 t = c1.slider("Prediction at position t", 0, T - 2, key=remember("reach_t", min(T - 2, 300), range(T - 1)),
-              help="The output whose dependence on earlier characters is measured: it predicts character t + 1.")
+              help="The output whose dependence on earlier characters is measured: it predicts character t + 1.") \
+    if T > 2 else 0
 target = c2.radio("Differentiate", ["loss", "score"], horizontal=True, key=remember("reach_target", "loss"),
                   format_func=lambda v: {"loss": "the loss at t", "score": "the top score at t"}[v],
                   help="The loss of the true next character, or the score of the likeliest one.")
@@ -84,7 +85,7 @@ with st.container(height=300, key="reach_text"):
                                    notes={**unknown_notes(sel.prepared), t + 1: "the character being predicted"}),
                 unsafe_allow_html=True)
 st.caption(f"Shaded by the square root of ‖∂y_t/∂x_s‖ relative to the largest; the outlined character "
-           f"'{show_char(text[t + 1])}' is the one predicted. "
+           f"'{plain(show_char(text[t + 1]))}' is the one predicted. "
            + " ".join(f"{name}: 90% of the gradient comes from the last {reach(n)} characters." for name, n in curves.items()))
 st.plotly_chart(connectivity_figure(curves), key="connectivity", theme=None)
 st.caption("On a log scale: a vanilla RNN's line falls steeply (its gradient vanishes within a few dozen characters); "

@@ -47,8 +47,11 @@ if ranking:
     st.caption(f"Best: {top.signal} #{top.unit} follows “{LABELS[top.feature]}” with r = {top.r:+.2f}. "
                "Select a row to show that unit below. Correlation r is over every character; threshold accuracy is "
                "the balanced accuracy of the best single threshold on the unit (50% is chance), for yes/no features.")
-else:
+elif len(text) < 20:
     st.info("The finder needs at least 20 characters of text. Use a longer text to rank the units.")
+else:
+    st.info("None of the finder's features changes over this text (no line ends, brackets, quotes …), so there "
+            "is nothing for a unit to follow. Use a longer or more varied text.")
 
 st.subheader("One unit, over the text")
 c1, c2 = st.columns([2, 1])
@@ -83,20 +86,22 @@ span_key = remember("span", (0, min(len(text), 8)))
 st.session_state[span_key] = tuple(min(v, len(text)) for v in st.session_state[span_key])  # a shorter text came
 span = c1.slider("Span (character positions)", 0, len(text), key=span_key,
                  help="Start and end of the stretch; the end is not included.")
-threshold = c2.slider("Threshold", -0.9, 0.9, step=0.05, key=remember("span_threshold", 0.3),
-                      help="A unit is on where its value is above this.")
+level = c2.slider("Threshold", -0.9, 0.9, step=0.05, key=remember("span_threshold", 0.3),
+                  help="A unit is on where its value is above this fraction of the signal's largest |value| "
+                       "(for h that is about 1; the cell state c can grow much larger).")
+threshold = level * float(np.abs(acts).max())
 start, end = span
 if start >= end:
     st.info("The span is empty: move the end of the slider past its start.")
 else:
-    st.markdown(f"Span: `{''.join(show_char(c) for c in text[start:end])[:120]}`")
+    st.text(f"Span: {''.join(show_char(c) for c in text[start:end])[:120]}")
     found = span_units(acts, start, end, threshold)
     if found.size == 0:
-        st.info(f"No unit of {signal} stays above {threshold:+.2f} through the span and below it just outside. Try a "
+        st.info(f"No unit of {signal} stays above {threshold:+.2f} ({level:+.2f} of its largest value) through the span and below it just outside. Try a "
                 "lower threshold, another signal, or a span that ends where something ends (a word, a line, a bracket).")
     else:
         st.write(f"**{found.size} unit(s)** switch on for the span: {', '.join(map(str, found[:40].tolist()))}")
-        matches = span_matches(acts, found, threshold)
+        matches = span_matches(acts, found, threshold, min_length=min(2, end - start))
         st.dataframe([{"from": s, "to": e, "text": "".join(show_char(c) for c in text[s:e])[:80],
                        "units on": f"{share:.0%}", "the span you marked": (s, e) == (start, end)}
                       for s, e, share in matches], hide_index=True, key="span_matches")

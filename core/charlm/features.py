@@ -46,12 +46,12 @@ def line_position(text: str) -> np.ndarray:
 
 
 def to_line_end(text: str) -> np.ndarray:
-    """How many characters follow this one before the line's newline (0 at the newline; the last line
-    without a newline counts to the end of the text, 0 at its last character)."""
+    """How many characters lie between this one and the line's newline, counting the newline
+    (0 at the newline itself; a last line without one is treated as if it had one)."""
     out = np.zeros(len(text))
     for start, end in _line_spans(text):
-        last = end - 1  # the newline, or the text's last character
-        out[start:end] = last - np.arange(start, end)
+        newline = end - 1 if text[end - 1] == "\n" else end
+        out[start:end] = newline - np.arange(start, end)
     return out
 
 

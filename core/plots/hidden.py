@@ -1,6 +1,8 @@
 """Figures for the hidden-state pages: units × time, top-5 guesses, gate saturation, connectivity."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -15,7 +17,7 @@ GATE_COLOURS = {"input": WEIGHT_COLOURS["W_xh"], "forget": WEIGHT_COLOURS["W_hh"
 
 def _snippet(text: str, start: int, end: int, limit: int = 24) -> str:
     """Characters [start, end) as a reader sees them, shortened in the middle if long."""
-    shown = "".join(show_char(c) for c in text[start:end])
+    shown = html.escape("".join(show_char(c) for c in text[start:end]), quote=False)  # plotly reads <b>, <br>
     return shown if len(shown) <= limit else shown[: limit // 2] + "…" + shown[-limit // 2:]
 
 
@@ -36,7 +38,7 @@ def unit_heatmap_figure(acts: np.ndarray, text: str, units: list[int], title: st
     ticks = list(range(0, len(spans), max(1, len(spans) // 12)))
     fig.update_xaxes(title="position in the text" + (f" (each column averages {size} characters)" if size > 1 else ""),
                      tickvals=ticks, ticktext=[str(spans[k][0]) for k in ticks])
-    fig.update_yaxes(title="unit", autorange="reversed", showticklabels=len(units) <= 40)
+    fig.update_yaxes(title="unit", autorange="reversed", tickfont=dict(size=9 if len(units) > 30 else 12))
     return base_layout(fig, title, height=max(300, min(700, 60 + 12 * len(units))))
 
 
@@ -44,15 +46,15 @@ def top_guesses_figure(analysis: Analysis, start: int, end: int) -> go.Figure:
     """Under each character of [start, end), the model's five likeliest next characters, shaded by probability."""
     k = analysis.top_probs.shape[1]
     probs = analysis.top_probs[start:end].T  # (k, W)
-    guesses = np.array([[show_char(analysis.top_chars[t][r]) for t in range(start, end)] for r in range(k)])
-    nxt = [show_char(analysis.text[t + 1]) if t + 1 < len(analysis.text) else "end" for t in range(start, end)]
+    guesses = np.array([[_snippet(analysis.top_chars[t][r], 0, 1) for t in range(start, end)] for r in range(k)])
+    nxt = [_snippet(analysis.text, t + 1, t + 2) if t + 1 < len(analysis.text) else "end" for t in range(start, end)]
     fig = go.Figure(go.Heatmap(
         z=probs, x=list(range(start, end)), y=[f"guess {r + 1}" for r in range(k)], text=guesses,
         texttemplate="%{text}", colorscale=PROB_SCALE, zmin=0, zmax=1, colorbar=dict(title="p"),
         customdata=np.array([nxt] * k),
         hovertemplate="after position %{x}: '%{text}' with p = %{z:.3f}<br>actually next: '%{customdata}'<extra></extra>"))
     fig.update_xaxes(title="the character read (the guesses are for the one after it)", tickvals=list(range(start, end)),
-                     ticktext=[show_char(c) for c in analysis.text[start:end]], tickangle=0, side="top")
+                     ticktext=[_snippet(analysis.text, t, t + 1) for t in range(start, end)], tickangle=0, side="top")
     truth = [(t, r) for t in range(start, min(end, len(analysis.text) - 1)) for r in range(k)
              if analysis.top_chars[t][r] == analysis.text[t + 1]]
     fig.add_trace(go.Scatter(x=[t for t, _ in truth], y=[f"guess {r + 1}" for _, r in truth], mode="markers",
@@ -74,8 +76,8 @@ def gate_saturation_figure(saturation: list[dict[str, tuple[np.ndarray, np.ndarr
                 customdata=np.arange(len(left)),
                 hovertemplate=f"{name} gate of unit %{{customdata}}<br>shut (< 0.1) %{{x:.0%}} of steps<br>"
                               "open (> 0.9) %{y:.0%}<extra></extra>"), row=1, col=k)
-            fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", line=dict(color="#bbb", dash="dot"),
-                                     showlegend=False, hoverinfo="skip"), row=1, col=k)
+        fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", line=dict(color="#bbb", dash="dot"),
+                                 showlegend=False, hoverinfo="skip"), row=1, col=k)
         fig.update_xaxes(title="fraction of steps left-saturated (< 0.1)", range=[-0.02, 1.02], row=1, col=k)
     fig.update_yaxes(title="fraction right-saturated (> 0.9)", range=[-0.02, 1.02], row=1, col=1)
     base_layout(fig, "Gate saturation: each point is one gate of one unit", height=440)

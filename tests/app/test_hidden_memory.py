@@ -36,3 +36,5 @@ def test_the_vanilla_rnn_has_no_gates_and_a_one_character_text_has_no_connectivi
     at.text_area(key="hidden_text").input("x").run()
     assert not at.exception
     assert any("at least two characters" in i.value for i in at.info)
+    at.text_area(key="hidden_text").input("ab").run()  # one prediction: position 0, no slider
+    assert not at.exception and figure(at, "connectivity")

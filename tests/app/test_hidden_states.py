@@ -34,28 +34,59 @@ def test_the_finder_shows_a_unit_that_follows_a_feature_on_held_out_plays(page):
     assert page.selectbox(key="unit_signal").value in best["unit"] and best["unit"].endswith(f"#{page.number_input(key='unit_index').value}")
 
 
+def colours(markup: str) -> list[str]:
+    """The background colour of every character."""
+    return re.findall(r"background: (rgba\([^)]*\))", markup)
+
+
 def test_choosing_a_unit_recolours_the_text(page):
-    before = coloured_text(page)
+    before = colours(coloured_text(page))
     page.number_input(key="unit_index").set_value(3).run()
-    after = coloured_text(page)
-    assert before != after
-    assert "#3 " in after  # tooltips name the unit
+    after = colours(coloured_text(page))
+    assert len(after) == len(before) == 2000
+    changed = sum(a != b for a, b in zip(before, after))
+    assert changed > 1000, f"only {changed} of 2000 characters changed colour"
+    assert "#3 " in coloured_text(page)  # tooltips name the unit
     heat = figure(page, "unit_heatmap")["data"][0]
     assert heat["type"] == "heatmap" and heat["y"][0] == "unit 3"  # the chosen unit is the first row
     assert len(values(heat["x"])) <= 400
 
 
-def test_span_search_lists_units_or_says_why_not(page):
-    page.slider(key="span").set_value((0, 5)).run()
-    assert not page.exception
+def test_span_search_finds_the_units_core_finds_and_says_so_when_there_are_none(page):
+    import numpy as np
+
+    from core.charlm.analysis import analyse, prepare_text, span_units
+    from core.charlm.vocab import Vocab
+    from pages._hidden import held_out_text
+    from pages._models import shipped_checkpoint
+    from core.charlm.shipped import SHIPPED
+
+    ck = shipped_checkpoint(str(SHIPPED[0].path))
+    text = held_out_text("prose")[:2000]
+    acts = analyse(ck.model, Vocab(ck.vocab), prepare_text(text, Vocab(ck.vocab))).signals()["layer 2 · cell c"]
+    start = text.index("SIR TOBY BELCH:")
+    expected = span_units(acts, start, start + 15, 0.3 * float(np.abs(acts).max()))
+    page.selectbox(key="unit_signal").set_value("layer 2 · cell c").run()
+    page.slider(key="span_threshold").set_value(0.3).run()
+    page.slider(key="span").set_value((start, start + 15)).run()
     found = [m.value for m in page.markdown if "switch on for the span" in m.value]
-    none = [i.value for i in page.info if "No unit" in i.value]
-    assert found or none
+    if expected.size:
+        assert found and found[0].startswith(f"**{expected.size} unit(s)**")
+        assert page.dataframe(key="span_matches").value.shape[0] >= 1
+    else:
+        assert any("No unit" in i.value for i in page.info)
+    page.slider(key="span").set_value((start, start)).run()
+    assert any("The span is empty" in i.value for i in page.info)
 
 
 def test_empty_text_gets_a_message():
     at = paste(open_page(PAGE, timeout=120), "")
     assert any("empty" in w.value for w in at.warning)
+
+
+def test_a_text_with_nothing_to_follow_says_so():
+    at = paste(open_page(PAGE, timeout=120), "\n" * 30)  # every feature is constant
+    assert any("None of the finder's features changes" in i.value for i in at.info)
 
 
 def test_a_single_character_is_analysed_without_the_finder():

@@ -56,7 +56,8 @@ def test_analysis_records_match_the_fused_forward_pass():
     nxt = prepared.ids[1:]
     assert np.allclose(result.surprise, -torch.log(probs[:-1].gather(1, nxt[:, None])).squeeze(1).numpy(), atol=1e-5)
     assert list(result.signals()) == ["layer 1 · hidden h", "layer 1 · cell c", "layer 2 · hidden h", "layer 2 · cell c"]
-    assert all(g.shape == (11, 8) and 0 <= g.min() for name, g in result.layers[0].gates.items() if name != "candidate")
+    assert {name: g.shape for name, g in result.layers[1].gates.items()} == {
+        name: (11, 8) for name in ("input", "forget", "output", "candidate")}
 
 
 def test_correlations_and_threshold_accuracy_against_brute_force():

@@ -13,7 +13,8 @@ def marks(text: str, values: np.ndarray) -> str:
 def test_line_position_and_distance_to_the_line_end():
     text = "ab\ncde\n\nf"
     assert line_position(text).tolist() == [0, 1, 2, 0, 1, 2, 3, 0, 0]
-    assert to_line_end(text).tolist() == [2, 1, 0, 3, 2, 1, 0, 0, 0]
+    assert to_line_end(text).tolist() == [2, 1, 0, 3, 2, 1, 0, 0, 1]  # "f": as if a newline followed
+    assert to_line_end("ab").tolist() == to_line_end("ab\n")[:2].tolist()
 
 
 def test_nested_brackets_of_all_three_kinds_and_a_stray_closer():
