@@ -49,4 +49,18 @@ SECTIONS: dict[str, list[PageInfo]] = {
                  "See which gates act as switches, what the model expects after each character, and how the gradient "
                  "of one prediction reaches much further back in an LSTM than in a vanilla RNN."),
     ],
+    "Gradient flow": [
+        PageInfo("pages/gradient_flow.py", "Vanishing & exploding gradients", ":material/trending_down:",
+                 "Move the spectral radius of W_hh and watch ‖∂L/∂h_t‖ vanish or explode; RNN, LSTM and GRU.",
+                 "Drag ρ and watch the gradient on its way back through time; see the mechanism (a product of "
+                 "Jacobians against the LSTM's product of forget gates) and the eigenvalues of W_hh."),
+        PageInfo("pages/gradient_remedies.py", "Clipping & truncated BPTT", ":material/content_cut:",
+                 "The same exploding run with and without clipping; what truncated backpropagation can learn.",
+                 "Train one exploding run unclipped, clipped by norm and by value; see where truncated BPTT cuts the "
+                 "gradient, and that a dependency longer than the chunk is never learned."),
+        PageInfo("pages/memory_task.py", "Long memory: RNN against LSTM", ":material/psychology:",
+                 "Train a vanilla RNN and an LSTM to remember a symbol through a lag of noise.",
+                 "Pick a lag and an optimiser, train both models live, and compare with the measured accuracy-vs-lag "
+                 "curves: the outcome depends on the cell and on the optimiser."),
+    ],
 }

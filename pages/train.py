@@ -6,9 +6,9 @@ import streamlit as st
 from core.charlm.corpus import CORPORA, CorpusError, load_corpus, text_from_upload
 from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint
-from core.jobs import JobManager
 from core.plots.charlm import training_curves_figure
 from pages._common import page_intro, remember
+from pages._jobs import job_manager
 from pages._models import KEPT, TRAIN_JOB, add_user_model, keep_finished_training
 
 page_intro(
@@ -21,12 +21,6 @@ page_intro(
     r"\text{chunk } k:\; L_k = -\tfrac{1}{BT}\sum_{t \in k} \log p(x_{t+1} \mid x_{\le t}),\qquad "
     r"h_{\text{start of } k+1} = \mathrm{stopgrad}(h_{\text{end of } k})",
 )
-
-
-@st.cache_resource
-def job_manager() -> JobManager:
-    """One queue for the whole server: one training at a time on a 2-core machine, the rest wait."""
-    return JobManager(max_running=1)
 
 
 def controls() -> tuple[TrainConfig, object]:

@@ -15,6 +15,9 @@ PAGES = {  # url path -> a heading the page must show
     "train": "Train your own",
     "hidden_states": "Hidden states",
     "hidden_memory": "Gates, guesses & memory",
+    "gradient_flow": "Vanishing & exploding gradients",
+    "gradient_remedies": "Clipping & truncated BPTT",
+    "memory_task": "Long memory: RNN against LSTM",
 }
 
 

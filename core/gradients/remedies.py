@@ -1,0 +1,155 @@
+"""The lecture's remedies, as experiments: gradient clipping, and truncated backpropagation through time.
+
+- `clipping_runs`: one exploding setting (a tanh RNN whose W_hh starts with spectral radius 1.5, SGD
+  with a large step) trained three times on the memory task: unclipped, clipped by norm, clipped by value.
+- `tbptt_gradient_map`: which inputs x_s the loss at step t can send gradient to when the sequence is cut
+  into chunks of k steps: the hidden state is carried forward across a cut, the gradient is not.
+- `train_delay`: a stream task whose answer at t is the symbol seen d steps earlier, trained with truncated
+  BPTT of chunk length k. With d < k some positions have a gradient path from answer to symbol and the
+  model learns; with d ≥ k none has, and it stays at chance.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.gradients.memory import MemoryConfig, MemoryResult, report, train_memory
+
+EXPLODING = MemoryConfig(cell="rnn", lag=4, hidden=64, optimizer="sgd", lr=0.3, momentum=0.9, init_rho=1.5,
+                         input_scale=1.0, steps=600, eval_every=100)  # gradients explode without clipping (measured: see the tests)
+CLIPS = {"no clipping": (None, "norm"), "clip by norm (1.0)": (1.0, "norm"), "clip by value (0.1)": (0.1, "value")}
+
+
+def clipping_runs(base: MemoryConfig = EXPLODING, clips: dict[str, tuple[float | None, str]] = CLIPS,
+                  on_step: Callable[[str, int, dict], None] | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> dict[str, MemoryResult]:
+    """The same run (same seed, data and initial weights) once per clipping setting; `on_step(label, step, row)`."""
+    results = {}
+    for label, (clip, mode) in clips.items():
+        if should_stop is not None and should_stop():
+            break
+        report = None if on_step is None else (lambda step, row, label=label: on_step(label, step, row))
+        results[label] = train_memory(replace(base, clip=clip, clip_mode=mode), report, should_stop)
+    return results
+
+
+def _run_chunks(cell: nn.Module, x: torch.Tensor, chunk: int) -> list[torch.Tensor]:
+    """Hidden states h_t for t = 0 .. T-1 of a one-sequence LSTMCell, with the graph cut every `chunk` steps."""
+    H = cell.hidden_size
+    h = c = torch.zeros(1, H, dtype=x.dtype)
+    hs = []
+    for t in range(x.shape[0]):
+        if t % chunk == 0:  # a chunk boundary: carry the values forward, not the gradient
+            h, c = h.detach(), c.detach()
+        h, c = cell(x[t][None], (h, c))
+        hs.append(h[0])
+    return hs
+
+
+def tbptt_gradient_map(steps: int, chunk: int, hidden: int = 16, seed: int = 0) -> np.ndarray:
+    """(T, T) matrix: entry [t, s] = ‖∂L_t/∂x_s‖ under truncated BPTT with chunks of `chunk` steps, where
+    L_t = u·h_t. Zero above the diagonal (the future) and across every cut."""
+    torch.manual_seed(seed)
+    cell = nn.LSTMCell(4, hidden).double()
+    x = torch.randn(steps, 4, dtype=torch.float64, requires_grad=True)
+    u = torch.randn(hidden, dtype=torch.float64)
+    hs = _run_chunks(cell, x, chunk)
+    grid = np.zeros((steps, steps))
+    for t, h in enumerate(hs):
+        (g,) = torch.autograd.grad(u @ h, x, retain_graph=True)
+        grid[t] = g.norm(dim=1).numpy()
+    return grid
+
+
+@dataclass(frozen=True)
+class DelayConfig:
+    """The delay task: answer at every step t ≥ d with the symbol read at t − d."""
+
+    delay: int = 5
+    chunk: int = 10  # truncated-BPTT chunk length k
+    symbols: int = 8
+    hidden: int = 64
+    batch: int = 32
+    chunks_per_stream: int = 6
+    lr: float = 3e-3
+    steps: int = 1200
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.delay <= 200 and 1 <= self.chunk <= 200 and 1 <= self.steps <= 100_000):
+            raise ValueError("delay 1-200, chunk 1-200, steps 1-100000")
+
+
+@dataclass
+class DelayResult:
+    """Accuracy over training, and at the end on a fresh stream."""
+
+    config: DelayConfig
+    history: list[dict[str, float]] = field(default_factory=list)
+    accuracy: float = 0.0
+    seconds: float = 0.0
+    status: str = "running"
+
+
+class DelayNet(nn.Module):
+    """One-hot symbols -> LSTM -> the symbol d steps back."""
+
+    def __init__(self, cfg: DelayConfig) -> None:
+        super().__init__()
+        self.symbols = cfg.symbols
+        self.rnn = nn.LSTM(cfg.symbols, cfg.hidden, batch_first=True)
+        self.head = nn.Linear(cfg.hidden, cfg.symbols)
+
+    def forward(self, tokens: torch.Tensor, state=None):
+        """(B, T) symbols -> (B, T, symbols) scores and the state to carry on."""
+        out, state = self.rnn(nn.functional.one_hot(tokens, self.symbols).float(), state)
+        return self.head(out), state
+
+
+def _delay_accuracy(model: DelayNet, cfg: DelayConfig, generator: torch.Generator, length: int = 400) -> float:
+    tokens = torch.randint(0, cfg.symbols, (256, length), generator=generator)
+    with torch.no_grad():
+        scores, _ = model(tokens)  # read the whole stream at once: no truncation at test time
+    return float((scores[:, cfg.delay:].argmax(-1) == tokens[:, : length - cfg.delay]).float().mean())
+
+
+def train_delay(cfg: DelayConfig, on_step: Callable[[int, dict], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> DelayResult:
+    """Train with truncated BPTT: each update is one chunk of k steps; the state is carried across chunks."""
+    torch.manual_seed(cfg.seed)
+    model = DelayNet(cfg)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    g = torch.Generator().manual_seed(cfg.seed)
+    result, start = DelayResult(cfg), time.perf_counter()
+    stream, state, pos = None, None, 0
+    L = cfg.chunk * cfg.chunks_per_stream
+    for step in range(1, cfg.steps + 1):
+        if stream is None or pos >= L:  # a fresh batch of streams, from a zero state
+            stream, state, pos = torch.randint(0, cfg.symbols, (cfg.batch, L), generator=g), None, 0
+        tokens = stream[:, pos: pos + cfg.chunk]  # (B, k)
+        scores, state = model(tokens, state)
+        state = tuple(s.detach() for s in state)  # the cut: values go on, gradients stop here
+        t = torch.arange(pos, pos + cfg.chunk)
+        valid = t >= cfg.delay  # positions that have an answer
+        target = stream[:, (t - cfg.delay).clamp_min(0)]
+        loss = nn.functional.cross_entropy(scores[:, valid].reshape(-1, cfg.symbols), target[:, valid].reshape(-1)) \
+            if valid.any() else scores.sum() * 0
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        pos += cfg.chunk
+        row = None
+        if step % 100 == 0 or step == cfg.steps:
+            row = {"step": step, "loss": float(loss.detach()),
+                   "accuracy": _delay_accuracy(model, cfg, torch.Generator().manual_seed(99))}
+        if report(result, step, row, on_step, should_stop):
+            break
+    result.status = "finished" if result.status == "running" else result.status
+    result.accuracy = _delay_accuracy(model, cfg, torch.Generator().manual_seed(12345), length=600)
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,52 @@
+"""The server's one queue for background training (not a page): every page that trains submits here,
+so at most one training runs at a time on the 2-core machine and the rest wait their turn; plus the
+start button and live panel that the experiment pages share."""
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from core.jobs import Job, JobManager
+
+
+@st.cache_resource
+def job_manager() -> JobManager:
+    """One queue for the whole server process, shared by every session and every training page."""
+    return JobManager(max_running=1)
+
+
+def start_button(label: str, key: str, name: str, fn: Callable[[Job], Any], meta: dict, help: str) -> None:
+    """A button that queues `fn` as this session's job under session key `key` (disabled while it runs)."""
+    job = st.session_state.get(key)
+    if st.button(label, type="primary", disabled=job is not None and not job.done, key=f"start_{key}", help=help):
+        st.session_state[key] = job_manager().submit(name, fn, meta)
+        st.rerun()
+
+
+def job_panel(key: str, progress: Callable[[Job], float], show: Callable[[Job], None]) -> None:
+    """The live view of this session's job under `key`: place in the queue, a progress bar, Stop, errors,
+    then `show(job)` (what it has measured so far). Reruns every second while the job is queued or running."""
+    job = st.session_state.get(key)
+
+    @st.fragment(run_every=1.0 if job is not None and not job.done else None)
+    def panel() -> None:
+        job = st.session_state.get(key)
+        if job is None:
+            return
+        if job.status == "queued":
+            st.info(f"“{job.name}” is waiting: place {job_manager().position(job)} in the server's training queue.")
+        elif job.status == "running":
+            st.progress(min(1.0, progress(job)), text=f"“{job.name}”: {job.elapsed:.0f} s")
+        elif job.status == "failed":
+            st.error(f"The run could not go on: {job.error}")
+        elif job.status == "stopped":
+            st.warning(f"“{job.name}” was stopped after {job.elapsed:.0f} s; what it measured so far is below.")
+        if not job.done:
+            st.button("Stop" if job.status == "running" else "Cancel", key=f"stop_{key}", on_click=job.stop,
+                      help="End the run now.")
+        show(job)
+        if job.done and st.session_state.get(f"{key}_redrawn") is not job:  # once: re-enable Start, stop polling
+            st.session_state[f"{key}_redrawn"] = job
+            st.rerun(scope="app")
+
+    panel()

@@ -1,0 +1,100 @@
+"""Vanishing & exploding gradients: move ρ and watch ‖∂L/∂h_t‖ shrink or blow up on its way back."""
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from core.gradients.flow import INITS, Flow, FlowConfig, Mechanism, eigenvalues, mechanism, run_flow
+from core.plots.gradients import eigenvalues_figure, gradient_norms_figure, lstm_cell_figure, mechanism_figure
+from pages._common import page_intro, remember
+
+page_intro(
+    "Vanishing & exploding gradients",
+    "Backpropagating from h_T to h_t multiplies the gradient by W_hhᵀ and by the nonlinearity's derivative once "
+    "per step. After many steps the product behaves like a power of W_hh: if its largest eigenvalue ρ is below 1 "
+    "the gradient **vanishes**, above 1 it **explodes**. The LSTM's cell state offers a second path on which each "
+    "step only multiplies by the forget gate, elementwise, with no W_hh in it.",
+    r"\frac{\partial L}{\partial h_t} = \Big(\prod_{k=t+1}^{T} \mathrm{diag}\big(\tanh'(a_k)\big)\, W_{hh}\Big)^{\!\top}"
+    r"\frac{\partial L}{\partial h_T}, \qquad \frac{\partial c_T}{\partial c_t}\Big|_{\text{cell path}} = \prod_{k=t+1}^{T} f_k",
+)
+
+LABELS = {"tanh": "vanilla RNN (tanh)", "relu": "vanilla RNN (ReLU)", "linear": "linear RNN", "lstm": "LSTM",
+          "gru": "GRU"}
+
+
+def controls() -> tuple[FlowConfig, list[str]]:
+    """The knobs: ρ, length, initialisation, the vanilla nonlinearity, which cells, the forget-gate bias, the loss."""
+    c1, c2, c3 = st.columns([2, 2, 1])
+    rho = c1.slider("Spectral radius ρ of W_hh", 0.5, 3.0, step=0.01, key=remember("flow_rho", 1.0),
+                    help="W_hh is rescaled so its largest |eigenvalue| is exactly ρ (for the LSTM and GRU: each gate's block).")
+    steps = c2.slider("Sequence length T", 10, 500, step=10, key=remember("flow_T", 200),
+                      help="How many steps the gradient travels back.")
+    init = c3.selectbox("W_hh drawn as", INITS, key=remember("flow_init", "orthogonal"),
+                        help="Orthogonal: all singular values equal before rescaling. Gaussian: spread out. "
+                             "Identity: the IRNN initialisation.")
+    c4, c5, c6, c7 = st.columns([2, 3, 2, 2])
+    vanilla = c4.radio("Vanilla nonlinearity", ["tanh", "relu", "linear"], key=remember("flow_vanilla", "tanh"),
+                       horizontal=True, help="tanh′ ≤ 1 shrinks the gradient further; a linear RNN shows ρ alone.")
+    cells = c5.multiselect("Cells", ["vanilla", "lstm", "gru"], key=remember("flow_cells", ["vanilla", "lstm", "gru"]),
+                           format_func=lambda c: {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}[c],
+                           help="Which networks to overlay; all get the same inputs, size and ρ.")
+    bias = c6.slider("LSTM forget-gate bias", -2.0, 6.0, step=0.5, key=remember("flow_bias", 3.0),
+                     help="A large bias keeps f near 1: the cell remembers, and the gradient passes. (1 is a common "
+                          "default when training; try it, and 5.)")
+    loss = c7.radio("Loss", ["last", "sum"], key=remember("flow_loss", "last"), horizontal=True,
+                    format_func=lambda v: {"last": "at T only", "sum": "at every step"}[v],
+                    help="At T only: one signal travelling back. Summed: every step adds its own fresh gradient.")
+    kinds = [vanilla if c == "vanilla" else c for c in cells]
+    return FlowConfig(cell=vanilla, hidden=64, steps=steps, rho=rho, init=init, forget_bias=bias, loss=loss), kinds
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def flow_of(cfg: FlowConfig) -> tuple[Flow, Mechanism | None]:
+    """One experiment and, for the vanilla RNN and LSTM, its mechanism."""
+    flow = run_flow(cfg)
+    return flow, (mechanism(flow) if cfg.cell != "gru" else None)
+
+
+base, kinds = controls()
+if not kinds:
+    st.info("Pick at least one cell above.")
+    st.stop()
+results = {LABELS[k]: flow_of(replace(base, cell=k)) for k in kinds}
+flows = {label: flow for label, (flow, _) in results.items()}
+st.plotly_chart(gradient_norms_figure(flows), key="flow_norms", theme=None)
+cols = st.columns(len(flows))
+for col, (label, flow) in zip(cols, flows.items()):
+    first, last = flow.norms[0], flow.norms[-1]
+    col.metric(f"{label}: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖", f"{first / last:.1e}" if np.isfinite(first / last) else "overflow",
+               help="How much of the gradient at the last step reaches the first one.")
+broken = [label for label, flow in flows.items() if flow.overflows_float32]
+if broken:
+    st.warning(f"{', '.join(broken)}: the numbers passed 3.4 × 10³⁸, the largest float32 (the precision networks train "
+               "in), so a training run here would hit inf and then NaN; past 10³⁰⁸ even this float64 curve stops. "
+               "That is an exploding gradient in its purest form: with ρ > 1 and no squashing nonlinearity, every "
+               "step back multiplies the gradient by about ρ. Lower ρ or T, or clip the gradient (next page).")
+st.caption("A straight line on this log scale means a fixed factor per step. With ρ < 1 the vanilla RNN's line "
+           "falls (vanishing); move ρ above 1 with a linear or ReLU RNN and it rises (exploding). tanh′ ≤ 1 pulls "
+           "the tanh RNN down even for ρ a little above 1. Raise the LSTM's forget bias and its lines flatten; its dotted "
+           "line is the gradient on the cell state, the path the lecture calls uninterrupted.")
+
+c1, c2 = st.columns(2)
+with c1:
+    st.plotly_chart(eigenvalues_figure(eigenvalues(base), base.rho), key="flow_eigs", theme=None)
+    st.caption("Repeated multiplication by W_hh scales each eigen-direction by its |λ|ᵏ: outside the circle it "
+               "grows, inside it dies out.")
+with c2:
+    st.plotly_chart(lstm_cell_figure(), key="lstm_cell", theme=None)
+    st.caption("Backpropagating from c_t to c_{t−1} only multiplies by f_t, elementwise: no matrix multiply by W, "
+               "no tanh′. When f stays near 1 the gradient flows back almost untouched.")
+
+st.subheader("The mechanism, step by step")
+vanilla = next((m for label, (f, m) in results.items() if f.config.cell in ("tanh", "relu", "linear")), None)
+lstm = next((m for label, (f, m) in results.items() if f.config.cell == "lstm"), None)
+if vanilla is None and lstm is None:
+    st.info("Add the vanilla RNN or the LSTM above to see its mechanism (the GRU's mixes both kinds of path).")
+else:
+    st.plotly_chart(mechanism_figure(vanilla, lstm, LABELS[base.cell]), key="flow_mechanism", theme=None)
+    st.caption("Vanilla: each step back multiplies by the Jacobian diag(φ′(a_t)) W_hh; the singular values of their "
+               "product bound how much gradient survives. LSTM: along the cell path each step multiplies by f_t; the "
+               "running product ∏ f decays only as fast as the forget gates leak.")

@@ -1,0 +1,109 @@
+"""Clipping & truncated BPTT: the lecture's two practical fixes, each as an experiment you run."""
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from core.gradients.remedies import EXPLODING, DelayConfig, clipping_runs, tbptt_gradient_map, train_delay
+from core.plots.gradients import clipping_figure, delay_curves_figure, tbptt_diagram_figure, tbptt_figure
+from pages._common import page_intro, remember
+from pages._jobs import job_panel, start_button
+
+page_intro(
+    "Clipping & truncated BPTT",
+    "Two fixes from the lecture. **Gradient clipping**: when the gradient's norm passes a threshold, scale it "
+    "back before the step, so one exploding gradient cannot throw the weights away. **Truncated backpropagation "
+    "through time**: run forward over the whole sequence but backpropagate only within chunks of k steps; the "
+    "hidden state is carried across a chunk boundary, the gradient is not, so nothing is learned that needs a "
+    "gradient longer than k.",
+    r"g \leftarrow \frac{\text{threshold}}{\lVert g \rVert}\, g \quad \text{if } \lVert g \rVert > \text{threshold}",
+)
+
+st.subheader("Gradient clipping")
+st.markdown(f"The setting: a tanh RNN whose W_hh starts with spectral radius ρ, trained by SGD with momentum "
+            f"{EXPLODING.momentum} on the memory task (recall a symbol after {EXPLODING.lag} noise steps) for "
+            f"{EXPLODING.steps} steps. The same run, from the same start, three times: unclipped, clipped by norm, "
+            "clipped by value.")
+c1, c2, c3, c4 = st.columns(4)
+lr = c1.select_slider("Learning rate", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], key=remember("clip_lr", EXPLODING.lr),
+                      help="Larger steps make an exploding gradient do more damage.")
+rho = c2.slider("Initial ρ of W_hh", 0.5, 3.0, step=0.1, key=remember("clip_rho", EXPLODING.init_rho),
+                help="Above 1 the gradient through time can explode.")
+by_norm = c3.select_slider("Norm threshold", [0.1, 0.3, 1.0, 3.0, 10.0], key=remember("clip_norm", 1.0),
+                           help="Clip by norm: rescale the whole gradient to at most this norm.")
+by_value = c4.select_slider("Value threshold", [0.01, 0.03, 0.1, 0.3, 1.0], key=remember("clip_value", 0.1),
+                            help="Clip by value: clamp every entry of the gradient to ± this.")
+base = replace(EXPLODING, lr=float(lr), init_rho=float(rho))
+clips = {"no clipping": (None, "norm"), f"clip by norm ({by_norm:g})": (float(by_norm), "norm"),
+         f"clip by value ({by_value:g})": (float(by_value), "value")}
+start_button("Run the three trainings", "clip_job", f"clipping · lr {lr:g} · ρ {rho:g}",
+             lambda job: clipping_runs(base, clips, lambda label, step, row: job.report({"run": label, **row}),
+                                       lambda: job.stop_requested),
+             {"lr": lr, "rho": rho, "evaluations": 3 * base.steps // base.eval_every}, help=f"About 10 s on two cores: three runs of {base.steps} steps.")
+
+
+def show_clipping(job) -> None:
+    """The curves and a table once the runs are done."""
+    if not job.done or not job.result:
+        return
+    st.plotly_chart(clipping_figure(job.result), key="clip_curves", theme=None)
+    rows, blown = [], []
+    for label, r in job.result.items():
+        final = float(np.mean(r.losses[-20:])) if r.losses else float("nan")
+        if r.status == "diverged":
+            outcome = f"diverged at step {len(r.losses)}: the numbers became NaN/inf"
+        elif final > 10 * np.log(8):
+            outcome = f"blew up: loss {final:.3g}, {final / np.log(8):.0f}× what guessing costs"
+            blown.append(label)
+        else:
+            outcome = r.status
+        rows.append({"run": label, "accuracy": f"{r.accuracy:.0%}", "final loss": f"{final:.3g}",
+                     "largest gradient norm": f"{np.nanmax(r.grad_norms):.3g}", "outcome": outcome})
+    st.dataframe(rows, hide_index=True, key="clip_table")
+    if any(r.status == "diverged" for r in job.result.values()):
+        st.warning("A run diverged: one step was so large that the weights overflowed and every later number is "
+                   "NaN. That is what an exploding gradient does unchecked; clipping bounds every step.")
+    if blown:
+        st.warning(f"{', '.join(blown)}: the loss exploded. Steps of learning rate × gradient this large throw the "
+                   "weights so far that the tanh units saturate (their gradient vanishes, so the recurrence cannot "
+                   "recover) while the read-out weights keep growing: confident, wrong answers at a huge loss. "
+                   "Clipping keeps every step bounded.")
+    st.caption("The unclipped run's loss jumps by orders of magnitude whenever a large gradient hits; the clipped "
+               "runs take bounded steps and learn. Right: how often each gradient size occurred, before clipping.")
+
+
+job_panel("clip_job", lambda job: len(job.rows) / job.meta["evaluations"], show_clipping)
+
+st.subheader("Truncated backpropagation through time")
+k = st.slider("Chunk length k", 2, 20, key=remember("tbptt_k", 8),
+              help="The sequence is cut into chunks of k steps; backpropagation stays inside a chunk.")
+st.plotly_chart(tbptt_diagram_figure(24, k), key="tbptt_diagram", theme=None)
+st.plotly_chart(tbptt_figure(st.cache_data(tbptt_gradient_map, show_spinner=False)(40, k), k), key="tbptt_map",
+                theme=None)
+st.caption("Each row is the loss at one step t, each column an input x_s. Blue cells got gradient; blank cells got "
+           "none. Within a chunk the gradient reaches back to the chunk's first step and no further, however much "
+           "the forward pass carried across the boundary in the hidden state.")
+
+st.markdown("**The consequence.** A stream of random symbols; at every step the model must output the symbol it "
+            "read d steps earlier. Trained with chunks of k: when d < k some answers have a gradient path to their "
+            "symbol; when d ≥ k none has.")
+c1, c2 = st.columns(2)
+short = c1.slider("Short delay", 1, 20, key=remember("delay_short", 3), help="Steps back to recall; try d < k.")
+long = c2.slider("Long delay", 1, 40, key=remember("delay_long", 12), help="Try d ≥ k.")
+delays = sorted({short, long})
+start_button(f"Train with k = {k} for d = {' and '.join(map(str, delays))}", "delay_job", f"delay task, k = {k}",
+             lambda job: {d: train_delay(DelayConfig(delay=d, chunk=k), lambda step, row, d=d: job.report({"d": d, **row}),
+                                         lambda: job.stop_requested) for d in delays},
+             {"k": k, "evaluations": len(delays) * DelayConfig().steps // 100},
+             help="An LSTM with 64 units, 1,200 chunk updates per delay: about 15 s on two cores.")
+
+
+def show_delay(job) -> None:
+    """Accuracy over training for each delay."""
+    if job.rows:
+        st.plotly_chart(delay_curves_figure(list(job.rows), job.meta["k"]), key="delay_curves", theme=None)
+        st.caption("With d ≥ k the accuracy stays at chance: no gradient ever connects an answer to its symbol. "
+                   "(A delay just under k learns slowly: only k − d of every k answers have a path.)")
+
+
+job_panel("delay_job", lambda job: len(job.rows) / job.meta["evaluations"], show_delay)

@@ -1,0 +1,75 @@
+"""Long memory: a vanilla RNN and an LSTM race to remember one symbol through a lag of noise."""
+import streamlit as st
+
+from core.gradients.memory import CHANCE, LAG_RESULTS, REGIMES, MemoryConfig, load_lag_results, train_both
+from core.plots.gradients import accuracy_vs_lag_figure, memory_training_figure
+from pages._common import page_intro, remember
+from pages._jobs import job_panel, start_button
+
+page_intro(
+    "Long memory: RNN against LSTM",
+    "Each sequence starts with one of 8 symbols, then `lag` steps of noise, then a question: which symbol came "
+    "first? Chance is 1 in 8. The only way to learn it is a gradient that reaches from the question back to the "
+    "first input, through every step of the lag; we record its size ‖∂L/∂x₁‖ while training. How far back it "
+    "reaches depends on the cell **and on the optimiser**, so the page shows both regimes, measured.",
+    r"x = (s, \underbrace{n, n, \dots, n}_{\text{lag}}, ?), \qquad \hat s = \arg\max W_{hy} h_{\text{lag}+2}",
+)
+
+REGIME_NAMES = {"sgd": "SGD, lr 0.1, momentum 0.9, no clipping", "adam": "Adam, lr 3e-3, clipped to norm 1"}
+
+c1, c2, c3, c4 = st.columns(4)
+lag = c1.select_slider("Lag", [2, 5, 10, 20, 30, 50, 80, 120, 200], key=remember("mem_lag", 20),
+                       help="Noise steps between the symbol and the question.")
+regime = c2.radio("Optimiser", list(REGIMES), key=remember("mem_regime", "sgd"), format_func=REGIME_NAMES.get,
+                  help="Plain SGD feels the gradient's true size; Adam rescales every update by the gradient's own "
+                       "recent size, so even a tiny gradient moves the weights.")
+bias = c3.slider("LSTM forget-gate bias", 0.0, 3.0, step=0.5, key=remember("mem_bias", 2.0),
+                 help="Starting the forget gate open (bias > 0) lets the cell keep the symbol from the start.")
+steps = c4.select_slider("Training steps (each)", [500, 1000, 2000, 3000, 6000], key=remember("mem_steps", 3000),
+                         help="Batches of 64 sequences per model. 3,000 steps at lag 20 take about 15 s per model.")
+cfg = MemoryConfig(lag=int(lag), forget_bias=float(bias), steps=int(steps), eval_every=max(50, int(steps) // 20),
+                   **REGIMES[regime])
+start_button("Train both models", "memory_job", f"memory task · lag {lag} · {regime}",
+             lambda job: train_both(cfg, lambda name, step, row: job.report({"model": name, **row}),
+                                    lambda: job.stop_requested),
+             {"evaluations": 2 * (cfg.steps // cfg.eval_every), **cfg.to_dict()},
+             help="The vanilla RNN trains first, then the LSTM, in the background; switching pages does not stop it.")
+
+
+def show(job) -> None:
+    """The race so far, and the verdict once both have trained."""
+    rows = list(job.rows)
+    if rows:
+        st.plotly_chart(memory_training_figure(rows), key="memory_curves", theme=None)
+        st.caption("Left: accuracy on fresh sequences (chance: 12.5%). Right: how much gradient reaches the first "
+                   "input. A model learns the task only once that gradient is large enough to move the weights.")
+    if job.done and job.result:
+        cols = st.columns(len(job.result))
+        for col, (name, r) in zip(cols, job.result.items()):
+            col.metric(f"{name}: accuracy", f"{r.accuracy:.1%}", f"{(r.accuracy - CHANCE) * 100:+.1f} points vs chance",
+                       help="On 2,048 fresh sequences after training.")
+        lag_, opt = job.meta["lag"], job.meta["optimizer"]
+        st.caption(f"Lag {lag_}, {REGIME_NAMES['sgd' if opt == 'sgd' else 'adam']}, {job.meta['steps']} steps each.")
+
+
+job_panel("memory_job", lambda job: len(job.rows) / job.meta["evaluations"], show)
+
+st.subheader("Measured: accuracy against lag")
+measured = load_lag_results(LAG_RESULTS)
+if measured is None:
+    st.info("The measured curves are not here: run `python benchmarks/memory_lag.py --out "
+            "assets/memory-lag-results.json` (about 25 minutes on two cores) to make them.")
+else:
+    st.plotly_chart(accuracy_vs_lag_figure(measured["runs"], REGIME_NAMES), key="lag_curves", theme=None)
+    st.caption(f"Every point is a full training run of {measured['steps']:,} steps (batch 64, hidden 64, one-hot inputs "
+               f"× 5, LSTM forget-gate bias 2), {len({r['seed'] for r in measured['runs']})} seeds per point. Reproduce "
+               f"with `{measured['command']}`.")
+    st.markdown(
+        "**Reading the two panels.** With plain SGD the update is the gradient times the learning rate, so a "
+        "vanishing gradient means a vanishing update: the vanilla RNN's ‖∂L/∂x₁‖ is about 10⁻⁹ at lag 20 and it "
+        "stays at chance from lag 20 on, while the LSTM's cell path carries about 10⁻⁴, enough to learn lag 20 on "
+        "every seed. Adam divides each update by a running estimate of that parameter's own gradient size, so a "
+        "tiny but consistent gradient still makes normal-sized steps, and clipping stops the rare explosion: the "
+        "vanilla RNN then gets much further (about 70% at lags 20 and 40), and the LSTM reaches lag 40. Neither "
+        "learns lag 80 in this budget. The lecture's point survives (the LSTM always reaches further), but how far "
+        "each gets depends on the optimiser as much as on the cell.")
