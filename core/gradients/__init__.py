@@ -1,0 +1,1 @@
+"""Gradients through time: the flow of ∂L/∂h_t by hand, the memory task, clipping and truncated BPTT."""
