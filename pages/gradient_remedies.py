@@ -52,7 +52,7 @@ def show_clipping(job) -> None:
         final = float(np.mean(r.losses[-20:])) if r.losses else float("nan")
         if r.status == "diverged":
             outcome = f"diverged at step {len(r.losses)}: the numbers became NaN/inf"
-        elif final > 10 * np.log(8):
+        elif final > 3 * np.log(8):
             outcome = f"blew up: loss {final:.3g}, {final / np.log(8):.0f}× what guessing costs"
             blown.append(label)
         else:

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.gradients.flow import Flow, Mechanism
-from core.plots.style import HIGHLIGHT, WEIGHT_COLOURS, base_layout
+from core.plots.style import HIGHLIGHT, WEIGHT_COLOURS, base_layout, legend_above_panels
 
 CELL_COLOURS = {"tanh": WEIGHT_COLOURS["W_hh"], "relu": WEIGHT_COLOURS["feedback"], "linear": WEIGHT_COLOURS["loss"],
                 "lstm": WEIGHT_COLOURS["W_xh"], "gru": WEIGHT_COLOURS["W_hy"], "rnn": WEIGHT_COLOURS["W_hh"]}
@@ -134,7 +134,7 @@ def clipping_figure(runs: dict) -> go.Figure:
     fig.update_yaxes(title="cross-entropy (log scale)", type="log", row=1, col=1)
     fig.update_xaxes(title="log₁₀ ‖g‖ before clipping", row=1, col=2)
     fig.update_yaxes(title="steps", row=1, col=2)
-    return base_layout(fig, "The same run, unclipped and clipped", height=400)
+    return legend_above_panels(base_layout(fig, "The same run, unclipped and clipped", height=420))
 
 
 def tbptt_figure(grid: np.ndarray, chunk: int) -> go.Figure:
@@ -212,7 +212,7 @@ def memory_training_figure(rows: list[dict]) -> go.Figure:
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="accuracy", range=[0, 1.05], row=1, col=1)
     fig.update_yaxes(title="‖∂L/∂x_1‖ (log scale)", type="log", exponentformat="power", row=1, col=2)
-    return base_layout(fig, "Who learns to remember?", height=380)
+    return legend_above_panels(base_layout(fig, "Who learns to remember?", height=400))
 
 
 def accuracy_vs_lag_figure(runs: list[dict], regimes: dict[str, str]) -> go.Figure:
@@ -231,7 +231,8 @@ def accuracy_vs_lag_figure(runs: list[dict], regimes: dict[str, str]) -> go.Figu
                                      hovertemplate="lag %{x}: %{y:.1%} (one seed)<extra>" + label + "</extra>"),
                           row=1, col=col)
         fig.add_hline(y=1 / 8, line_dash="dot", annotation_text="chance", row=1, col=col)
-        fig.update_xaxes(title="lag (noise steps between the symbol and the question)", type="log", row=1, col=col)
+        fig.update_xaxes(title="lag (noise steps between the symbol and the question)", type="log", row=1, col=col,
+                         tickvals=sorted({r["lag"] for r in runs}))
     fig.update_yaxes(title="accuracy (mean of seeds; dots: each seed)", range=[0, 1.05], row=1, col=1)
-    return base_layout(fig, "Measured: accuracy against lag, same training budget for every run", height=400)
+    return legend_above_panels(base_layout(fig, "Measured: accuracy against lag, same budget for every run", height=420))
 

@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from core.charlm.analysis import Analysis, downsample
 from core.plots.charlm import show_char
-from core.plots.style import HIGHLIGHT, PROB_SCALE, SIGNED_SCALE, WEIGHT_COLOURS, base_layout
+from core.plots.style import HIGHLIGHT, PROB_SCALE, SIGNED_SCALE, WEIGHT_COLOURS, base_layout, legend_above_panels
 
 GATE_COLOURS = {"input": WEIGHT_COLOURS["W_xh"], "forget": WEIGHT_COLOURS["W_hh"], "output": WEIGHT_COLOURS["W_hy"],
                 "reset": WEIGHT_COLOURS["W_ih"], "update": WEIGHT_COLOURS["feedback"]}
@@ -80,9 +80,7 @@ def gate_saturation_figure(saturation: list[dict[str, tuple[np.ndarray, np.ndarr
                                  showlegend=False, hoverinfo="skip"), row=1, col=k)
         fig.update_xaxes(title="fraction of steps left-saturated (< 0.1)", range=[-0.02, 1.02], row=1, col=k)
     fig.update_yaxes(title="fraction right-saturated (> 0.9)", range=[-0.02, 1.02], row=1, col=1)
-    base_layout(fig, "Gate saturation: each point is one gate of one unit", height=440)
-    fig.update_layout(legend=dict(y=1.14))  # above the panel titles
-    return fig
+    return legend_above_panels(base_layout(fig, "Gate saturation: each point is one gate of one unit", height=440))
 
 
 def connectivity_figure(curves: dict[str, np.ndarray]) -> go.Figure:

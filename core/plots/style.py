@@ -39,3 +39,9 @@ def base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
     )
     return fig
+
+
+def legend_above_panels(fig: go.Figure) -> go.Figure:
+    """Lift the legend above the panel titles of a figure made with make_subplots (returns the figure)."""
+    fig.update_layout(legend=dict(y=1.14), margin=dict(t=110))
+    return fig
