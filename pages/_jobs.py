@@ -18,7 +18,9 @@ def job_manager() -> JobManager:
 def start_button(label: str, key: str, name: str, fn: Callable[[Job], Any], meta: dict, help: str) -> None:
     """A button that queues `fn` as this session's job under session key `key` (disabled while it runs)."""
     job = st.session_state.get(key)
-    if st.button(label, type="primary", disabled=job is not None and not job.done, key=f"start_{key}", help=help):
+    busy = job is not None and not job.done
+    clicked = st.button(label, type="primary", disabled=busy, key=f"start_{key}", help=help)
+    if clicked and not busy:  # a second click that reached the server before the button greyed out does nothing
         st.session_state[key] = job_manager().submit(name, fn, meta)
         st.rerun()
 

@@ -30,7 +30,8 @@ def controls() -> tuple[FlowConfig, list[str]]:
     steps = c2.slider("Sequence length T", 10, 500, step=10, key=remember("flow_T", 200),
                       help="How many steps the gradient travels back.")
     init = c3.selectbox("W_hh drawn as", INITS, key=remember("flow_init", "orthogonal"),
-                        help="Orthogonal: all singular values equal before rescaling. Gaussian: spread out. "
+                        help="Orthogonal: all singular values equal before rescaling. Gaussian N(0, σ²/H): spread "
+                             "out; its scale σ is what ρ sets (by the circular law ρ ≈ σ), so ρ is the one knob. "
                              "Identity: the IRNN initialisation.")
     c4, c5, c6, c7 = st.columns([2, 3, 2, 2])
     vanilla = c4.radio("Vanilla nonlinearity", ["tanh", "relu", "linear"], key=remember("flow_vanilla", "tanh"),
@@ -70,9 +71,9 @@ for col, (label, flow) in zip(cols, flows.items()):
 broken = [label for label, flow in flows.items() if flow.overflows_float32]
 if broken:
     st.warning(f"{', '.join(broken)}: the numbers passed 3.4 × 10³⁸, the largest float32 (the precision networks train "
-               "in), so a training run here would hit inf and then NaN; past 10³⁰⁸ even this float64 curve stops. "
-               "That is an exploding gradient in its purest form: with ρ > 1 and no squashing nonlinearity, every "
-               "step back multiplies the gradient by about ρ. Lower ρ or T, or clip the gradient (next page).")
+               "in), so a training run here would hit inf and then NaN; past 1.8 × 10³⁰⁸ even this float64 curve stops. "
+               "That is an exploding gradient: with ρ > 1 every step back can multiply the gradient by up to ρ "
+               "(tanh′ ≤ 1 damps it, but not enough when ρ is large). Lower ρ or T, or clip the gradient (next page).")
 st.caption("A straight line on this log scale means a fixed factor per step. With ρ < 1 the vanilla RNN's line "
            "falls (vanishing); move ρ above 1 with a linear or ReLU RNN and it rises (exploding). tanh′ ≤ 1 pulls "
            "the tanh RNN down even for ρ a little above 1. Raise the LSTM's forget bias and its lines flatten; its dotted "

@@ -14,8 +14,8 @@ page_intro(
     "Two fixes from the lecture. **Gradient clipping**: when the gradient's norm passes a threshold, scale it "
     "back before the step, so one exploding gradient cannot throw the weights away. **Truncated backpropagation "
     "through time**: run forward over the whole sequence but backpropagate only within chunks of k steps; the "
-    "hidden state is carried across a chunk boundary, the gradient is not, so nothing is learned that needs a "
-    "gradient longer than k.",
+    "hidden state is carried across a chunk boundary, the gradient is not, so nothing that needs a gradient "
+    "longer than k can be learned on purpose.",
     r"g \leftarrow \frac{\text{threshold}}{\lVert g \rVert}\, g \quad \text{if } \lVert g \rVert > \text{threshold}",
 )
 
@@ -31,7 +31,7 @@ rho = c2.slider("Initial ρ of W_hh", 0.5, 3.0, step=0.1, key=remember("clip_rho
                 help="Above 1 the gradient through time can explode.")
 by_norm = c3.select_slider("Norm threshold", [0.1, 0.3, 1.0, 3.0, 10.0], key=remember("clip_norm", 1.0),
                            help="Clip by norm: rescale the whole gradient to at most this norm.")
-by_value = c4.select_slider("Value threshold", [0.01, 0.03, 0.1, 0.3, 1.0], key=remember("clip_value", 0.1),
+by_value = c4.select_slider("Value threshold", [0.01, 0.03, 0.1, 0.3, 1.0], key=remember("clip_value_threshold", 0.1),
                             help="Clip by value: clamp every entry of the gradient to ± this.")
 base = replace(EXPLODING, lr=float(lr), init_rho=float(rho))
 clips = {"no clipping": (None, "norm"), f"clip by norm ({by_norm:g})": (float(by_norm), "norm"),
@@ -57,7 +57,7 @@ def show_clipping(job) -> None:
             blown.append(label)
         else:
             outcome = r.status
-        rows.append({"run": label, "accuracy": f"{r.accuracy:.0%}", "final loss": f"{final:.3g}",
+        rows.append({"run": label, "accuracy": "—" if np.isnan(r.accuracy) else f"{r.accuracy:.0%}", "final loss": f"{final:.3g}",
                      "largest gradient norm": f"{np.nanmax(r.grad_norms):.3g}", "outcome": outcome})
     st.dataframe(rows, hide_index=True, key="clip_table")
     if any(r.status == "diverged" for r in job.result.values()):
@@ -86,7 +86,8 @@ st.caption("Each row is the loss at one step t, each column an input x_s. Blue c
 
 st.markdown("**The consequence.** A stream of random symbols; at every step the model must output the symbol it "
             "read d steps earlier. Trained with chunks of k: when d < k some answers have a gradient path to their "
-            "symbol; when d ≥ k none has.")
+            "symbol; when d ≥ k none has, and whatever the model gets right can only come from what its recurrence "
+            "happens to carry across the cut.")
 c1, c2 = st.columns(2)
 short = c1.slider("Short delay", 1, 20, key=remember("delay_short", 3), help="Steps back to recall; try d < k.")
 long = c2.slider("Long delay", 1, 40, key=remember("delay_long", 12), help="Try d ≥ k.")
@@ -102,8 +103,10 @@ def show_delay(job) -> None:
     """Accuracy over training for each delay."""
     if job.rows:
         st.plotly_chart(delay_curves_figure(list(job.rows), job.meta["k"]), key="delay_curves", theme=None)
-        st.caption("With d ≥ k the accuracy stays at chance: no gradient ever connects an answer to its symbol. "
-                   "(A delay just under k learns slowly: only k − d of every k answers have a path.)")
+        st.caption("With d ≥ k no gradient ever connects an answer to its symbol: the accuracy stays at or near "
+                   "chance (for very short delays, a little above: the untrained recurrence still carries some of "
+                   "the last symbols across the cut). A delay just under k learns slowly: only k − d of every k "
+                   "answers have a path.")
 
 
 job_panel("delay_job", lambda job: len(job.rows) / job.meta["evaluations"], show_delay)

@@ -71,15 +71,16 @@ class Weights:
 
 def make_weights(cfg: FlowConfig) -> Weights:
     """Draw the inputs and weights of `cfg` (deterministic by its seed)."""
-    rng = np.random.default_rng(cfg.seed)
     G, H = GATES.get(cfg.cell, 1), cfg.hidden
+    shared = np.random.default_rng([cfg.seed, 0])  # the same inputs and loss direction for every cell
+    x, u = shared.normal(size=(cfg.steps, INPUT_SIZE)), shared.normal(size=H)
+    rng = np.random.default_rng([cfg.seed, 1])
     W_hh = np.concatenate([recurrent_matrix(cfg.init, H, cfg.rho, rng) for _ in range(G)])  # (G*H, H)
     W_ih = rng.normal(scale=cfg.input_scale / np.sqrt(INPUT_SIZE), size=(G * H, INPUT_SIZE))
     b = np.zeros(G * H)
     if cfg.cell == "lstm":
         b[H: 2 * H] = cfg.forget_bias
-    u = rng.normal(size=H)
-    return Weights(W_ih, W_hh, b, np.zeros(H), u / np.linalg.norm(u), rng.normal(size=(cfg.steps, INPUT_SIZE)))
+    return Weights(W_ih, W_hh, b, np.zeros(H), u / np.linalg.norm(u), x)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -99,9 +100,12 @@ class Flow:
 
     @property
     def norms(self) -> np.ndarray:
-        """‖∂L/∂h_t‖ for t = 1 .. T (inf where even the norm overflows float64)."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            return np.linalg.norm(self.dh, axis=1)
+        """‖∂L/∂h_t‖ for t = 1 .. T, computed as m·‖x/m‖ (m = max |x|) so that entries up to float64's limit do
+        not overflow when squared; inf only where the gradient itself overflowed."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            m = np.abs(self.dh).max(axis=1, keepdims=True)  # (T, 1)
+            scaled = np.where(m > 0, self.dh / np.where(m > 0, m, 1), 0)
+            return m[:, 0] * np.linalg.norm(scaled, axis=1)
 
     @property
     def finite(self) -> bool:

@@ -72,6 +72,20 @@ class MemoryConfig:
         return asdict(self)
 
 
+def seeded_init(module: nn.Module, hidden: int, seed: int) -> None:
+    """Draw every parameter from U(−1/√H, 1/√H) with a generator of its own, in parameter order.
+
+    That is exactly PyTorch's default initialisation of RNN/LSTM/GRU layers and of a Linear read-out with H
+    inputs, and with the same seed the same numbers as torch.manual_seed(seed) before building the module,
+    but without touching the global generator, which other sessions' threads share.
+    """
+    g = torch.Generator().manual_seed(seed)
+    bound = hidden ** -0.5
+    with torch.no_grad():
+        for p in module.parameters():
+            p.uniform_(-bound, bound, generator=g)
+
+
 class MemoryNet(nn.Module):
     """One-hot tokens -> one recurrent layer -> a read-out of the symbol at the last step."""
 
@@ -81,6 +95,7 @@ class MemoryNet(nn.Module):
         layer = nn.LSTM if cfg.cell == "lstm" else nn.RNN
         self.rnn = layer(VOCAB, cfg.hidden, batch_first=True)
         self.head = nn.Linear(cfg.hidden, SYMBOLS)
+        seeded_init(self, cfg.hidden, cfg.seed)
         if cfg.cell == "lstm":
             with torch.no_grad():  # gate order i, f, g, o: the forget block is the second
                 self.rnn.bias_ih_l0[cfg.hidden: 2 * cfg.hidden] = cfg.forget_bias
@@ -104,7 +119,7 @@ class MemoryResult:
     history: list[dict[str, float]] = field(default_factory=list)  # per evaluation: step, loss, accuracy, grad_first
     losses: list[float] = field(default_factory=list)  # every step's training loss
     grad_norms: list[float] = field(default_factory=list)  # every step's gradient norm before clipping
-    accuracy: float = CHANCE  # on 2,048 fresh sequences at the end
+    accuracy: float = float("nan")  # on 2,048 fresh sequences at the end (NaN if the run diverged)
     seconds: float = 0.0
     status: str = "running"  # "finished", "stopped" or "diverged"
 
@@ -151,7 +166,6 @@ def evaluate(model: MemoryNet, cfg: MemoryConfig, n: int = 2048) -> tuple[float,
 def train_memory(cfg: MemoryConfig, on_step: Callable[[int, dict], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> MemoryResult:
     """Train one model on the task; `on_step` gets each evaluation row; stops early on NaN (diverged)."""
-    torch.manual_seed(cfg.seed)
     model = MemoryNet(cfg)
     opt = (torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum) if cfg.optimizer == "sgd"
            else torch.optim.Adam(model.parameters(), lr=cfg.lr))
