@@ -32,5 +32,7 @@ st.markdown(
     "are not the largest scores. Press **Train** and watch them win.\n"
     "3. Open **Test-time sampling**: press **Resample** a few times and compare with argmax.\n"
     "4. Open **Sampling & temperature** and drag the temperature from 0 to 2.\n"
-    "5. Open **Hidden states**: the finder's first unit lights up on every speaker's name."
+    "5. Open **Hidden states**: the finder's first unit lights up on every speaker's name.\n"
+    "6. Open **Vanishing & exploding gradients** and drag ρ below and above 1; then train both models on "
+    "**Long memory** and see which one remembers."
 )
