@@ -25,9 +25,17 @@ def start_button(label: str, key: str, name: str, fn: Callable[[Job], Any], meta
         st.rerun()
 
 
-def job_panel(key: str, progress: Callable[[Job], float], show: Callable[[Job], None]) -> None:
-    """The live view of this session's job under `key`: place in the queue, a progress bar, Stop, errors,
-    then `show(job)` (what it has measured so far). Reruns every second while the job is queued or running."""
+def stopped_warning(job: Job) -> None:
+    """The default word on an ended job: a warning if it was stopped (a finished one speaks for itself)."""
+    if job.status == "stopped":
+        st.warning(f"“{job.name}” was stopped after {job.elapsed:.0f} s; what it measured so far is below.")
+
+
+def job_panel(key: str, progress: Callable[[Job], float], show: Callable[[Job], None],
+              ended: Callable[[Job], None] = stopped_warning) -> None:
+    """The live view of this session's job under `key`: place in the queue, a progress bar and Stop, the
+    error if it failed, `ended(job)` once it finished or was stopped, then `show(job)` (what it has measured
+    so far). Reruns every second while the job is queued or running."""
     job = st.session_state.get(key)
 
     @st.fragment(run_every=1.0 if job is not None and not job.done else None)
@@ -38,11 +46,11 @@ def job_panel(key: str, progress: Callable[[Job], float], show: Callable[[Job], 
         if job.status == "queued":
             st.info(f"“{job.name}” is waiting: place {job_manager().position(job)} in the server's training queue.")
         elif job.status == "running":
-            st.progress(min(1.0, progress(job)), text=f"“{job.name}”: {job.elapsed:.0f} s")
+            st.progress(max(0.0, min(1.0, progress(job))), text=f"“{job.name}”: {job.elapsed:.0f} s")
         elif job.status == "failed":
             st.error(f"The run could not go on: {job.error}")
-        elif job.status == "stopped":
-            st.warning(f"“{job.name}” was stopped after {job.elapsed:.0f} s; what it measured so far is below.")
+        else:
+            ended(job)
         if not job.done:
             st.button("Stop" if job.status == "running" else "Cancel", key=f"stop_{key}", on_click=job.stop,
                       help="End the run now.")

@@ -8,7 +8,7 @@ from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint
 from core.plots.charlm import training_curves_figure
 from pages._common import page_intro, remember
-from pages._jobs import job_manager
+from pages._jobs import job_manager, job_panel
 from pages._models import KEPT, TRAIN_JOB, add_user_model, keep_finished_training
 
 page_intro(
@@ -56,8 +56,9 @@ def controls() -> tuple[TrainConfig, object]:
 cfg, upload = controls()
 job = st.session_state.get(TRAIN_JOB)
 busy = job is not None and not job.done
-if st.button("Start training", type="primary", disabled=busy, key="start",
-             help="Queue this run. One run trains at a time on this server; the page shows your place in line."):
+clicked = st.button("Start training", type="primary", disabled=busy, key="start",
+                    help="Queue this run. One run trains at a time on this server; the page shows your place in line.")
+if clicked and not busy:  # a second click that reached the server before the button greyed out does nothing
     try:
         if cfg.corpus != "upload":
             corpus = load_corpus(cfg.corpus)
@@ -72,27 +73,17 @@ if st.button("Start training", type="primary", disabled=busy, key="start",
         st.error(f"Cannot train on this text: {e}")
 
 
-@st.fragment(run_every=1.0 if busy else None)
-def progress() -> None:
-    """Live view of this session's job; reruns every second while it is queued or running."""
-    job = st.session_state.get(TRAIN_JOB)
-    if job is None:
-        st.info("No run yet. Choose the settings above and press Start training.")
-        return
-    rows, notes = job.snapshot()
-    if job.status == "queued":
-        st.info(f"“{job.name}” is waiting: place {job_manager().position(job)} in the queue.")
-    elif job.status == "running":
-        st.progress(min(1.0, job.elapsed / job.meta["max_seconds"]), text=f"“{job.name}”: {job.elapsed:.0f} s, step {len(rows)}")
-    elif job.status == "failed":
-        st.error(f"The run could not go on: {job.error}")
-    elif job.result is not None and job.result.status == "diverged":
+def training_ended(job) -> None:
+    """How the run ended: diverged, or finished / stopped with a model kept."""
+    if job.result is not None and job.result.status == "diverged":
         st.error(f"“{job.name}”: {job.result.message}")
     else:
-        st.success(f"“{job.name}” {job.status} after {len(rows)} steps and {job.elapsed:.0f} s.")
-    if not job.done:
-        st.button("Stop" if job.status == "running" else "Cancel", key="stop", on_click=job.stop,
-                  help="End the run now; what it has learned so far is kept.")
+        st.success(f"“{job.name}” {job.status} after {len(job.rows)} steps and {job.elapsed:.0f} s.")
+
+
+def show_training(job) -> None:
+    """Metrics, curves and samples so far; once it has ended, the kept model and its download."""
+    rows, notes = job.snapshot()
     if rows:
         last = rows[-1]
         evals = [r for r in rows if "val_loss" in r]
@@ -107,22 +98,21 @@ def progress() -> None:
                    "the model starts to memorise.")
     for seconds, text in reversed(notes[-4:]):
         st.text(f"after {seconds:.0f} s:\n{text}")
-    if job.done and st.session_state.get("job_redrawn") is not job:  # once: Start enabled again, polling ends
-        st.session_state["job_redrawn"] = job
-        st.rerun(scope="app")
-    result = job.result
     keep_finished_training()
     kept = st.session_state.get(KEPT)
-    if kept and kept[0] is job:
+    if job.done and kept and kept[0] is job:
         st.caption(f"Saved for this session as “{kept[1]}”: pick it on “Sampling & temperature”.")
         if st.session_state.get("job_bytes", (None,))[0] is not job:  # build the file once, not on every rerun
+            result = job.result
             st.session_state["job_bytes"] = (job, checkpoint_bytes("charlm", result.model, result.vocab.chars,
                                                                    result.metrics, job.meta))
         st.download_button("Download the checkpoint", st.session_state["job_bytes"][1], file_name="charlm.pt",
                            key="download_ckpt", help="Plain weights, config, vocabulary and metrics (.pt).")
 
 
-progress()
+if job is None:
+    st.info("No run yet. Choose the settings above and press Start training.")
+job_panel(TRAIN_JOB, lambda job: job.elapsed / job.meta["max_seconds"], show_training, ended=training_ended)
 
 st.subheader("Upload a checkpoint")
 file = st.file_uploader("A .pt file saved by RNN Lab", type=["pt"], key="ckpt_upload",

@@ -31,7 +31,7 @@ def test_a_run_starts_shows_progress_survives_a_page_switch_and_stops():
     assert at.select_slider(key="hidden_size").value == 64
     before = steps_shown(at)
     wait_for(at, lambda a: steps_shown(a) > before)  # still training after the visit elsewhere
-    at.button(key="stop").click().run()
+    at.button(key="stop_train_job").click().run()
     wait_for(at, lambda a: any("stopped after" in s.value for s in a.success))
     assert any("Saved for this session" in c.value for c in at.caption)
     assert at.get("download_button")
