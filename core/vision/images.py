@@ -1,0 +1,113 @@
+"""The one way an uploaded image comes in: checked, decoded safely, turned into plain 8-bit RGB.
+
+`load_image` refuses what cannot be used with a message that names the problem (empty, too large a file,
+not an image, damaged, a decompression bomb) and repairs what can be repaired, saying what it did: the
+first frame of an animation, the EXIF orientation applied, palette / transparency / grayscale / CMYK /
+16-bit and float images converted to RGB (transparent parts on white), very large images scaled down.
+The pixel-count check happens before any pixel is decoded, so a small file that claims to be enormous
+costs nothing; Pillow's global limits are left as they are.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 20_000_000  # the largest file accepted
+MAX_PIXELS = 50_000_000  # width × height, checked before decoding (a decompression bomb claims far more)
+MAX_SIDE = 1024  # larger images are scaled down to this longest side (the encoder looks at 224 px)
+SMALL_SIDE = 32  # below this, the image is kept but the notes warn that it will look blurry
+
+
+class ImageError(ValueError):
+    """An upload that cannot be used as an image; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """A decoded upload as 8-bit RGB, with what was done to it."""
+
+    image: Image.Image  # mode "RGB"
+    original_size: tuple[int, int]  # (width, height) as stored in the file
+    format: str  # as Pillow names it: "PNG", "JPEG", "GIF", …
+    notes: tuple[str, ...]  # what was repaired or should be known, in plain words
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """RGB with transparent parts composited onto white."""
+    rgba = image.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _to_rgb(image: Image.Image) -> tuple[Image.Image, str | None]:
+    """Any Pillow mode -> 8-bit RGB, and a note when the conversion was more than a relabelling."""
+    mode = image.mode
+    if mode == "RGB":
+        return image, None
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info):
+        return _on_white(image), "transparent parts were placed on white"
+    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") else float(values.max())
+        bottom = 0.0 if mode.startswith("I;16") else float(values.min())
+        scaled = (values - bottom) / (top - bottom) * 255 if top > bottom else np.zeros_like(values)
+        grey = Image.fromarray(np.clip(np.round(scaled), 0, 255).astype(np.uint8), mode="L")
+        return grey.convert("RGB"), f"{'16-bit' if mode.startswith('I;16') else mode + '-mode'} values scaled to 8 bits"
+    note = {"CMYK": "converted from CMYK", "L": None, "1": "black-and-white image", "P": None}.get(mode, f"converted from {mode}")
+    return image.convert("RGB"), note
+
+
+def load_image(data: bytes, name: str = "upload", max_side: int = MAX_SIDE) -> LoadedImage:
+    """Decode an uploaded file into RGB; ImageError (with a message for the user) if it cannot be used."""
+    if not data:
+        raise ImageError(f"{name} is empty. Choose an image file (PNG, JPEG, GIF, WebP, BMP, TIFF).")
+    if len(data) > MAX_BYTES:
+        raise ImageError(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB. "
+                         "Save a smaller version (a photo of 2,000 pixels across is plenty).")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # reads the header only
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(f"{name} says it is {width:,} × {height:,} pixels ({width * height / 1e6:,.0f} "
+                                 f"megapixels); the limit is {MAX_PIXELS / 1e6:.0f}. Scale it down first.")
+            if width < 1 or height < 1:
+                raise ImageError(f"{name} has no pixels ({width} × {height}).")
+            notes = []
+            frames = getattr(image, "n_frames", 1)
+            if frames > 1:
+                image.seek(0)
+                notes.append(f"animated ({frames} frames): the first frame is used")
+            fmt = image.format or "unknown"
+            if fmt == "JPEG" and max(width, height) > 2 * max_side:
+                image.draft("RGB", (max_side, max_side))  # let the decoder skip detail we would throw away
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{name} decodes to far more pixels than its size suggests (a decompression bomb); "
+                         "it was not opened.") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{name} is not an image this app can read. Use PNG, JPEG, GIF, WebP, BMP or TIFF.") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:  # truncated or corrupt data inside a known format
+        raise ImageError(f"{name} looks like an image but its data is damaged or cut short ({str(e)[:80]}). "
+                         "Export it again.") from None
+    if image.getexif().get(0x0112, 1) != 1:  # the camera's orientation tag: 1 is upright
+        image = ImageOps.exif_transpose(image)
+        notes.append("turned upright using the camera's orientation tag (EXIF)")
+    image, note = _to_rgb(image)
+    if note:
+        notes.append(note)
+    if max(image.size) > max_side:
+        before = image.size
+        image = image.copy()
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        notes.append(f"scaled down from {before[0]} × {before[1]} to {image.size[0]} × {image.size[1]}")
+    if min(image.size) < SMALL_SIDE:
+        notes.append(f"very small ({image.size[0]} × {image.size[1]} pixels): it will be enlarged and look blurry")
+    return LoadedImage(image, (width, height), fmt, tuple(notes))

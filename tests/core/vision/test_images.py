@@ -1,0 +1,112 @@
+"""The image loader: every common way an upload can be odd is repaired or refused with a clear message."""
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.vision.images import MAX_SIDE, ImageError, load_image
+
+
+def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def test_plain_rgb_png_comes_back_unchanged():
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8))
+    loaded = load_image(encode(image, "PNG"))
+    assert loaded.image.mode == "RGB" and loaded.image.size == (60, 40) and loaded.format == "PNG"
+    assert np.array_equal(np.asarray(loaded.image), np.asarray(image)) and loaded.notes == ()
+
+
+def test_transparency_is_placed_on_white():
+    rgba = Image.new("RGBA", (40, 40), (255, 0, 0, 0))  # fully transparent red
+    rgba.paste((0, 0, 255, 255), (0, 0, 20, 40))  # left half opaque blue
+    loaded = load_image(encode(rgba, "PNG"))
+    pixels = np.asarray(loaded.image)
+    assert pixels[10, 5].tolist() == [0, 0, 255] and pixels[10, 30].tolist() == [255, 255, 255]
+    assert any("white" in n for n in loaded.notes)
+
+
+def test_palette_with_transparency_and_grey_with_alpha():
+    palette = Image.new("P", (40, 40), 0)
+    palette.putpalette([0, 255, 0] + [0, 0, 0] * 255)
+    loaded = load_image(encode(palette, "PNG", transparency=0))
+    assert np.asarray(loaded.image)[0, 0].tolist() == [255, 255, 255]
+    la = Image.new("LA", (40, 40), (100, 255))
+    assert np.asarray(load_image(encode(la, "PNG")).image)[0, 0].tolist() == [100, 100, 100]
+
+
+def test_grayscale_cmyk_and_sixteen_bit_become_rgb():
+    grey = load_image(encode(Image.new("L", (40, 40), 77), "PNG"))
+    assert np.asarray(grey.image)[0, 0].tolist() == [77, 77, 77]
+    cmyk = load_image(encode(Image.new("CMYK", (40, 40), (0, 255, 255, 0)), "JPEG"))  # red in CMYK
+    r, g, b = np.asarray(cmyk.image)[20, 20].tolist()
+    assert r > 200 and g < 60 and b < 60 and "CMYK" in " ".join(cmyk.notes)
+    sixteen = Image.fromarray(np.full((40, 40), 32768, dtype=np.uint16))  # half of 65535
+    loaded = load_image(encode(sixteen, "PNG"))
+    assert abs(np.asarray(loaded.image)[0, 0, 0] - 128) <= 1 and "16-bit" in " ".join(loaded.notes)
+
+
+def test_an_animation_gives_its_first_frame():
+    frames = [Image.new("RGB", (40, 40), colour) for colour in ((255, 0, 0), (0, 0, 255), (0, 255, 0))]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    loaded = load_image(data)
+    r, g, b = np.asarray(loaded.image)[20, 20].tolist()
+    assert r > 200 and b < 60 and "3 frames" in " ".join(loaded.notes)
+
+
+def test_exif_orientation_is_applied():
+    image = Image.new("RGB", (60, 40), (255, 255, 255))
+    image.paste((255, 0, 0), (0, 0, 10, 40))  # a red stripe on the left edge
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view"
+    loaded = load_image(encode(image, "JPEG", exif=exif.tobytes(), quality=95))
+    pixels = np.asarray(loaded.image)
+    assert loaded.image.size == (40, 60)  # portrait now
+    assert pixels[2, 20, 0] > 200 and pixels[2, 20, 1] < 80  # the left edge went to the top
+    assert any("EXIF" in n for n in loaded.notes)
+
+
+def test_huge_images_are_scaled_down_and_tiny_ones_kept_with_a_note():
+    big = load_image(encode(Image.new("RGB", (4000, 1000), (9, 9, 9)), "PNG"))
+    assert big.image.size == (MAX_SIDE, 256) and big.original_size == (4000, 1000)
+    tiny = load_image(encode(Image.new("RGB", (1, 1), (1, 2, 3)), "PNG"))
+    assert tiny.image.size == (1, 1) and any("very small" in n for n in tiny.notes)
+
+
+def test_a_decompression_bomb_is_refused_before_decoding():
+    bomb = encode(Image.new("1", (20_000, 20_000), 0), "PNG")  # 400 megapixels in a few hundred kB
+    assert len(bomb) < 2_000_000
+    start = time.perf_counter()
+    with pytest.raises(ImageError, match="megapixels|decompression bomb"):
+        load_image(bomb, "bomb.png")
+    assert time.perf_counter() - start < 1.0, "refused from the header, not by decoding"
+    below_pillow = encode(Image.new("1", (8000, 7500), 0), "PNG")  # 60 Mpx: over our limit, under Pillow's warning
+    with pytest.raises(ImageError, match="8,000 × 7,500 pixels"):
+        load_image(below_pillow, "big.png")
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "empty"),
+    (b"\x00\x01garbage" * 100, "not an image"),
+    ("plain text, not a picture".encode(), "not an image"),
+])
+def test_unusable_files_get_a_message_naming_the_problem(data, words):
+    with pytest.raises(ImageError, match=words):
+        load_image(data, "upload.bin")
+
+
+def test_a_truncated_file_is_reported_as_damaged():
+    image = Image.fromarray(np.random.default_rng(1).integers(0, 256, (200, 200, 3), dtype=np.uint8))
+    data = encode(image, "PNG")
+    with pytest.raises(ImageError, match="damaged or cut short"):
+        load_image(data[: len(data) // 2], "half.png")
+
+
+def test_too_large_a_file_is_refused_before_it_is_opened():
+    with pytest.raises(ImageError, match="MB; the limit"):
+        load_image(b"\x89PNG" + b"\x00" * 20_000_001, "huge.png")
