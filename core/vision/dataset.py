@@ -1,0 +1,113 @@
+"""Captioning data from the shapes world: frozen-encoder features, token ids, and where each word points.
+
+Encoding images is the slow part of training a captioner on two cores, so the features of a range of
+scenes are computed once and saved (plain tensors, loaded with weights_only). For every caption word that
+names an object, `cells` marks the grid cells its box covers: the ground truth an attention map is scored
+against.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from core.vision.encoder import Encoder
+from core.vision.shapes import END, PAD, SIZE, START, VOCAB, Scene, make_scene
+
+GRID = 14  # the encoder's middle grid is GRID × GRID cells
+MAX_TOKENS = 16  # the longest caption (12 words) with <start> and <end>, padded
+INDEX = {w: i for i, w in enumerate(VOCAB)}
+
+
+def encode_caption(tokens: Sequence[str]) -> list[int]:
+    """Words -> ids with <start> and <end>, padded to MAX_TOKENS."""
+    ids = [INDEX[START], *(INDEX[w] for w in tokens), INDEX[END]]
+    if len(ids) > MAX_TOKENS:
+        raise ValueError(f"a caption of {len(tokens)} words does not fit in {MAX_TOKENS} tokens")
+    return ids + [INDEX[PAD]] * (MAX_TOKENS - len(ids))
+
+
+def decode_caption(ids: Sequence[int]) -> list[str]:
+    """Ids -> words, stopping at <end> and leaving out <start> and padding."""
+    words = []
+    for i in ids:
+        word = VOCAB[int(i)]
+        if word == END:
+            break
+        if word not in (START, PAD):
+            words.append(word)
+    return words
+
+
+def box_cells(box: tuple[int, int, int, int], grid: int = GRID) -> torch.Tensor:
+    """(grid * grid,) bool: the cells whose centre lies inside the pixel box, or at least the cell of its centre."""
+    x0, y0, x1, y1 = box
+    centres = (torch.arange(grid) + 0.5) * SIZE / grid  # (grid,) pixel centre of each row / column
+    inside_x = (centres >= x0) & (centres <= x1)
+    inside_y = (centres >= y0) & (centres <= y1)
+    cells = inside_y[:, None] & inside_x[None, :]  # (grid, grid): row = y, column = x
+    if not cells.any():
+        cx, cy = min(grid - 1, int((x0 + x1) / 2 * grid / SIZE)), min(grid - 1, int((y0 + y1) / 2 * grid / SIZE))
+        cells[cy, cx] = True
+    return cells.flatten()
+
+
+def word_cells(scene: Scene) -> torch.Tensor:
+    """(MAX_TOKENS, grid²) bool: for each *target* position (the word predicted there), the cells of the
+    object it names; all False for words that name no object, <end> and padding."""
+    out = torch.zeros(MAX_TOKENS, GRID * GRID, dtype=torch.bool)
+    for position, link in enumerate(scene.links):  # target position p predicts word p (input p is the word before)
+        if link is not None:
+            out[position] = box_cells(scene.things[link].box)
+    return out
+
+
+@dataclass(frozen=True)
+class CaptionData:
+    """N scenes ready for training: features, captions and attention ground truth."""
+
+    seeds: torch.Tensor  # (N,) int64
+    mid: torch.Tensor  # (N, 112, GRID, GRID) float16: the encoder's middle grid
+    pooled: torch.Tensor  # (N, 1280) float32: the encoder's summary vector
+    tokens: torch.Tensor  # (N, MAX_TOKENS) int64: <start> words <end> <pad>…
+    cells: torch.Tensor  # (N, MAX_TOKENS, GRID²) bool
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    def to_dict(self) -> dict[str, torch.Tensor]:
+        """Plain tensors, for torch.save."""
+        return {"seeds": self.seeds, "mid": self.mid, "pooled": self.pooled, "tokens": self.tokens, "cells": self.cells}
+
+
+def build_data(seeds: Sequence[int], encoder: Encoder, batch: int = 64,
+               on_progress: Callable[[int, int], None] | None = None) -> CaptionData:
+    """Render, encode and annotate the scenes of `seeds`; `on_progress(done, total)` after each batch."""
+    mids, pooled, tokens, cells = [], [], [], []
+    for start in range(0, len(seeds), batch):
+        scenes = [make_scene(int(s)) for s in seeds[start: start + batch]]
+        f = encoder.encode([s.image for s in scenes])
+        mids.append(f.mid.half())
+        pooled.append(f.pooled)
+        tokens.extend(encode_caption(s.tokens) for s in scenes)
+        cells.extend(word_cells(s) for s in scenes)
+        if on_progress is not None:
+            on_progress(min(len(seeds), start + batch), len(seeds))
+    return CaptionData(torch.tensor(list(seeds), dtype=torch.int64), torch.cat(mids), torch.cat(pooled),
+                       torch.tensor(tokens, dtype=torch.int64), torch.stack(cells))
+
+
+def save_data(data: CaptionData, path: str | Path) -> None:
+    """Write the features to `path` (written whole, then renamed, so a crash leaves no half file)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(data.to_dict(), tmp)
+    tmp.replace(path)
+
+
+def load_data(path: str | Path) -> CaptionData:
+    """Read features written by `save_data` (weights_only: plain tensors, no code)."""
+    d = torch.load(path, map_location="cpu", weights_only=True)
+    return CaptionData(d["seeds"], d["mid"], d["pooled"], d["tokens"], d["cells"])
