@@ -1,0 +1,200 @@
+"""Captioning decoders over the frozen encoder's features, one module for the lecture's three models.
+
+- "none":  the lecture's first model: the image's pooled vector sets h_0; each step reads only the
+           previous word (<start> first); the output word is fed back in; <end> stops it.
+- "soft":  Show, Attend and Tell's soft attention: from h_{t-1} a distribution a_t over the L = 14 × 14
+           locations; the context z_t = Σ_i a_ti v_i joins the word as input; the doubly stochastic
+           penalty λ Σ_i (1 − Σ_t a_ti)² asks every location to be looked at about once overall.
+- "hard":  one location s_t ~ a_t is sampled per step and z_t = v_{s_t}; the attention is trained with
+           REINFORCE (reward: the log-likelihood of the caption, minus a moving-average baseline, plus an
+           entropy bonus), the rest by backpropagation, as in the paper.
+
+Each location's feature is the grid vector with its (x, y) position appended, so "where" is explicit.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from core.vision.dataset import GRID
+from core.vision.shapes import VOCAB
+
+ATTENTION = ("none", "soft", "hard")
+FEATURE_SIZE, POOLED_SIZE = 112, 1280
+
+
+@dataclass(frozen=True)
+class CaptionConfig:
+    """Everything that defines a captioner's architecture."""
+
+    attention: str = "soft"
+    hidden: int = 256
+    embed: int = 64
+    attend: int = 128  # size of the attention MLP's hidden layer
+    vocab_size: int = len(VOCAB)
+
+    def __post_init__(self) -> None:
+        if self.attention not in ATTENTION:
+            raise ValueError(f"attention must be one of {ATTENTION}, got {self.attention!r}")
+        if not (1 <= self.hidden <= 2048 and 1 <= self.embed <= 1024 and 1 <= self.attend <= 1024):
+            raise ValueError("sizes out of range: hidden 1-2048, embed 1-1024, attend 1-1024")
+
+    def to_dict(self) -> dict:
+        """Plain data for a checkpoint."""
+        return asdict(self)
+
+
+def locations(mid: torch.Tensor) -> torch.Tensor:
+    """(B, 112, G, G) grid -> (B, G², 114) location vectors: the features and the cell's (x, y) in [−1, 1]."""
+    B, D, G, _ = mid.shape
+    v = mid.float().flatten(2).transpose(1, 2)  # (B, G², D)
+    coords = torch.linspace(-1, 1, G, device=mid.device)
+    ys, xs = torch.meshgrid(coords, coords, indexing="ij")
+    xy = torch.stack([xs.flatten(), ys.flatten()], dim=-1).expand(B, G * G, 2)  # (B, G², 2)
+    return torch.cat([v, xy], dim=-1)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decoding step's outputs for a batch."""
+
+    logits: torch.Tensor  # (B, V)
+    alpha: torch.Tensor | None  # (B, L) attention distribution (None without attention)
+    chosen: torch.Tensor | None  # (B,) the sampled location (hard attention)
+    state: tuple[torch.Tensor, torch.Tensor]
+
+
+class Captioner(nn.Module):
+    """Word embedding + LSTM cell (+ attention over locations) -> next-word scores."""
+
+    def __init__(self, config: CaptionConfig) -> None:
+        super().__init__()
+        self.config = config
+        c, D = config, FEATURE_SIZE + 2
+        self.embed = nn.Embedding(c.vocab_size, c.embed)
+        self.init_h = nn.Linear(POOLED_SIZE, c.hidden)
+        self.init_c = nn.Linear(POOLED_SIZE, c.hidden)
+        context = 0 if c.attention == "none" else D
+        self.cell = nn.LSTMCell(c.embed + context, c.hidden)
+        self.out = nn.Linear(c.hidden + context, c.vocab_size)
+        if c.attention != "none":
+            self.att_v = nn.Linear(D, c.attend)
+            self.att_h = nn.Linear(c.hidden, c.attend, bias=False)
+            self.att_w = nn.Linear(c.attend, 1)
+
+    def start(self, mid: torch.Tensor, pooled: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, tuple]:
+        """Location vectors, their projection for attention, and the initial state (from the image only
+        for the model without attention; zeros otherwise, so attention has to do the looking)."""
+        v = locations(mid)  # (B, L, D)
+        if self.config.attention == "none":
+            state = (torch.tanh(self.init_h(pooled)), torch.tanh(self.init_c(pooled)))
+            return v, None, state
+        zeros = pooled.new_zeros(pooled.shape[0], self.config.hidden)
+        return v, self.att_v(v), (zeros, zeros.clone())
+
+    def step(self, word: torch.Tensor, v: torch.Tensor, pv: torch.Tensor | None, state: tuple,
+             generator: torch.Generator | None = None) -> Step:
+        """Read the previous word (B,), attend, update the state, score the next word."""
+        h, c = state
+        x = self.embed(word)  # (B, E)
+        alpha = chosen = None
+        if self.config.attention != "none":
+            alpha = torch.softmax(self.att_w(torch.tanh(pv + self.att_h(h)[:, None])).squeeze(-1), dim=-1)  # (B, L)
+            if self.config.attention == "soft":
+                z = torch.einsum("bl,bld->bd", alpha, v)  # (B, D): the expected location vector
+            else:
+                if self.training:
+                    chosen = torch.multinomial(alpha.detach(), 1, generator=generator).squeeze(1)
+                else:
+                    chosen = alpha.argmax(-1)  # at test time, the most likely location
+                z = v[torch.arange(v.shape[0]), chosen]  # (B, D)
+            x = torch.cat([x, z], dim=-1)
+        h, c = self.cell(x, (h, c))
+        out = h if self.config.attention == "none" else torch.cat([h, z], dim=-1)
+        return Step(self.out(out), alpha, chosen, (h, c))
+
+    def forward(self, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """Teacher forcing over (B, T) tokens: scores (B, T−1, V), attention (B, T−1, L), chosen (B, T−1)."""
+        v, pv, state = self.start(mid, pooled)
+        logits, alphas, chosen = [], [], []
+        for t in range(tokens.shape[1] - 1):
+            s = self.step(tokens[:, t], v, pv, state, generator)
+            state = s.state
+            logits.append(s.logits)
+            alphas.append(s.alpha)
+            chosen.append(s.chosen)
+        stack = (lambda xs: None if xs[0] is None else torch.stack(xs, dim=1))
+        return torch.stack(logits, dim=1), stack(alphas), stack(chosen)
+
+
+PAD_ID, START_ID, END_ID = VOCAB.index("<pad>"), VOCAB.index("<start>"), VOCAB.index("<end>")
+
+
+@dataclass
+class LossParts:
+    """A batch's training loss and what it is made of."""
+
+    total: torch.Tensor
+    nll: float  # mean negative log-likelihood per word
+    penalty: float  # doubly stochastic penalty (soft attention)
+    reward: float  # mean caption log-likelihood (hard attention's REINFORCE reward)
+
+
+def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
+                 baseline: float = 0.0, penalty_weight: float = 0.1, entropy_weight: float = 0.01,
+                 generator: torch.Generator | None = None) -> LossParts:
+    """Cross-entropy of every next word; plus the doubly stochastic penalty (soft) or the REINFORCE term
+    with `baseline` and an entropy bonus (hard)."""
+    logits, alphas, chosen = model(mid, pooled, tokens, generator)
+    targets = tokens[:, 1:]  # (B, T-1)
+    mask = (targets != PAD_ID).float()
+    nll_tok = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none") * mask  # (B, T-1)
+    nll = nll_tok.sum() / mask.sum()
+    total, penalty, reward = nll, torch.zeros(()), torch.zeros(())
+    if model.config.attention == "soft":
+        looked = (alphas * mask[..., None]).sum(1)  # (B, L): how much each location was attended overall
+        penalty = ((1 - looked) ** 2).sum(1).mean()
+        total = total + penalty_weight * penalty
+    elif model.config.attention == "hard":
+        log_p = torch.log(alphas.gather(2, chosen[..., None]).squeeze(-1).clamp_min(1e-12))  # (B, T-1)
+        reward = -nll_tok.sum(1).detach()  # (B,): log-likelihood of each caption with the sampled locations
+        advantage = reward - baseline
+        entropy = -(alphas * torch.log(alphas.clamp_min(1e-12))).sum(-1)  # (B, T-1)
+        total = total - ((advantage[:, None] * log_p + entropy_weight * entropy) * mask).sum() / mask.sum()
+    return LossParts(total, float(nll.detach()), float(penalty.detach()), float(reward.mean()))
+
+
+def pointing_accuracy(alphas: torch.Tensor, cells: torch.Tensor) -> tuple[float, int]:
+    """Share of object-naming words whose most attended location lies on the named object, and how many
+    such words there were. alphas (B, T, L); cells (B, ≥T, L) bool, aligned with the target positions."""
+    cells = cells[:, : alphas.shape[1]]
+    named = cells.any(-1)  # (B, T)
+    hit = cells.gather(2, alphas.argmax(-1, keepdim=True)).squeeze(-1)  # (B, T)
+    count = int(named.sum())
+    return (float((hit & named).sum()) / count if count else float("nan")), count
+
+
+@torch.no_grad()
+def greedy_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor,
+                   max_len: int = 20) -> tuple[list[list[int]], torch.Tensor | None]:
+    """The argmax word at every step until <end> (or `max_len` words): ids per image and (B, steps, L) attention."""
+    was_training = model.training
+    model.eval()
+    v, pv, state = model.start(mid, pooled)
+    word = torch.full((mid.shape[0],), START_ID, dtype=torch.int64, device=mid.device)
+    ids, alphas, done = [], [], torch.zeros(mid.shape[0], dtype=torch.bool, device=mid.device)
+    for _ in range(max_len):
+        s = model.step(word, v, pv, state)
+        state, word = s.state, s.logits.argmax(-1)
+        ids.append(word)
+        alphas.append(s.alpha)
+        done |= word == END_ID
+        if done.all():
+            break
+    model.train(was_training)
+    words = torch.stack(ids, dim=1).tolist()
+    out = [row[: row.index(END_ID)] if END_ID in row else row for row in words]
+    return out, (torch.stack(alphas, dim=1) if alphas[0] is not None else None)
