@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from core.vision.dataset import GRID
+from core.sampling import gumbel_noise, pick_next
 from core.vision.shapes import VOCAB
 
 ATTENTION = ("none", "soft", "hard")
@@ -178,17 +178,21 @@ def pointing_accuracy(alphas: torch.Tensor, cells: torch.Tensor) -> tuple[float,
 
 
 @torch.no_grad()
-def greedy_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor,
-                   max_len: int = 20) -> tuple[list[list[int]], torch.Tensor | None]:
-    """The argmax word at every step until <end> (or `max_len` words): ids per image and (B, steps, L) attention."""
+def sample_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, temperature: float = 0.0,
+                   seed: int = 0, max_len: int = 20) -> tuple[list[list[int]], torch.Tensor | None]:
+    """Feed each chosen word back in until <end> (or `max_len` words). Temperature 0 is greedy (the argmax);
+    above 0, seeded Gumbel-max sampling from softmax(scores / T). Returns the word ids per image (without
+    <end>) and the (B, steps, L) attention (None without attention)."""
     was_training = model.training
     model.eval()
     v, pv, state = model.start(mid, pooled)
-    word = torch.full((mid.shape[0],), START_ID, dtype=torch.int64, device=mid.device)
-    ids, alphas, done = [], [], torch.zeros(mid.shape[0], dtype=torch.bool, device=mid.device)
-    for _ in range(max_len):
+    B = mid.shape[0]
+    noise = gumbel_noise((max_len, B, model.config.vocab_size), seed, dtype=torch.float32)
+    word = torch.full((B,), START_ID, dtype=torch.int64, device=mid.device)
+    ids, alphas, done = [], [], torch.zeros(B, dtype=torch.bool, device=mid.device)
+    for t in range(max_len):
         s = model.step(word, v, pv, state)
-        state, word = s.state, s.logits.argmax(-1)
+        state, word = s.state, pick_next(s.logits.float(), temperature, noise[t])
         ids.append(word)
         alphas.append(s.alpha)
         done |= word == END_ID
@@ -198,3 +202,54 @@ def greedy_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor,
     words = torch.stack(ids, dim=1).tolist()
     out = [row[: row.index(END_ID)] if END_ID in row else row for row in words]
     return out, (torch.stack(alphas, dim=1) if alphas[0] is not None else None)
+
+
+@dataclass(frozen=True)
+class Beam:
+    """One finished hypothesis of beam search."""
+
+    ids: list[int]  # the words, without <start> and <end>
+    log_prob: float  # log p of the words (and of <end>, if it was reached)
+    alphas: torch.Tensor | None  # (steps, L)
+    ended: bool  # False when it stopped at the maximum length without <end>
+
+
+@torch.no_grad()
+def beam_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, beam: int = 3,
+                 max_len: int = 20) -> list[Beam]:
+    """Beam search for one image ((1, …) inputs): keep the `beam` likeliest partial captions; a beam that
+    emits <end> is finished, and beams still open after `max_len` words stop there. Best first."""
+    was_training = model.training
+    model.eval()
+    v, pv, (h, c) = model.start(mid, pooled)
+    words = torch.tensor([START_ID])
+    scores = torch.zeros(1)
+    seqs: list[list[int]] = [[]]
+    maps: list[list[torch.Tensor]] = [[]]
+    finished: list[Beam] = []
+    for t in range(max_len):
+        k = len(seqs)
+        s = model.step(words, v.expand(k, -1, -1), None if pv is None else pv.expand(k, -1, -1), (h, c))
+        total = (scores[:, None] + torch.log_softmax(s.logits, dim=-1)).flatten()  # (k * V,)
+        top = total.topk(min(beam, total.numel()))
+        keep_seqs, keep_maps, keep_rows, keep_words, keep_scores = [], [], [], [], []
+        for score, flat in zip(top.values.tolist(), top.indices.tolist()):
+            row, word = divmod(flat, model.config.vocab_size)
+            att = maps[row] + ([s.alpha[row]] if s.alpha is not None else [])
+            if word == END_ID:
+                finished.append(Beam(seqs[row], score, torch.stack(att) if att else None, True))
+            else:
+                keep_seqs.append(seqs[row] + [word])
+                keep_maps.append(att)
+                keep_rows.append(row)
+                keep_words.append(word)
+                keep_scores.append(score)
+        if len(finished) >= beam or not keep_seqs:
+            break
+        rows = torch.tensor(keep_rows)
+        h, c = s.state[0][rows], s.state[1][rows]
+        words, scores, seqs, maps = torch.tensor(keep_words), torch.tensor(keep_scores), keep_seqs, keep_maps
+    else:  # the length limit: what is still open stops here
+        finished += [Beam(q, float(sc), torch.stack(m) if m else None, False) for q, sc, m in zip(seqs, scores, maps)]
+    model.train(was_training)
+    return sorted(finished, key=lambda b: -b.log_prob)[:beam]

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from core.vision.captioner import (PAD_ID, CaptionConfig, Captioner, caption_loss, greedy_caption,
+from core.vision.captioner import (PAD_ID, CaptionConfig, Captioner, caption_loss, sample_caption,
                                    pointing_accuracy)
 from core.vision.dataset import CaptionData, decode_caption
 from core.vision.shapes import VOCAB
@@ -57,7 +57,7 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
         if alphas is not None:
             share, n = pointing_accuracy(alphas, data.cells[s: s + batch])
             hits, named = hits + (share * n if n else 0.0), named + n
-        ids, _ = greedy_caption(model, mid, pooled)
+        ids, _ = sample_caption(model, mid, pooled)
         exact += sum([VOCAB[i] for i in row] == decode_caption(t.tolist()) for row, t in zip(ids, tokens))
     model.train(was_training)
     return {"val_loss": nll / max(1, words), "pointing": hits / named if named else float("nan"),

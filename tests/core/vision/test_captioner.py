@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from core.vision.captioner import (CaptionConfig, Captioner, caption_loss, greedy_caption, locations,
+from core.vision.captioner import (CaptionConfig, Captioner, beam_caption, caption_loss, locations, sample_caption,
                                    pointing_accuracy)
 from core.vision.dataset import GRID, MAX_TOKENS, encode_caption
 from core.vision.shapes import VOCAB
@@ -68,6 +68,57 @@ def test_a_small_model_learns_two_fixed_captions(attention):
         parts.total.backward()
         opt.step()
         baseline = 0.9 * baseline + 0.1 * parts.reward
-    ids, alphas = greedy_caption(model, mid, pooled)
+    ids, alphas = sample_caption(model, mid, pooled)
     assert [[VOCAB[i] for i in row] for row in ids] == captions
     assert model.training, "greedy decoding puts the model back in training mode"
+
+
+def trained_toy_model():
+    """The two-caption toy, trained as in the test above (soft attention)."""
+    torch.manual_seed(0)
+    model = Captioner(CaptionConfig(attention="soft", hidden=32, embed=8, attend=16))
+    mid = torch.stack([torch.full((112, GRID, GRID), 1.0), torch.full((112, GRID, GRID), -1.0)])
+    pooled = torch.stack([torch.full((1280,), 1.0), torch.full((1280,), -1.0)])
+    tokens = torch.tensor([encode_caption(c.split()) for c in ("a large red circle",
+                                                               "a small blue square above a large green triangle")])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(150):
+        parts = caption_loss(model, mid, pooled, tokens)
+        opt.zero_grad()
+        parts.total.backward()
+        opt.step()
+    return model, mid, pooled, tokens
+
+
+def test_sampling_is_seeded_and_temperature_zero_is_greedy():
+    torch.manual_seed(3)
+    model = Captioner(CaptionConfig(attention="soft", hidden=16, embed=8, attend=8))
+    mid, pooled, _ = batch(2)
+    greedy, _ = sample_caption(model, mid, pooled, temperature=0.0, seed=1)
+    assert sample_caption(model, mid, pooled, temperature=0.0, seed=99)[0] == greedy
+    hot = [sample_caption(model, mid, pooled, temperature=1.5, seed=s, max_len=8)[0] for s in (1, 1, 2)]
+    assert hot[0] == hot[1] and hot[0] != hot[2]
+
+
+def test_beam_search_scores_are_the_captions_log_probabilities():
+    model, mid, pooled, tokens = trained_toy_model()
+    beams = beam_caption(model, mid[:1], pooled[:1], beam=3)
+    assert 1 <= len(beams) <= 3 and all(a.log_prob >= b.log_prob for a, b in zip(beams, beams[1:]))
+    best = beams[0]
+    assert best.ended and [VOCAB[i] for i in best.ids] == "a large red circle".split()
+    ids = torch.tensor([[VOCAB.index("<start>"), *best.ids, VOCAB.index("<end>")]])
+    with torch.no_grad():
+        logits, alphas, _ = model.eval()(mid[:1], pooled[:1], ids)
+    expected = torch.log_softmax(logits, -1)[0].gather(1, ids[0, 1:, None]).sum()
+    assert best.log_prob == pytest.approx(float(expected), abs=1e-4)
+    assert torch.allclose(best.alphas, alphas[0], atol=1e-6)
+    assert beam_caption(model, mid[:1], pooled[:1], beam=1)[0].ids == sample_caption(model, mid[:1], pooled[:1])[0][0]
+
+
+def test_beams_that_never_end_stop_at_the_length_limit():
+    torch.manual_seed(5)
+    model = Captioner(CaptionConfig(attention="none", hidden=16, embed=8))
+    mid, pooled, _ = batch(1)
+    beams = beam_caption(model, mid, pooled, beam=2, max_len=3)
+    assert len(beams) == 2 and not any(b.ended for b in beams)  # an untrained model does not say <end> here
+    assert all(len(b.ids) == 3 and b.alphas is None for b in beams)
