@@ -14,10 +14,11 @@ from pathlib import Path
 import torch
 
 from core.vision.encoder import Encoder
-from core.vision.shapes import END, PAD, SIZE, START, VOCAB, Scene, make_scene
+from core.vision.shapes import COLOURS, END, PAD, SHAPES, SIZE, START, VOCAB, Scene, make_scene
 
 GRID = 14  # the encoder's middle grid is GRID × GRID cells
-MAX_TOKENS = 16  # the longest caption (12 words) with <start> and <end>, padded
+MAX_TOKENS = 28  # the longest caption (25 words: two pairs joined by "and") with <start> and <end>, padded
+POINTED = set(COLOURS) | set(SHAPES)  # the words the pointing game scores: an object's colour and shape
 INDEX = {w: i for i, w in enumerate(VOCAB)}
 
 
@@ -41,9 +42,12 @@ def decode_caption(ids: Sequence[int]) -> list[str]:
     return words
 
 
-def box_cells(box: tuple[int, int, int, int], grid: int = GRID) -> torch.Tensor:
-    """(grid * grid,) bool: the cells whose centre lies inside the pixel box, or at least the cell of its centre."""
+def box_cells(box: tuple[int, int, int, int], grid: int = GRID, tolerance: int = 1) -> torch.Tensor:
+    """(grid * grid,) bool: the cells whose centre lies inside the pixel box (or at least the cell of its
+    centre), grown by `tolerance` cells on every side: the pointing game's one cell of tolerance."""
     x0, y0, x1, y1 = box
+    x0, y0, x1, y1 = x0 - tolerance * SIZE / grid, y0 - tolerance * SIZE / grid, x1 + tolerance * SIZE / grid, \
+        y1 + tolerance * SIZE / grid
     centres = (torch.arange(grid) + 0.5) * SIZE / grid  # (grid,) pixel centre of each row / column
     inside_x = (centres >= x0) & (centres <= x1)
     inside_y = (centres >= y0) & (centres <= y1)
@@ -55,11 +59,12 @@ def box_cells(box: tuple[int, int, int, int], grid: int = GRID) -> torch.Tensor:
 
 
 def word_cells(scene: Scene) -> torch.Tensor:
-    """(MAX_TOKENS, grid²) bool: for each *target* position (the word predicted there), the cells of the
-    object it names; all False for words that name no object, <end> and padding."""
+    """(MAX_TOKENS, grid²) bool: for each *target* position (the word predicted there) that is an object's
+    colour or shape, the cells of that object (one cell of tolerance); all False for other words (sizes
+    included: "large" is about the object's extent, not its place), <end> and padding."""
     out = torch.zeros(MAX_TOKENS, GRID * GRID, dtype=torch.bool)
-    for position, link in enumerate(scene.links):  # target position p predicts word p (input p is the word before)
-        if link is not None:
+    for position, (word, link) in enumerate(zip(scene.tokens, scene.links)):  # target p predicts word p
+        if link is not None and word in POINTED:
             out[position] = box_cells(scene.things[link].box)
     return out
 

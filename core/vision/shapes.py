@@ -2,9 +2,11 @@
 
 A scene has 1 to 4 objects (a circle, square or triangle; one of five colours; small or large; placed
 without overlap, squares and triangles slightly rotated, edges soft) on a varied background with noise.
-Its caption comes from a small grammar, "a large red circle to the left of a small blue square", and
-every content word (size, colour, shape) is linked to the object it names, with the object's box: so an
-attention map can be scored by whether it points at the right object. The same seed gives the same scene.
+Its caption names every object, from a small grammar: objects in pairs, each pair with the relation
+between them, "a large red circle to the left of a small blue square and a small green triangle";
+every content word (size, colour, shape) is linked to the object it names, with the object's box, so
+an attention map can be scored by whether it points at the right object. The same seed gives the same
+scene.
 """
 from __future__ import annotations
 
@@ -56,6 +58,7 @@ class Scene:
     things: tuple[Thing, ...]
     tokens: tuple[str, ...]  # the caption's words, without start/end tokens
     links: tuple[int | None, ...]  # for each token: the index of the object it names, or None
+    pairs: tuple[tuple[int, int, str], ...]  # (i, j, relation): the caption says object i is <relation> object j
 
     @property
     def caption(self) -> str:
@@ -127,11 +130,21 @@ def make_scene(seed: int, count: int | None = None) -> Scene:
         raise ValueError(f"a scene has 1 to 4 objects, not {count}")
     things = _place(rng, count)
     image = _draw(things, rng)
-    if count == 1:
-        tokens, links = ["a", *things[0].words()], [None, 0, 0, 0]
-    else:
-        i, j = (int(k) for k in rng.choice(count, size=2, replace=False))  # the caption names two of the objects
-        words = relation(things[i], things[j]).split()
-        tokens = ["a", *things[i].words(), *words, "a", *things[j].words()]
-        links = [None, i, i, i, *([None] * len(words)), None, j, j, j]
-    return Scene(image, tuple(things), tuple(tokens), tuple(links))
+    order = [int(k) for k in rng.permutation(count)]  # the order the caption names them in
+    tokens: list[str] = []
+    links: list[int | None] = []
+    pairs = []
+    for start in range(0, count, 2):
+        if tokens:
+            tokens.append("and")
+            links.append(None)
+        i = order[start]
+        tokens += ["a", *things[i].words()]
+        links += [None, i, i, i]
+        if start + 1 < count:
+            j = order[start + 1]
+            words = relation(things[i], things[j]).split()
+            tokens += [*words, "a", *things[j].words()]
+            links += [None] * (len(words) + 1) + [j, j, j]
+            pairs.append((i, j, " ".join(words)))
+    return Scene(image, tuple(things), tuple(tokens), tuple(links), tuple(pairs))

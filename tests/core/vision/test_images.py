@@ -110,3 +110,37 @@ def test_a_truncated_file_is_reported_as_damaged():
 def test_too_large_a_file_is_refused_before_it_is_opened():
     with pytest.raises(ImageError, match="MB; the limit"):
         load_image(b"\x89PNG" + b"\x00" * 20_000_001, "huge.png")
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "TIFF", "BMP"])
+def test_webp_tiff_and_bmp_load(fmt):
+    image = Image.new("RGB", (48, 32), (10, 200, 30))
+    loaded = load_image(encode(image, fmt, **({"lossless": True} if fmt == "WEBP" else {})))
+    assert loaded.format == fmt and loaded.image.size == (48, 32)
+    assert np.abs(np.asarray(loaded.image)[5, 5].astype(int) - [10, 200, 30]).max() <= 2
+
+
+def test_a_30000_square_png_header_is_refused():
+    """A PNG whose header claims 30000 × 30000 pixels: refused from the header alone."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
+    data = b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+    with pytest.raises(ImageError, match="megapixels|decompression bomb"):
+        load_image(data, "bomb.png")
+
+
+def test_a_truncated_jpeg_is_reported_as_damaged():
+    image = Image.fromarray(np.random.default_rng(2).integers(0, 256, (300, 300, 3), dtype=np.uint8))
+    data = encode(image, "JPEG", quality=90)
+    with pytest.raises(ImageError, match="damaged or cut short"):
+        load_image(data[: len(data) // 3], "cut.jpg")
+
+
+def test_a_text_file_named_png_is_not_an_image():
+    with pytest.raises(ImageError, match="not an image"):
+        load_image(b"this is a text file pretending to be a picture\n" * 10, "notes.png")

@@ -38,10 +38,10 @@ def test_content_words_are_linked_to_the_object_they_describe(seed):
             assert link is not None and word in scene.things[link].words()
         else:
             assert link is None
-    named = [i for i in dict.fromkeys(link for link in scene.links if link is not None)]
-    if len(named) == 2:  # "a … <relation> a …": the relation is true of the two objects' centres
-        words = " ".join(scene.tokens[4:-4])
-        assert words == relation(scene.things[named[0]], scene.things[named[1]])
+    assert set(scene.links) - {None} == set(range(len(scene.things)))  # every object is named
+    for i, j, words in scene.pairs:
+        assert words == relation(scene.things[i], scene.things[j])
+        assert f"{' '.join(scene.things[i].words())} {words} a {' '.join(scene.things[j].words())}" in scene.caption
 
 
 def test_relations_follow_the_larger_offset():
@@ -51,6 +51,13 @@ def test_relations_follow_the_larger_offset():
     top = Thing("triangle", "green", "small", (140, 20), 20, 0)
     assert relation(left, right) == "to the left of" and relation(right, left) == "to the right of"
     assert relation(top, right) == "above" and relation(right, top) == "below"
+
+
+def test_captions_follow_the_grammar_for_every_count():
+    shapes = {n: make_scene(21, count=n).caption.split() for n in (1, 2, 3, 4)}
+    assert len(shapes[1]) == 4 and "and" not in shapes[1]
+    assert shapes[3].count("and") == 1 and shapes[4].count("and") == 1
+    assert shapes[4].count("a") == 4
 
 
 def test_counts_shapes_and_colours_are_all_used_and_the_count_can_be_chosen():
