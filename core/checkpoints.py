@@ -18,8 +18,13 @@ import torch
 from torch import nn
 
 from core.charlm.model import CharConfig, CharRNN
+from core.vision.captioner import CaptionConfig, Captioner
 
-MODELS: dict[str, tuple[type, type]] = {"charlm": (CharConfig, CharRNN)}  # kind -> (config class, model class)
+MODELS: dict[str, tuple[type, type]] = {  # kind -> (config class, model class)
+    "charlm": (CharConfig, CharRNN),
+    "captioner": (CaptionConfig, Captioner),
+}
+TOKEN_LENGTH = {"charlm": 1, "captioner": 32}  # the longest vocabulary entry of each kind (characters or words)
 REQUIRED = ("kind", "config", "state_dict", "vocab", "metrics")
 
 
@@ -103,9 +108,11 @@ def load_checkpoint(source: str | Path | bytes) -> Checkpoint:
     if not (isinstance(payload["kind"], str) and isinstance(payload["config"], dict)
             and isinstance(payload["state_dict"], dict) and isinstance(payload["metrics"], dict)):
         raise CheckpointError("not an RNN Lab checkpoint: its entries have the wrong types")
-    if not (isinstance(vocab, list) and all(isinstance(c, str) and len(c) == 1 for c in vocab)
+    longest = TOKEN_LENGTH.get(payload["kind"], 1)
+    if not (isinstance(vocab, list) and all(isinstance(c, str) and 1 <= len(c) <= longest for c in vocab)
             and len(set(vocab)) == len(vocab)):
-        raise CheckpointError("the vocabulary must be a list of distinct single characters")
+        raise CheckpointError("the vocabulary must be a list of distinct " +
+                              ("single characters" if longest == 1 else f"words of at most {longest} characters"))
     metrics = {k: v for k, v in payload["metrics"].items()
                if isinstance(k, str) and isinstance(v, (int, float, str)) and not isinstance(v, bool)}
     model = build(payload["kind"], payload["config"])

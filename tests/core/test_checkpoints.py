@@ -108,3 +108,18 @@ def test_structurally_bad_checkpoints_are_refused_before_building_anything(tmp_p
 def test_saved_checkpoints_are_readable_by_others(tmp_path):
     save_checkpoint(tmp_path / "m.pt", "charlm", small_model(), VOCAB)
     assert (tmp_path / "m.pt").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_captioner_round_trips_with_its_word_vocabulary(tmp_path):
+    from core.vision.captioner import CaptionConfig, Captioner
+    from core.vision.shapes import VOCAB
+
+    torch.manual_seed(0)
+    model = Captioner(CaptionConfig(attention="hard", hidden=8, embed=4, attend=4)).eval()
+    save_checkpoint(tmp_path / "cap.pt", "captioner", model, VOCAB, {"pointing": 0.9})
+    ck = load_checkpoint(tmp_path / "cap.pt")
+    assert ck.kind == "captioner" and ck.vocab == VOCAB and ck.model.config == model.config
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), ck.model.state_dict().values()))
+    charlm_with_words = checkpoint_bytes("charlm", small_model(), tuple(f"w{i}" for i in range(7)))
+    with pytest.raises(CheckpointError, match="single characters"):
+        load_checkpoint(charlm_with_words)
