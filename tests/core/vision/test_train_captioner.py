@@ -38,3 +38,15 @@ def test_the_model_without_attention_has_no_pointing_score_and_stop_works():
     _, stopped = train_captioner(CaptionTrainConfig(attention="hard", hidden=16, embed=8, epochs=5, batch=8), data, data,
                                  should_stop=lambda: calls.append(1) or len(calls) >= 3)
     assert len(stopped) == 1 and len(calls) == 3  # two steps per epoch: stopped in the second epoch
+
+
+def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
+    from core.checkpoints import load_checkpoint
+    from core.vision.train_captioner import main
+
+    main(["--attention", "soft", "--scenes", "24", "--val-scenes", "8", "--epochs", "1", "--hidden", "16",
+          "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "cap.pt")])
+    ck = load_checkpoint(tmp_path / "cap.pt")
+    assert ck.kind == "captioner" and ck.model.config.attention == "soft" and ck.metrics["scenes"] == 24
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["shapes-features-0-24.pt",
+                                                                       "shapes-features-1000000-8.pt"]
