@@ -1,7 +1,9 @@
 """Captioning data from the shapes world: frozen-encoder features, token ids, and where each word points.
 
 Encoding images is the slow part of training a captioner on two cores, so the features of a range of
-scenes are computed once and saved (plain tensors, loaded with weights_only). For every caption word that
+scenes are computed once and saved (plain tensors, loaded with weights_only). Only the image features are
+saved: the captions and their ground truth are recomputed from the scenes' layouts on loading (no drawing,
+so it is quick), and a change to the caption grammar never leaves a stale cache. For every caption word that
 names an object, `cells` marks the grid cells its box covers: the ground truth an attention map is scored
 against.
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 import torch
 
 from core.vision.encoder import Encoder
-from core.vision.shapes import COLOURS, END, PAD, SHAPES, SIZE, START, VOCAB, Scene, make_scene
+from core.vision.shapes import COLOURS, END, PAD, SHAPES, SIZE, START, VOCAB, Thing, describe, layout, make_scene
 
 GRID = 14  # the encoder's middle grid is GRID × GRID cells
 MAX_TOKENS = 28  # the longest caption (25 words: two pairs joined by "and") with <start> and <end>, padded
@@ -58,15 +60,28 @@ def box_cells(box: tuple[int, int, int, int], grid: int = GRID, tolerance: int =
     return cells.flatten()
 
 
-def word_cells(scene: Scene) -> torch.Tensor:
+def word_cells(things: Sequence[Thing], tokens: Sequence[str], links: Sequence[int | None]) -> torch.Tensor:
     """(MAX_TOKENS, grid²) bool: for each *target* position (the word predicted there) that is an object's
     colour or shape, the cells of that object (one cell of tolerance); all False for other words (sizes
     included: "large" is about the object's extent, not its place), <end> and padding."""
     out = torch.zeros(MAX_TOKENS, GRID * GRID, dtype=torch.bool)
-    for position, (word, link) in enumerate(zip(scene.tokens, scene.links)):  # target p predicts word p
+    for position, (word, link) in enumerate(zip(tokens, links)):  # target p predicts word p
         if link is not None and word in POINTED:
-            out[position] = box_cells(scene.things[link].box)
+            out[position] = box_cells(things[link].box)
     return out
+
+
+def annotate(seeds: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids (N, MAX_TOKENS) and pointing ground truth (N, MAX_TOKENS, GRID²) of the scenes of `seeds`,
+    from their layouts alone."""
+    tokens, cells = [], []
+    for seed in seeds:
+        things, _ = layout(int(seed))
+        words, links, _ = describe(things)
+        tokens.append(encode_caption(words))
+        cells.append(word_cells(things, words, links))
+    return torch.tensor(tokens, dtype=torch.int64).reshape(-1, MAX_TOKENS), \
+        torch.stack(cells) if cells else torch.zeros(0, MAX_TOKENS, GRID * GRID, dtype=torch.bool)
 
 
 @dataclass(frozen=True)
@@ -82,37 +97,34 @@ class CaptionData:
     def __len__(self) -> int:
         return len(self.seeds)
 
-    def to_dict(self) -> dict[str, torch.Tensor]:
-        """Plain tensors, for torch.save."""
-        return {"seeds": self.seeds, "mid": self.mid, "pooled": self.pooled, "tokens": self.tokens, "cells": self.cells}
+    def features(self) -> dict[str, torch.Tensor]:
+        """The image features as plain tensors, for torch.save (captions are recomputed on loading)."""
+        return {"seeds": self.seeds, "mid": self.mid, "pooled": self.pooled}
 
 
 def build_data(seeds: Sequence[int], encoder: Encoder, batch: int = 64,
                on_progress: Callable[[int, int], None] | None = None) -> CaptionData:
     """Render, encode and annotate the scenes of `seeds`; `on_progress(done, total)` after each batch."""
-    mids, pooled, tokens, cells = [], [], [], []
+    mids, pooled = [], []
     for start in range(0, len(seeds), batch):
-        scenes = [make_scene(int(s)) for s in seeds[start: start + batch]]
-        f = encoder.encode([s.image for s in scenes])
+        f = encoder.encode([make_scene(int(s)).image for s in seeds[start: start + batch]])
         mids.append(f.mid.half())
         pooled.append(f.pooled)
-        tokens.extend(encode_caption(s.tokens) for s in scenes)
-        cells.extend(word_cells(s) for s in scenes)
         if on_progress is not None:
             on_progress(min(len(seeds), start + batch), len(seeds))
     return CaptionData(torch.tensor(list(seeds), dtype=torch.int64), torch.cat(mids), torch.cat(pooled),
-                       torch.tensor(tokens, dtype=torch.int64), torch.stack(cells))
+                       *annotate(seeds))
 
 
 def save_data(data: CaptionData, path: str | Path) -> None:
     """Write the features to `path` (written whole, then renamed, so a crash leaves no half file)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(data.to_dict(), tmp)
+    torch.save(data.features(), tmp)
     tmp.replace(path)
 
 
 def load_data(path: str | Path) -> CaptionData:
-    """Read features written by `save_data` (weights_only: plain tensors, no code)."""
+    """Read features written by `save_data` (weights_only: plain tensors, no code) and annotate them."""
     d = torch.load(path, map_location="cpu", weights_only=True)
-    return CaptionData(d["seeds"], d["mid"], d["pooled"], d["tokens"], d["cells"])
+    return CaptionData(d["seeds"], d["mid"], d["pooled"], *annotate(d["seeds"].tolist()))

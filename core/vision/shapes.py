@@ -2,8 +2,9 @@
 
 A scene has 1 to 4 objects (a circle, square or triangle; one of five colours; small or large; placed
 without overlap, squares and triangles slightly rotated, edges soft) on a varied background with noise.
-Its caption names every object, from a small grammar: objects in pairs, each pair with the relation
-between them, "a large red circle to the left of a small blue square and a small green triangle";
+Its caption names every object, from left to right, in a small grammar: objects in pairs, each pair with
+the relation between them, "a large red circle to the left of a small blue square and a small green
+triangle"; the fixed order makes the caption a function of the picture, so a model can learn it exactly;
 every content word (size, colour, shape) is linked to the object it names, with the object's box, so
 an attention map can be scored by whether it points at the right object. The same seed gives the same
 scene.
@@ -122,29 +123,39 @@ def _draw(things: list[Thing], rng: np.random.Generator) -> Image.Image:
     return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
-def make_scene(seed: int, count: int | None = None) -> Scene:
-    """The scene of `seed` with `count` objects (1-4; drawn from the seed when None)."""
+def layout(seed: int, count: int | None = None) -> tuple[tuple[Thing, ...], np.random.Generator]:
+    """The objects of scene `seed` (without drawing it) and the generator, ready to draw the rest."""
     rng = np.random.default_rng(seed)
     count = int(rng.integers(1, 5)) if count is None else count
     if not 1 <= count <= 4:
         raise ValueError(f"a scene has 1 to 4 objects, not {count}")
-    things = _place(rng, count)
-    image = _draw(things, rng)
-    order = [int(k) for k in rng.permutation(count)]  # the order the caption names them in
+    return tuple(_place(rng, count)), rng
+
+
+def describe(things: tuple[Thing, ...]) -> tuple[tuple[str, ...], tuple[int | None, ...], tuple[tuple[int, int, str], ...]]:
+    """The caption of `things`: its words, the object each word names, and the (i, j, relation) pairs.
+    Objects are named from left to right (by the x of their centres)."""
+    order = sorted(range(len(things)), key=lambda k: things[k].centre)
     tokens: list[str] = []
     links: list[int | None] = []
     pairs = []
-    for start in range(0, count, 2):
+    for start in range(0, len(order), 2):
         if tokens:
             tokens.append("and")
             links.append(None)
         i = order[start]
         tokens += ["a", *things[i].words()]
         links += [None, i, i, i]
-        if start + 1 < count:
+        if start + 1 < len(order):
             j = order[start + 1]
             words = relation(things[i], things[j]).split()
             tokens += [*words, "a", *things[j].words()]
             links += [None] * (len(words) + 1) + [j, j, j]
             pairs.append((i, j, " ".join(words)))
-    return Scene(image, tuple(things), tuple(tokens), tuple(links), tuple(pairs))
+    return tuple(tokens), tuple(links), tuple(pairs)
+
+
+def make_scene(seed: int, count: int | None = None) -> Scene:
+    """The scene of `seed` with `count` objects (1-4; drawn from the seed when None)."""
+    things, rng = layout(seed, count)
+    return Scene(_draw(list(things), rng), things, *describe(things))

@@ -18,7 +18,8 @@ from core.vision.captioner import (PAD_ID, CaptionConfig, Captioner, caption_los
                                    pointing_accuracy)
 from core.vision.dataset import CaptionData, build_data, decode_caption, load_data, save_data
 from core.vision.encoder import Encoder
-from core.vision.shapes import VOCAB
+from core.vision.scoring import score_objects
+from core.vision.shapes import VOCAB, layout
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,11 @@ class CaptionTrainConfig:
 
 @torch.no_grad()
 def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) -> dict[str, float]:
-    """Held-out per-word loss, pointing score (NaN without attention) and the share of exact greedy captions."""
+    """Held-out per-word loss, pointing score (NaN without attention), the share of greedy captions that are
+    exactly the true one, and their object-level precision, recall and share naming every object."""
     was_training = model.training
     model.eval()
-    nll, words, hits, named, exact = 0.0, 0, 0.0, 0, 0
+    nll, words, hits, named, exact, captions = 0.0, 0, 0.0, 0, 0, []
     for s in range(0, len(data), batch):
         mid, pooled, tokens = data.mid[s: s + batch], data.pooled[s: s + batch], data.tokens[s: s + batch]
         count = int((tokens[:, 1:] != PAD_ID).sum())
@@ -61,10 +63,13 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
             share, n = pointing_accuracy(alphas, data.cells[s: s + batch])
             hits, named = hits + (share * n if n else 0.0), named + n
         ids, _ = sample_caption(model, mid, pooled)
-        exact += sum([VOCAB[i] for i in row] == decode_caption(t.tolist()) for row, t in zip(ids, tokens))
+        said = [[VOCAB[i] for i in row] for row in ids]
+        exact += sum(w == decode_caption(t.tolist()) for w, t in zip(said, tokens))
+        captions += said
     model.train(was_training)
+    objects = score_objects(captions, [layout(int(seed))[0] for seed in data.seeds])
     return {"val_loss": nll / max(1, words), "pointing": hits / named if named else float("nan"),
-            "exact": exact / len(data)}
+            "exact": exact / len(data), **objects.as_dict()}
 
 
 def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionData,
@@ -97,16 +102,24 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
     return model.eval(), history
 
 
+CHUNK = 1000  # features are cached in files of this many scenes, so a larger set reuses a smaller one's work
+
+
 def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[int, int], None] | None = None
                 ) -> CaptionData:
-    """The encoder features of scenes first … first + count − 1, computed once and kept in `cache_dir`."""
-    path = cache_dir / f"shapes-features-{first}-{count}.pt"
-    if path.exists():
-        return load_data(path)
+    """The encoder features of scenes first … first + count − 1, computed once (in whole chunks of CHUNK
+    scenes; one chunk of `count` when fewer) and kept in `cache_dir`."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    data = build_data(range(first, first + count), Encoder(), on_progress=on_progress)
-    save_data(data, path)
-    return data
+    chunk = min(CHUNK, count)
+    parts, encoder = [], None
+    for start in range(first, first + count, chunk):
+        path = cache_dir / f"shapes-features-{start}-{chunk}.pt"
+        if not path.exists():
+            encoder = encoder or Encoder()
+            save_data(build_data(range(start, start + chunk), encoder, on_progress=on_progress), path)
+        parts.append(load_data(path))
+    return CaptionData(*(torch.cat([getattr(p, name) for p in parts])[:count]
+                         for name in ("seeds", "mid", "pooled", "tokens", "cells")))
 
 
 TRAIN_FIRST, VAL_FIRST = 0, 1_000_000  # scene seeds: training scenes count up from 0, held-out ones from a million
@@ -140,7 +153,8 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     model, history = train_captioner(cfg, train, val, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "
-        f"pointing {row['pointing']:.3f}  exact {row['exact']:.3f}", flush=True))
+        f"pointing {row['pointing']:.3f}  exact {row['exact']:.3f}  objects: precision {row['precision']:.3f} "
+        f"recall {row['recall']:.3f} all named {row['all_named']:.3f}", flush=True))
     metrics = {**history[-1], "seconds": time.perf_counter() - start, "scenes": args.scenes}
     save_checkpoint(args.out, "captioner", model, VOCAB, metrics, cfg.to_dict())
     print(f"saved {args.out}")

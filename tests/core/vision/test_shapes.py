@@ -68,3 +68,11 @@ def test_counts_shapes_and_colours_are_all_used_and_the_count_can_be_chosen():
     assert len(make_scene(3, count=4).things) == 4
     with pytest.raises(ValueError, match="1 to 4"):
         make_scene(3, count=5)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_captions_name_the_objects_from_left_to_right(seed):
+    scene = make_scene(seed)
+    named = list(dict.fromkeys(link for link in scene.links if link is not None))  # objects in caption order
+    xs = [scene.things[k].centre[0] for k in named]
+    assert xs == sorted(xs)

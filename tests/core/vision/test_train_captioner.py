@@ -50,3 +50,15 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     assert ck.kind == "captioner" and ck.model.config.attention == "soft" and ck.metrics["scenes"] == 24
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["shapes-features-0-24.pt",
                                                                        "shapes-features-1000000-8.pt"]
+
+
+def test_cached_features_are_reused_chunk_by_chunk(tmp_path, monkeypatch):
+    import core.vision.train_captioner as tc
+
+    monkeypatch.setattr(tc, "CHUNK", 4)
+    first = tc.cached_data(10, 6, tmp_path)  # chunks 10-13 and 14-17, cut to 6 scenes
+    assert first.seeds.tolist() == list(range(10, 16)) and first.mid.shape[0] == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shapes-features-10-4.pt", "shapes-features-14-4.pt"]
+    monkeypatch.setattr(tc, "build_data", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-encoded")))
+    again = tc.cached_data(10, 8, tmp_path)  # everything is in the cache now
+    assert again.seeds.tolist() == list(range(10, 18)) and torch.equal(again.mid[:6], first.mid)
