@@ -22,6 +22,7 @@ from core.sampling import gumbel_noise, pick_next
 from core.vision.shapes import VOCAB
 
 ATTENTION = ("none", "soft", "hard")
+MAX_WORDS = 30  # decoding stops here if <end> never comes (the longest true caption has 25 words)
 FEATURE_SIZE, POOLED_SIZE = 112, 1280
 
 
@@ -79,6 +80,9 @@ class Captioner(nn.Module):
         context = 0 if c.attention == "none" else D
         self.cell = nn.LSTMCell(c.embed + context, c.hidden)
         self.out = nn.Linear(c.hidden + context, c.vocab_size)
+        never = torch.zeros(c.vocab_size, dtype=torch.bool)
+        never[[VOCAB.index("<pad>"), VOCAB.index("<start>")]] = True  # never an output: scored −∞
+        self.register_buffer("never_said", never, persistent=False)
         if c.attention != "none":
             self.att_v = nn.Linear(D, c.attend)
             self.att_h = nn.Linear(c.hidden, c.attend, bias=False)
@@ -105,15 +109,16 @@ class Captioner(nn.Module):
             if self.config.attention == "soft":
                 z = torch.einsum("bl,bld->bd", alpha, v)  # (B, D): the expected location vector
             else:
-                if self.training:
+                if self.training or generator is not None:  # training, or asked to sample with a generator
                     chosen = torch.multinomial(alpha.detach(), 1, generator=generator).squeeze(1)
                 else:
-                    chosen = alpha.argmax(-1)  # at test time, the most likely location
+                    chosen = alpha.argmax(-1)  # at test time, by default, the most likely location
                 z = v[torch.arange(v.shape[0]), chosen]  # (B, D)
             x = torch.cat([x, z], dim=-1)
         h, c = self.cell(x, (h, c))
         out = h if self.config.attention == "none" else torch.cat([h, z], dim=-1)
-        return Step(self.out(out), alpha, chosen, (h, c))
+        logits = self.out(out).masked_fill(self.never_said, float("-inf"))  # (B, V)
+        return Step(logits, alpha, chosen, (h, c))
 
     def forward(self, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
@@ -151,7 +156,7 @@ def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, toke
     logits, alphas, chosen = model(mid, pooled, tokens, generator)
     targets = tokens[:, 1:]  # (B, T-1)
     mask = (targets != PAD_ID).float()
-    nll_tok = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none") * mask  # (B, T-1)
+    nll_tok = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none", ignore_index=PAD_ID)  # (B, T-1)
     nll = nll_tok.sum() / mask.sum()
     total, penalty, reward = nll, torch.zeros(()), torch.zeros(())
     if model.config.attention == "soft":
@@ -179,29 +184,34 @@ def pointing_accuracy(alphas: torch.Tensor, cells: torch.Tensor) -> tuple[float,
 
 @torch.no_grad()
 def sample_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, temperature: float = 0.0,
-                   seed: int = 0, max_len: int = 20) -> tuple[list[list[int]], torch.Tensor | None]:
+                   seed: int = 0, max_len: int = MAX_WORDS, location_seed: int | None = None
+                   ) -> tuple[list[list[int]], torch.Tensor | None, torch.Tensor | None]:
     """Feed each chosen word back in until <end> (or `max_len` words). Temperature 0 is greedy (the argmax);
-    above 0, seeded Gumbel-max sampling from softmax(scores / T). Returns the word ids per image (without
-    <end>) and the (B, steps, L) attention (None without attention)."""
+    above 0, seeded Gumbel-max sampling from softmax(scores / T). Hard attention looks at the most likely
+    location, or samples one from a_t when `location_seed` is given. Returns the word ids per image (without
+    <end>), the (B, steps, L) attention and the (B, steps) chosen locations (None where they do not apply)."""
     was_training = model.training
     model.eval()
     v, pv, state = model.start(mid, pooled)
     B = mid.shape[0]
     noise = gumbel_noise((max_len, B, model.config.vocab_size), seed, dtype=torch.float32)
     word = torch.full((B,), START_ID, dtype=torch.int64, device=mid.device)
-    ids, alphas, done = [], [], torch.zeros(B, dtype=torch.bool, device=mid.device)
+    places = None if location_seed is None else torch.Generator(mid.device).manual_seed(location_seed)
+    ids, alphas, chosen, done = [], [], [], torch.zeros(B, dtype=torch.bool, device=mid.device)
     for t in range(max_len):
-        s = model.step(word, v, pv, state)
+        s = model.step(word, v, pv, state, places)
         state, word = s.state, pick_next(s.logits.float(), temperature, noise[t])
         ids.append(word)
         alphas.append(s.alpha)
+        chosen.append(s.chosen)
         done |= word == END_ID
         if done.all():
             break
     model.train(was_training)
     words = torch.stack(ids, dim=1).tolist()
     out = [row[: row.index(END_ID)] if END_ID in row else row for row in words]
-    return out, (torch.stack(alphas, dim=1) if alphas[0] is not None else None)
+    stack = (lambda xs: torch.stack(xs, dim=1) if xs[0] is not None else None)
+    return out, stack(alphas), stack(chosen)
 
 
 @dataclass(frozen=True)
@@ -216,7 +226,7 @@ class Beam:
 
 @torch.no_grad()
 def beam_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, beam: int = 3,
-                 max_len: int = 20) -> list[Beam]:
+                 max_len: int = MAX_WORDS) -> list[Beam]:
     """Beam search for one image ((1, …) inputs): keep the `beam` likeliest partial captions; a beam that
     emits <end> is finished, and beams still open after `max_len` words stop there. Best first."""
     was_training = model.training

@@ -62,7 +62,7 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
         if alphas is not None:
             share, n = pointing_accuracy(alphas, data.cells[s: s + batch])
             hits, named = hits + (share * n if n else 0.0), named + n
-        ids, _ = sample_caption(model, mid, pooled)
+        ids, _, _ = sample_caption(model, mid, pooled)
         said = [[VOCAB[i] for i in row] for row in ids]
         exact += sum(w == decode_caption(t.tolist()) for w, t in zip(said, tokens))
         captions += said

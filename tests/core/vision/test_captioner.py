@@ -62,13 +62,13 @@ def test_a_small_model_learns_two_fixed_captions(attention):
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     g = torch.Generator().manual_seed(1)
     baseline = 0.0
-    for _ in range(150):
+    for _ in range(300):
         parts = caption_loss(model, mid, pooled, tokens, baseline=baseline, generator=g)
         opt.zero_grad()
         parts.total.backward()
         opt.step()
         baseline = 0.9 * baseline + 0.1 * parts.reward
-    ids, alphas = sample_caption(model, mid, pooled)
+    ids, alphas, _ = sample_caption(model, mid, pooled)
     assert [[VOCAB[i] for i in row] for row in ids] == captions
     assert model.training, "greedy decoding puts the model back in training mode"
 
@@ -94,7 +94,7 @@ def test_sampling_is_seeded_and_temperature_zero_is_greedy():
     torch.manual_seed(3)
     model = Captioner(CaptionConfig(attention="soft", hidden=16, embed=8, attend=8))
     mid, pooled, _ = batch(2)
-    greedy, _ = sample_caption(model, mid, pooled, temperature=0.0, seed=1)
+    greedy, _, _ = sample_caption(model, mid, pooled, temperature=0.0, seed=1)
     assert sample_caption(model, mid, pooled, temperature=0.0, seed=99)[0] == greedy
     hot = [sample_caption(model, mid, pooled, temperature=1.5, seed=s, max_len=8)[0] for s in (1, 1, 2)]
     assert hot[0] == hot[1] and hot[0] != hot[2]
@@ -122,3 +122,16 @@ def test_beams_that_never_end_stop_at_the_length_limit():
     beams = beam_caption(model, mid, pooled, beam=2, max_len=3)
     assert len(beams) == 2 and not any(b.ended for b in beams)  # an untrained model does not say <end> here
     assert all(len(b.ids) == 3 and b.alphas is None for b in beams)
+
+
+def test_hard_attention_looks_at_the_likeliest_place_unless_asked_to_sample():
+    torch.manual_seed(4)
+    model = Captioner(CaptionConfig(attention="hard", hidden=16, embed=8, attend=8)).eval()
+    mid, pooled, _ = batch(2)
+    ids, alphas, chosen = sample_caption(model, mid, pooled, max_len=6)
+    assert chosen.shape == alphas.shape[:2] and torch.equal(chosen, alphas.argmax(-1))
+    draws = [sample_caption(model, mid, pooled, max_len=6, location_seed=s)[2] for s in (1, 1, 2)]
+    assert torch.equal(draws[0], draws[1]) and not torch.equal(draws[0], draws[2])
+    assert all(not torch.equal(d, chosen) for d in draws)  # 196 places: samples are not the argmax
+    soft = Captioner(CaptionConfig(attention="soft", hidden=16, embed=8, attend=8))
+    assert sample_caption(soft, mid, pooled, max_len=3)[2] is None  # soft attention chooses no single place

@@ -1,0 +1,139 @@
+"""What the captioning page shows for one image: the caption, the attention behind every word, and how
+well it points.
+
+`caption_image` decodes one image's features greedily, by sampling or by beam search and returns each
+word with its attention map; `hard_glimpses` decodes a hard-attention model several times, sampling the
+location it looks at, so the page can show where its glimpses land; `word_targets` links the words of a
+(generated) caption to the scene's objects, so each colour or shape word can be marked hit or miss.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.vision.captioner import MAX_WORDS, Captioner, beam_caption, sample_caption
+from core.vision.dataset import GRID, POINTED, box_cells
+from core.vision.encoder import Features
+from core.vision.shapes import COLOURS, SHAPES, VOCAB, Thing
+
+MODES = ("greedy", "sample", "beam")
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A caption and the attention behind each of its words."""
+
+    words: list[str]
+    maps: np.ndarray | None  # (len(words) + 1, GRID, GRID): attention when each word (and then <end>) was chosen
+    ended: bool  # False when decoding stopped at the length limit without <end>
+    log_prob: float  # log-probability of the words under the model (and of <end>, if reached)
+
+
+def caption_image(model: Captioner, features: Features, mode: str = "greedy", temperature: float = 1.0,
+                  seed: int = 0, beam: int = 3) -> Caption:
+    """Caption one image ((1, …) features) by `mode`: greedy, sample (with temperature and seed) or beam."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    mid, pooled = features.mid[:1], features.pooled[:1]
+    if mode == "beam":
+        best = beam_caption(model, mid, pooled, beam=beam)[0]
+        ids, alphas, ended = best.ids, best.alphas, best.ended
+    else:
+        rows, att, _ = sample_caption(model, mid, pooled, temperature if mode == "sample" else 0.0, seed)
+        ids, alphas = rows[0], None if att is None else att[0]
+        ended = len(ids) < MAX_WORDS
+        if alphas is not None:
+            alphas = alphas[: len(ids) + 1]  # the batch may have run on; keep this caption's steps
+    maps = None if alphas is None else alphas.reshape(-1, GRID, GRID).numpy()
+    return Caption([VOCAB[i] for i in ids], maps, ended, log_prob(model, features, ids, ended))
+
+
+@torch.no_grad()
+def log_prob(model: Captioner, features: Features, ids: list[int], ended: bool = True) -> float:
+    """log p(words [, <end>] | image) under the model, teacher-forced (hard attention at its likeliest places)."""
+    start, end = VOCAB.index("<start>"), VOCAB.index("<end>")
+    tokens = torch.tensor([[start, *ids, *([end] if ended else [])]])
+    if tokens.shape[1] < 2:
+        return 0.0
+    was_training = model.training
+    logits, _, _ = model.eval()(features.mid[:1], features.pooled[:1], tokens)
+    model.train(was_training)
+    return float(torch.log_softmax(logits, -1)[0].gather(1, tokens[0, 1:, None]).sum())
+
+
+@dataclass(frozen=True)
+class Glimpses:
+    """Several decodings of a hard-attention model, each sampling where it looks."""
+
+    captions: list[list[str]]  # one per sample
+    places: list[list[tuple[int, int]]]  # per sample, the (row, column) looked at for each word (and <end>)
+
+
+def hard_glimpses(model: Captioner, features: Features, samples: int = 8, seed: int = 0) -> Glimpses:
+    """Decode `samples` times (words greedy, locations sampled from a_t with seeds seed, seed+1, …)."""
+    if model.config.attention != "hard":
+        raise ValueError("only a hard-attention model samples the place it looks at")
+    mid = features.mid[:1].expand(samples, -1, -1, -1)
+    pooled = features.pooled[:1].expand(samples, -1)
+    rows, _, chosen = sample_caption(model, mid, pooled, location_seed=seed)
+    places = [[divmod(int(k), GRID) for k in chosen[i, : len(r) + 1]] for i, r in enumerate(rows)]
+    return Glimpses([[VOCAB[i] for i in r] for r in rows], places)
+
+
+def entropy_bits(maps: np.ndarray) -> np.ndarray:
+    """(steps, G, G) attention -> (steps,) entropy in bits; log2(G²) means looking everywhere equally."""
+    p = maps.reshape(len(maps), -1).astype(np.float64)
+    return -(p * np.log2(np.clip(p, 1e-12, None))).sum(axis=1)
+
+
+def uniform_bits() -> float:
+    """The entropy of attention spread evenly over every location."""
+    return math.log2(GRID * GRID)
+
+
+def sameness(maps: np.ndarray) -> float:
+    """How alike the word maps are: 1 − the mean total-variation distance of each map from their mean.
+    1 means the same map for every word; n maps on n different single places give 1/n."""
+    p = maps.reshape(len(maps), -1)
+    if len(p) < 2:
+        return float("nan")
+    return float(1 - 0.5 * np.abs(p - p.mean(axis=0)).sum(axis=1).mean())
+
+
+def word_targets(words: list[str], things: tuple[Thing, ...]) -> list[int | None]:
+    """For each word of a caption, the object it names, or None: a colour followed by a shape (after an
+    optional size) names the scene's object of that colour and shape, if there is one; both words point
+    at it. Words of an object the scene does not have, and all other words, get None."""
+    out: list[int | None] = [None] * len(words)
+    for k, (colour, shape) in enumerate(zip(words, words[1:])):
+        if colour in COLOURS and shape in SHAPES:
+            match = [i for i, t in enumerate(things) if (t.colour, t.shape) == (colour, shape)]
+            if match:
+                out[k] = out[k + 1] = match[0]
+    return out
+
+
+def word_hits(words: list[str], maps: np.ndarray, things: tuple[Thing, ...]) -> list[bool | None]:
+    """For each colour or shape word that names one of the scene's objects: does the attention's most
+    weighted cell lie on that object (one cell of tolerance, as in the pointing game)? None for other words."""
+    hits: list[bool | None] = []
+    for t, (word, target) in enumerate(zip(words, word_targets(words, things))):
+        if target is None or word not in POINTED:
+            hits.append(None)
+        else:
+            hits.append(bool(box_cells(things[target].box)[int(maps[t].argmax())]))
+    return hits
+
+
+def upsample(grid_map: np.ndarray, size: tuple[int, int], smooth: bool = True) -> np.ndarray:
+    """A (G, G) map stretched to (height, width): bilinear when `smooth`, else blocks (the raw cells)."""
+    t = torch.from_numpy(np.asarray(grid_map, dtype=np.float32))[None, None]  # (1, 1, G, G)
+    height, width = size
+    if smooth:
+        out = torch.nn.functional.interpolate(t, size=(height, width), mode="bilinear", align_corners=False)
+    else:
+        out = torch.nn.functional.interpolate(t, size=(height, width), mode="nearest")
+    return out[0, 0].numpy()

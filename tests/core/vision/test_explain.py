@@ -1,0 +1,105 @@
+"""The captioning page's core: one image's caption with its maps, hard glimpses, hits and misses."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from core.vision.captioner import CaptionConfig, Captioner, beam_caption
+from core.vision.dataset import GRID, box_cells
+from core.vision.encoder import Features
+from core.vision.explain import (caption_image, entropy_bits, hard_glimpses, log_prob, sameness, uniform_bits,
+                                 upsample, word_hits, word_targets)
+from core.vision.shapes import VOCAB, Thing
+
+RED_CIRCLE = Thing("circle", "red", "small", (40, 40), 20, 0)
+BLUE_SQUARE = Thing("square", "blue", "large", (170, 170), 30, 0)
+
+
+def features(seed=0) -> Features:
+    g = torch.Generator().manual_seed(seed)
+    return Features(torch.randn(1, 112, GRID, GRID, generator=g), torch.randn(1, 1280, 7, 7, generator=g),
+                    torch.randn(1, 1280, generator=g), torch.randn(1, 1000, generator=g))
+
+
+def model(attention: str, seed: int = 0) -> Captioner:
+    torch.manual_seed(seed)
+    return Captioner(CaptionConfig(attention=attention, hidden=16, embed=8, attend=8)).eval()
+
+
+def one_hot(row: int, col: int) -> np.ndarray:
+    m = np.zeros((GRID, GRID))
+    m[row, col] = 1.0
+    return m
+
+
+@pytest.mark.parametrize("attention", ["none", "soft", "hard"])
+def test_every_mode_gives_words_with_one_map_per_step(attention):
+    m, f = model(attention), features()
+    greedy = caption_image(m, f, "greedy")
+    assert set(greedy.words) <= set(VOCAB) - {"<start>", "<end>", "<pad>"}
+    if attention == "none":
+        assert greedy.maps is None
+    else:
+        steps = len(greedy.words) + (1 if greedy.ended else 0)
+        assert greedy.maps.shape == (steps, GRID, GRID)
+        assert np.allclose(greedy.maps.sum(axis=(1, 2)), 1.0, atol=1e-5)
+    assert caption_image(m, f, "beam", beam=1).words == greedy.words  # a beam of one is greedy
+    best = beam_caption(m, f.mid, f.pooled, beam=3)[0]
+    beam = caption_image(m, f, "beam", beam=3)
+    assert beam.words == [VOCAB[i] for i in best.ids] and beam.log_prob == pytest.approx(best.log_prob, abs=1e-4)
+    assert caption_image(m, f, "sample", 1.0, seed=5).words == caption_image(m, f, "sample", 1.0, seed=5).words
+    with pytest.raises(ValueError, match="mode"):
+        caption_image(m, f, "nucleus")
+
+
+def test_log_prob_is_the_sum_of_the_chosen_words_log_probabilities():
+    m, f = model("soft", 2), features(1)
+    ids = [VOCAB.index(w) for w in "a red circle".split()]
+    tokens = torch.tensor([[VOCAB.index("<start>"), *ids, VOCAB.index("<end>")]])
+    with torch.no_grad():
+        logits, _, _ = m(f.mid, f.pooled, tokens)
+    steps = torch.log_softmax(logits, -1)[0]
+    assert log_prob(m, f, ids) == pytest.approx(float(steps.gather(1, tokens[0, 1:, None]).sum()), abs=1e-5)
+    assert log_prob(m, f, ids, ended=False) == pytest.approx(float(steps[:-1].gather(1, tokens[0, 1:-1, None]).sum()), abs=1e-5)
+
+
+def test_hard_glimpses_are_seeded_places_on_the_grid():
+    m, f = model("hard"), features()
+    a, b, c = hard_glimpses(m, f, 6, seed=1), hard_glimpses(m, f, 6, seed=1), hard_glimpses(m, f, 6, seed=2)
+    assert a == b and a.places != c.places and len(a.captions) == 6
+    assert all(0 <= r < GRID and 0 <= q < GRID for sample in a.places for r, q in sample)
+    assert all(len(p) in (len(w), len(w) + 1) for p, w in zip(a.places, a.captions))
+    with pytest.raises(ValueError, match="hard"):
+        hard_glimpses(model("soft"), f)
+
+
+def test_words_are_linked_to_the_object_they_name_and_scored_hit_or_miss():
+    words = "a small red circle to the left of a large blue square and a green triangle".split()
+    targets = word_targets(words, (RED_CIRCLE, BLUE_SQUARE))
+    assert targets == [None, None, 0, 0, None, None, None, None, None, None, 1, 1, None, None, None, None]
+    red = np.argwhere(box_cells(RED_CIRCLE.box, tolerance=0).reshape(GRID, GRID).numpy())[0]
+    maps = np.stack([one_hot(*red)] * len(words))
+    maps[11] = one_hot(*red)  # "square" looks at the red circle: a miss
+    maps[10] = one_hot(GRID - 2, GRID - 2)  # "blue" looks at the blue square's corner: a hit
+    hits = word_hits(words, maps, (RED_CIRCLE, BLUE_SQUARE))
+    assert hits[2] is True and hits[3] is True and hits[10] is True and hits[11] is False
+    assert hits[1] is None and hits[9] is None  # "small" and "large" are not scored
+    assert hits[14] is None and hits[15] is None  # a green triangle the scene does not have
+
+
+def test_entropy_and_sameness_of_maps():
+    uniform = np.full((2, GRID, GRID), 1 / GRID**2)
+    assert entropy_bits(uniform) == pytest.approx([uniform_bits()] * 2) and uniform_bits() == math.log2(196)
+    points = np.stack([one_hot(0, 0), one_hot(5, 5), one_hot(9, 3)])
+    assert entropy_bits(points) == pytest.approx([0, 0, 0])
+    assert sameness(uniform) == pytest.approx(1.0) and sameness(points) == pytest.approx(1 / 3)
+    assert math.isnan(sameness(points[:1]))
+
+
+def test_upsampling_keeps_blocks_raw_and_smooths_otherwise():
+    m = one_hot(0, 0)
+    raw = upsample(m, (28, 42), smooth=False)
+    assert raw.shape == (28, 42) and raw[:2, :3].min() == 1.0 and raw[2:, :].max() == 0.0 and raw[:, 3:].max() == 0.0
+    smooth = upsample(m, (28, 42))
+    assert smooth.shape == (28, 42) and 0 < smooth[2, 3] < 1 and smooth.argmax() == 0
