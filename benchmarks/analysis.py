@@ -10,14 +10,14 @@ and one connectivity backward pass from the last position.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.timing import timed
 
 from core.charlm.analysis import analyse, connectivity, find_units, prepare_text
 from core.charlm.corpus import held_out_slice
@@ -25,16 +25,6 @@ from core.charlm.shipped import SHIPPED
 from core.charlm.vocab import Vocab
 from core.checkpoints import fingerprint, load_checkpoint
 from core.runtime import configure_torch
-
-
-def timed(fn, repeats: int) -> tuple[float, object]:
-    """Median seconds of `repeats` calls, and the last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def main() -> None:

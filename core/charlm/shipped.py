@@ -1,26 +1,7 @@
 """The character models shipped in assets/, and the commands that reproduce them (assets/reproduce.sh)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-
-
-@dataclass(frozen=True)
-class ShippedModel:
-    """A checkpoint file in assets/ and what it is."""
-
-    key: str
-    filename: str
-    title: str
-    corpus: str
-
-    @property
-    def path(self) -> Path:
-        """Where the checkpoint lives."""
-        return ASSETS / self.filename
-
+from core.assets import ShippedModel, present
 
 SHIPPED: tuple[ShippedModel, ...] = (
     ShippedModel("shakespeare-lstm", "charlm-shakespeare-lstm.pt", "Shakespeare · LSTM 2×512", "shakespeare"),
@@ -31,7 +12,7 @@ SHIPPED: tuple[ShippedModel, ...] = (
 
 def available_models() -> list[ShippedModel]:
     """The shipped models whose checkpoint file is present."""
-    return [m for m in SHIPPED if m.path.exists()]
+    return present(SHIPPED)
 
 
 def describe(title: str, metrics: dict, config: dict) -> dict[str, object]:

@@ -3,7 +3,9 @@
 - "none":  the lecture's first model: the image's pooled vector sets h_0; each step reads only the
            previous word (<start> first); the output word is fed back in; <end> stops it.
 - "soft":  Show, Attend and Tell's soft attention: from h_{t-1} a distribution a_t over the L = 14 × 14
-           locations; the context z_t = Σ_i a_ti v_i joins the word as input; the doubly stochastic
+           locations; the context z_t = Σ_i a_ti v_i joins the word as input. One change from the paper:
+           the attention also sees the word just read, y_{t-1}, so that after "red" it can look for the red
+           thing (the paper's query is h_{t-1} alone, which has not read y_{t-1} yet); the doubly stochastic
            penalty λ Σ_i (1 − Σ_t a_ti)² asks every location to be looked at about once overall.
 - "hard":  one location s_t ~ a_t is sampled per step and z_t = v_{s_t}; the attention is trained with
            REINFORCE (reward: the log-likelihood of the caption, minus a moving-average baseline, plus an
@@ -23,7 +25,7 @@ from core.vision.shapes import VOCAB
 
 ATTENTION = ("none", "soft", "hard")
 MAX_WORDS = 30  # decoding stops here if <end> never comes (the longest true caption has 25 words)
-FEATURE_SIZE, POOLED_SIZE = 112, 1280
+FEATURE_SIZE, POOLED_SIZE = 152, 1280  # a grid cell's channels (core.vision.encoder), the pooled vector
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class CaptionConfig:
 
 
 def locations(mid: torch.Tensor) -> torch.Tensor:
-    """(B, 112, G, G) grid -> (B, G², 114) location vectors: the features and the cell's (x, y) in [−1, 1]."""
+    """(B, D, G, G) grid -> (B, G², D + 2) location vectors: the features and the cell's (x, y) in [−1, 1]."""
     B, D, G, _ = mid.shape
     v = mid.float().flatten(2).transpose(1, 2)  # (B, G², D)
     coords = torch.linspace(-1, 1, G, device=mid.device)
@@ -86,6 +88,7 @@ class Captioner(nn.Module):
         if c.attention != "none":
             self.att_v = nn.Linear(D, c.attend)
             self.att_h = nn.Linear(c.hidden, c.attend, bias=False)
+            self.att_e = nn.Linear(c.embed, c.attend, bias=False)
             self.att_w = nn.Linear(c.attend, 1)
 
     def start(self, mid: torch.Tensor, pooled: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, tuple]:
@@ -105,7 +108,8 @@ class Captioner(nn.Module):
         x = self.embed(word)  # (B, E)
         alpha = chosen = None
         if self.config.attention != "none":
-            alpha = torch.softmax(self.att_w(torch.tanh(pv + self.att_h(h)[:, None])).squeeze(-1), dim=-1)  # (B, L)
+            query = self.att_h(h) + self.att_e(x)  # (B, A): from h_{t-1} and the word just read
+            alpha = torch.softmax(self.att_w(torch.tanh(pv + query[:, None])).squeeze(-1), dim=-1)  # (B, L)
             if self.config.attention == "soft":
                 z = torch.einsum("bl,bld->bd", alpha, v)  # (B, D): the expected location vector
             else:

@@ -89,7 +89,7 @@ class CaptionData:
     """N scenes ready for training: features, captions and attention ground truth."""
 
     seeds: torch.Tensor  # (N,) int64
-    mid: torch.Tensor  # (N, 112, GRID, GRID) float16: the encoder's middle grid
+    mid: torch.Tensor  # (N, 152, GRID, GRID) float16: the encoder's middle grid
     pooled: torch.Tensor  # (N, 1280) float32: the encoder's summary vector
     tokens: torch.Tensor  # (N, MAX_TOKENS) int64: <start> words <end> <pad>…
     cells: torch.Tensor  # (N, MAX_TOKENS, GRID²) bool

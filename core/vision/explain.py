@@ -72,6 +72,24 @@ class Glimpses:
     places: list[list[tuple[int, int]]]  # per sample, the (row, column) looked at for each word (and <end>)
 
 
+def glimpse_points(glimpses: "Glimpses", step: int, size: tuple[int, int]) -> list[tuple[float, float]]:
+    """The (x, y) pixel centres of the cells the samples looked at, at `step`, on a (width, height) image."""
+    width, height = size
+    return [((col + 0.5) * width / GRID, (row + 0.5) * height / GRID)
+            for places in glimpses.places if step < len(places) for row, col in [places[step]]]
+
+
+def object_marks(words: list[str], maps: np.ndarray, things: tuple[Thing, ...], step: int
+                 ) -> list[tuple[tuple[int, int, int, int], bool | None, str]]:
+    """Every object's box with a label, and for the object the word at `step` names, whether the map's peak
+    lies on it (hit or miss); None for the others."""
+    targets = word_targets(words, things) + [None]  # the last step, <end>, names nothing
+    hit = word_hits(words, maps, things)[step] if step < len(words) else None
+    return [(t.box, hit if k == targets[step] else None,
+             f"{t.colour} {t.shape}" + (("  ✓" if hit else "  ✗") if k == targets[step] and hit is not None else ""))
+            for k, t in enumerate(things)]
+
+
 def hard_glimpses(model: Captioner, features: Features, samples: int = 8, seed: int = 0) -> Glimpses:
     """Decode `samples` times (words greedy, locations sampled from a_t with seeds seed, seed+1, …)."""
     if model.config.attention != "hard":
@@ -137,3 +155,16 @@ def upsample(grid_map: np.ndarray, size: tuple[int, int], smooth: bool = True) -
     else:
         out = torch.nn.functional.interpolate(t, size=(height, width), mode="nearest")
     return out[0, 0].numpy()
+
+
+def decoder_row(metrics: dict) -> dict[str, object]:
+    """One row of the decoder comparison: a checkpoint's held-out figures as percentages (None if unmeasured)."""
+    def percent(name: str) -> float | None:
+        value = metrics.get(name)
+        return None if value is None or value != value else round(100 * value, 1)  # NaN: not measured (no attention)
+
+    return {"all objects named %": percent("all_named"), "object precision %": percent("precision"),
+            "object recall %": percent("recall"), "pointing game %": percent("pointing"),
+            "exact caption %": percent("exact"), "loss per word": round(metrics.get("val_loss", float("nan")), 3),
+            "training scenes": metrics.get("scenes"), "epochs": metrics.get("epoch"),
+            "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1)}

@@ -2,23 +2,23 @@
 import pytest
 import torch
 
-from core.vision.captioner import (CaptionConfig, Captioner, beam_caption, caption_loss, locations, sample_caption,
-                                   pointing_accuracy)
+from core.vision.captioner import (FEATURE_SIZE, CaptionConfig, Captioner, beam_caption, caption_loss, locations,
+                                   pointing_accuracy, sample_caption)
 from core.vision.dataset import GRID, MAX_TOKENS, encode_caption
 from core.vision.shapes import VOCAB
 
 
 def batch(b: int = 3):
     g = torch.Generator().manual_seed(0)
-    mid = torch.randn(b, 112, GRID, GRID, generator=g)
+    mid = torch.randn(b, FEATURE_SIZE, GRID, GRID, generator=g)
     pooled = torch.randn(b, 1280, generator=g)
     tokens = torch.tensor([encode_caption("a large red circle".split())] * b)
     return mid, pooled, tokens
 
 
 def test_locations_append_coordinates():
-    v = locations(torch.zeros(2, 112, GRID, GRID))
-    assert v.shape == (2, GRID * GRID, 114)
+    v = locations(torch.zeros(2, FEATURE_SIZE, GRID, GRID))
+    assert v.shape == (2, GRID * GRID, FEATURE_SIZE + 2)
     assert v[0, 0, -2:].tolist() == [-1.0, -1.0] and v[0, -1, -2:].tolist() == [1.0, 1.0]  # top-left, bottom-right
 
 
@@ -55,7 +55,7 @@ def test_a_small_model_learns_two_fixed_captions(attention):
     """Two 'images' (constant feature maps) with two captions: every model must tell them apart."""
     torch.manual_seed(0)
     model = Captioner(CaptionConfig(attention=attention, hidden=32, embed=8, attend=16))
-    mid = torch.stack([torch.full((112, GRID, GRID), 1.0), torch.full((112, GRID, GRID), -1.0)])
+    mid = torch.stack([torch.full((FEATURE_SIZE, GRID, GRID), 1.0), torch.full((FEATURE_SIZE, GRID, GRID), -1.0)])
     pooled = torch.stack([torch.full((1280,), 1.0), torch.full((1280,), -1.0)])
     captions = ["a large red circle".split(), "a small blue square above a large green triangle".split()]
     tokens = torch.tensor([encode_caption(c) for c in captions])
@@ -77,7 +77,7 @@ def trained_toy_model():
     """The two-caption toy, trained as in the test above (soft attention)."""
     torch.manual_seed(0)
     model = Captioner(CaptionConfig(attention="soft", hidden=32, embed=8, attend=16))
-    mid = torch.stack([torch.full((112, GRID, GRID), 1.0), torch.full((112, GRID, GRID), -1.0)])
+    mid = torch.stack([torch.full((FEATURE_SIZE, GRID, GRID), 1.0), torch.full((FEATURE_SIZE, GRID, GRID), -1.0)])
     pooled = torch.stack([torch.full((1280,), 1.0), torch.full((1280,), -1.0)])
     tokens = torch.tensor([encode_caption(c.split()) for c in ("a large red circle",
                                                                "a small blue square above a large green triangle")])

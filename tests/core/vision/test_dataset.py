@@ -38,7 +38,7 @@ def test_each_named_word_points_at_its_objects_cells():
 
 def test_built_data_has_every_part_and_survives_a_save(tmp_path):
     data = build_data([3, 4, 5], Encoder(), batch=2)
-    assert data.mid.shape == (3, 112, GRID, GRID) and data.mid.dtype == torch.float16
+    assert data.mid.shape == (3, 152, GRID, GRID) and data.mid.dtype == torch.float16
     assert data.pooled.shape == (3, 1280) and data.tokens.shape == (3, MAX_TOKENS)
     assert decode_caption(data.tokens[1].tolist()) == list(make_scene(4).tokens)
     save_data(data, tmp_path / "features.pt")

@@ -20,7 +20,7 @@ def photo(name: str) -> Image.Image:
 def test_one_pass_gives_both_grids_the_pooled_vector_and_the_scores(encoder):
     images = [Image.new("RGB", (300, 200), (200, 30, 30)), Image.new("RGB", (50, 80), (30, 30, 200))]
     f = encoder.encode(images)
-    assert f.mid.shape == (2, 112, 14, 14) and f.grid.shape == (2, 1280, 7, 7)
+    assert f.mid.shape == (2, 152, 14, 14) and f.grid.shape == (2, 1280, 7, 7)
     assert torch.allclose(f.pooled, f.grid.mean(dim=(2, 3)))
     with torch.inference_mode():
         assert torch.allclose(f.logits, encoder.model(encoder.preprocess(images)), atol=1e-4)  # the model's own head

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.vision.captioner import CaptionConfig, Captioner, beam_caption
+from core.vision.captioner import FEATURE_SIZE, CaptionConfig, Captioner, beam_caption
 from core.vision.dataset import GRID, box_cells
 from core.vision.encoder import Features
 from core.vision.explain import (caption_image, entropy_bits, hard_glimpses, log_prob, sameness, uniform_bits,
@@ -18,7 +18,7 @@ BLUE_SQUARE = Thing("square", "blue", "large", (170, 170), 30, 0)
 
 def features(seed=0) -> Features:
     g = torch.Generator().manual_seed(seed)
-    return Features(torch.randn(1, 112, GRID, GRID, generator=g), torch.randn(1, 1280, 7, 7, generator=g),
+    return Features(torch.randn(1, FEATURE_SIZE, GRID, GRID, generator=g), torch.randn(1, 1280, 7, 7, generator=g),
                     torch.randn(1, 1280, generator=g), torch.randn(1, 1000, generator=g))
 
 
@@ -103,3 +103,17 @@ def test_upsampling_keeps_blocks_raw_and_smooths_otherwise():
     assert raw.shape == (28, 42) and raw[:2, :3].min() == 1.0 and raw[2:, :].max() == 0.0 and raw[:, 3:].max() == 0.0
     smooth = upsample(m, (28, 42))
     assert smooth.shape == (28, 42) and 0 < smooth[2, 3] < 1 and smooth.argmax() == 0
+
+
+def test_glimpse_points_and_object_marks():
+    from core.vision.explain import Glimpses, glimpse_points, object_marks
+
+    g = Glimpses([["a"], ["a", "red"]], [[(0, 0)], [(0, 13), (13, 0)]])
+    assert glimpse_points(g, 0, (280, 140)) == [(10.0, 5.0), (270.0, 5.0)]
+    assert glimpse_points(g, 1, (280, 140)) == [(10.0, 135.0)]  # only the sample that got that far
+    words = "a small red circle".split()
+    red = np.argwhere(box_cells(RED_CIRCLE.box, tolerance=0).reshape(GRID, GRID).numpy())[0]
+    maps = np.stack([one_hot(*red)] * 5)
+    marks = object_marks(words, maps, (RED_CIRCLE, BLUE_SQUARE), 2)
+    assert marks == [(RED_CIRCLE.box, True, "red circle  ✓"), (BLUE_SQUARE.box, None, "blue square")]
+    assert [m[1] for m in object_marks(words, maps, (RED_CIRCLE, BLUE_SQUARE), 4)] == [None, None]  # <end>

@@ -3,6 +3,7 @@ import math
 
 import torch
 
+from core.vision.captioner import FEATURE_SIZE
 from core.vision.dataset import GRID, MAX_TOKENS, CaptionData, encode_caption
 from core.vision.train_captioner import CaptionTrainConfig, evaluate_captioner, train_captioner
 
@@ -11,7 +12,7 @@ def toy_data() -> CaptionData:
     """Two distinguishable 'images', each with its caption, repeated; word 1 ('large') names cells 0-3."""
     captions = ["a large red circle".split(), "a small blue square".split()]
     n = 16
-    mid = torch.stack([torch.full((112, GRID, GRID), 1.0 if k % 2 else -1.0) for k in range(n)]).half()
+    mid = torch.stack([torch.full((FEATURE_SIZE, GRID, GRID), 1.0 if k % 2 else -1.0) for k in range(n)]).half()
     pooled = torch.stack([torch.full((1280,), 1.0 if k % 2 else -1.0) for k in range(n)])
     tokens = torch.tensor([encode_caption(captions[k % 2]) for k in range(n)])
     cells = torch.zeros(n, MAX_TOKENS, GRID * GRID, dtype=torch.bool)
@@ -48,8 +49,8 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
           "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "cap.pt")])
     ck = load_checkpoint(tmp_path / "cap.pt")
     assert ck.kind == "captioner" and ck.model.config.attention == "soft" and ck.metrics["scenes"] == 24
-    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["shapes-features-0-24.pt",
-                                                                       "shapes-features-1000000-8.pt"]
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["shapes-features-v2-0-24.pt",
+                                                                       "shapes-features-v2-1000000-8.pt"]
 
 
 def test_cached_features_are_reused_chunk_by_chunk(tmp_path, monkeypatch):
@@ -58,7 +59,8 @@ def test_cached_features_are_reused_chunk_by_chunk(tmp_path, monkeypatch):
     monkeypatch.setattr(tc, "CHUNK", 4)
     first = tc.cached_data(10, 6, tmp_path)  # chunks 10-13 and 14-17, cut to 6 scenes
     assert first.seeds.tolist() == list(range(10, 16)) and first.mid.shape[0] == 6
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shapes-features-10-4.pt", "shapes-features-14-4.pt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shapes-features-v2-10-4.pt",
+                                                          "shapes-features-v2-14-4.pt"]
     monkeypatch.setattr(tc, "build_data", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-encoded")))
     again = tc.cached_data(10, 8, tmp_path)  # everything is in the cache now
     assert again.seeds.tolist() == list(range(10, 18)) and torch.equal(again.mid[:6], first.mid)

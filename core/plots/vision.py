@@ -1,0 +1,105 @@
+"""Figures for the captioning page: an image with an attention (or activation) map over it, the same
+across every word as an animation, the entropy of each word's map, and the CNN's top-5 labels."""
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from core.plots.style import HIGHLIGHT, base_layout
+
+# Transparent where the map is low, so the picture stays visible; opaque red-yellow where it is high.
+HEAT_SCALE = [[0.0, "rgba(255,255,0,0)"], [0.35, "rgba(255,200,0,0.35)"], [1.0, "rgba(220,0,0,0.85)"]]
+HIT, MISS, NEUTRAL = "#1a9850", "#d73027", "#777777"
+DISPLAY_SIDE = 448  # images are shown at most this wide or tall (the figure JSON stays small)
+
+
+def image_uri(image: Image.Image) -> tuple[str, int, int]:
+    """A PNG data URI of the image scaled to at most DISPLAY_SIDE, and its shown (width, height)."""
+    shown = image.copy()
+    shown.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE))
+    buffer = io.BytesIO()
+    shown.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), *shown.size
+
+
+def _heatmap(heat: np.ndarray, width: int, height: int, name: str) -> go.Heatmap:
+    """A map laid over a width × height picture; values scaled so the map's maximum is fully coloured."""
+    rows, cols = heat.shape
+    top = float(heat.max()) or 1.0
+    return go.Heatmap(z=heat / top, customdata=heat, x0=width / cols / 2, dx=width / cols, y0=height / rows / 2,
+                      dy=height / rows, zmin=0, zmax=1, colorscale=HEAT_SCALE, showscale=False, name=name,
+                      hovertemplate=f"{name}: %{{customdata:.3f}}<extra></extra>")
+
+
+def overlay_figure(image: Image.Image, heat: np.ndarray, title: str, name: str = "attention",
+                   boxes: list[tuple[tuple[float, float, float, float], bool | None, str]] = (),
+                   points: list[tuple[float, float]] = (), height: int = 460) -> go.Figure:
+    """`image` with `heat` (any grid, stretched over it) laid on top; `boxes` are (x0, y0, x1, y1) in the
+    original image's pixels, each with hit (green), miss (red) or None (grey) and a label; `points` are
+    (x, y) pixels marked as glimpses."""
+    uri, width, shown_height = image_uri(image)
+    scale = width / image.width
+    fig = go.Figure(go.Image(source=uri, hoverinfo="skip"))
+    fig.add_trace(_heatmap(np.asarray(heat, dtype=np.float64), width, shown_height, name))
+    for (x0, y0, x1, y1), hit, label in boxes:
+        colour = NEUTRAL if hit is None else (HIT if hit else MISS)
+        fig.add_shape(type="rect", x0=x0 * scale, y0=y0 * scale, x1=x1 * scale, y1=y1 * scale,
+                      line=dict(color=colour, width=3))
+        fig.add_annotation(x=x0 * scale, y=y0 * scale, text=label, showarrow=False, xanchor="left", yanchor="bottom",
+                           font=dict(color="white", size=12), bgcolor=colour)
+    if points:
+        xs, ys = zip(*[(x * scale, y * scale) for x, y in points])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name="sampled glimpse",
+                                 marker=dict(symbol="x", size=13, color=HIGHLIGHT, line=dict(width=2, color="black")),
+                                 hovertemplate="glimpse at (%{x:.0f}, %{y:.0f}) px<extra></extra>"))
+    fig.update_xaxes(visible=False, range=[0, width])
+    fig.update_yaxes(visible=False, range=[shown_height, 0], scaleanchor="x")
+    base_layout(fig, title, height)
+    fig.update_layout(margin=dict(l=10, r=10, t=60, b=10), showlegend=bool(points))
+    return fig
+
+
+def animation_figure(image: Image.Image, heats: list[np.ndarray], words: list[str], height: int = 480) -> go.Figure:
+    """One frame per word: the attention map moving over the image as the caption is spoken (▶ plays it)."""
+    fig = overlay_figure(image, heats[0], f"“{words[0]}”", height=height)
+    uri, width, shown_height = image_uri(image)
+    frames = [go.Frame(data=[go.Image(source=uri, hoverinfo="skip"), _heatmap(h, width, shown_height, "attention")],
+                       name=str(k), layout=go.Layout(title_text=f"word {k + 1}: “{w}”"))
+              for k, (h, w) in enumerate(zip(heats, words))]
+    fig.frames = frames
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", x=0.0, y=-0.02, xanchor="left", yanchor="top", direction="left", buttons=[
+            dict(label="▶ play", method="animate", args=[None, dict(frame=dict(duration=700, redraw=True),
+                                                                    fromcurrent=True, transition=dict(duration=0))]),
+            dict(label="❚❚ pause", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0))])])],
+        sliders=[dict(active=0, x=0.2, len=0.8, y=-0.02, currentvalue=dict(prefix="word: "), steps=[
+            dict(label=w, method="animate", args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
+            for k, w in enumerate(words)])],
+        margin=dict(l=10, r=10, t=60, b=90))
+    return fig
+
+
+def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected: int | None = None) -> go.Figure:
+    """The entropy of each word's attention, in bits, against attention spread evenly everywhere."""
+    colours = [HIGHLIGHT if k == selected else "#4c78a8" for k in range(len(words))]
+    labels = [f"{k + 1}. {w}" for k, w in enumerate(words)]
+    fig = go.Figure(go.Bar(x=labels, y=bits, marker_color=colours, hovertemplate="%{x}: %{y:.2f} bits<extra></extra>"))
+    fig.add_hline(y=uniform, line=dict(dash="dash", color="#7f7f7f"),
+                  annotation_text=f"looking everywhere equally ({uniform:.1f} bits)", annotation_position="top left")
+    fig.update_yaxes(title_text="attention entropy (bits)", range=[0, uniform * 1.12])
+    fig.update_xaxes(title_text="word of the caption", tickangle=-45)
+    return base_layout(fig, "How focused the attention is for each word (low = one place)", 340)
+
+
+def labels_figure(labels: list[tuple[int, str, float]]) -> go.Figure:
+    """The CNN's top ImageNet classes with their probabilities, likeliest on top."""
+    names = [name for _, name, _ in labels][::-1]
+    probs = [p for _, _, p in labels][::-1]
+    fig = go.Figure(go.Bar(x=probs, y=names, orientation="h", marker_color="#4c78a8",
+                           hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    fig.update_xaxes(title_text="probability (softmax over 1,000 ImageNet classes)", range=[0, 1], tickformat=".0%")
+    return base_layout(fig, "What the CNN sees: its top-5 ImageNet labels", 300)

@@ -1,0 +1,41 @@
+"""Figures of the captioning page: the map lies over the picture, frames follow the words, bars are labelled."""
+import numpy as np
+from PIL import Image
+
+from core.plots.vision import (DISPLAY_SIDE, HIT, animation_figure, entropy_figure, image_uri, labels_figure,
+                               overlay_figure)
+
+
+def picture(width=600, height=300):
+    return Image.new("RGB", (width, height), (200, 200, 200))
+
+
+def test_large_images_are_shown_scaled_and_the_map_covers_them():
+    uri, width, height = image_uri(picture(1000, 500))
+    assert uri.startswith("data:image/png;base64,") and (width, height) == (DISPLAY_SIDE, DISPLAY_SIDE // 2)
+    heat = np.zeros((14, 14))
+    heat[0, 13] = 0.5  # top-right cell
+    fig = overlay_figure(picture(1000, 500), heat, "t", boxes=[((500, 0, 1000, 250), True, "blue square")],
+                         points=[(750.0, 125.0)])
+    image, heatmap, glimpses = fig.data
+    assert heatmap.x0 == DISPLAY_SIDE / 14 / 2 and heatmap.dx * 14 == DISPLAY_SIDE and heatmap.dy * 14 == DISPLAY_SIDE // 2
+    assert np.asarray(heatmap.z).max() == 1.0 and np.asarray(heatmap.customdata).max() == 0.5  # scaled, raw on hover
+    box = fig.layout.shapes[0]
+    assert box.line.color == HIT
+    assert (box.x0, box.x1, box.y1) == (DISPLAY_SIDE / 2, DISPLAY_SIDE, DISPLAY_SIDE / 4)  # boxes scale with the picture
+    assert glimpses.x[0] == DISPLAY_SIDE * 0.75 and fig.layout.yaxis.range == (DISPLAY_SIDE // 2, 0)  # y points down
+
+
+def test_the_animation_has_one_frame_per_word_and_a_slider_labelled_with_them():
+    heats = [np.eye(14) * k for k in (1, 2, 3)]
+    fig = animation_figure(picture(), heats, ["a", "red", "circle"])
+    assert len(fig.frames) == 3 and [s.label for s in fig.layout.sliders[0].steps] == ["a", "red", "circle"]
+    assert np.allclose(np.asarray(fig.frames[2].data[1].customdata), heats[2])
+
+
+def test_entropy_and_label_bars():
+    fig = entropy_figure(["a", "red"], np.array([7.0, 1.0]), 7.61, selected=1)
+    assert list(fig.data[0].y) == [7.0, 1.0] and fig.data[0].marker.color[1] != fig.data[0].marker.color[0]
+    assert fig.layout.yaxis.title.text and fig.layout.shapes[0].y0 == 7.61
+    bars = labels_figure([(285, "Egyptian cat", 0.6), (281, "tabby", 0.3)])
+    assert list(bars.data[0].y) == ["tabby", "Egyptian cat"]  # likeliest on top
