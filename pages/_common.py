@@ -33,8 +33,9 @@ def page_intro(title: str, text: str, *equations: str) -> None:
 
 def plain(text: str) -> str:
     """`text` with every Markdown-special character backslash-escaped, so st.markdown, st.caption and the
-    alerts show user text literally (no links, emphasis, code spans or $math$ made from it)."""
-    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|$~" else c for c in text)
+    alerts show user text literally (no links, emphasis, code spans or $math$ made from it); a zero-width
+    space after each colon keeps ":smile:" or ":red[…]" from turning into an emoji, icon or colour."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|$~" else c + "\u200b" if c == ":" else c for c in text)
 
 
 def remember(key: str, default: object, options: Sequence | None = None) -> str:

@@ -49,6 +49,12 @@ SECTIONS: dict[str, list[PageInfo]] = {
                  "See which gates act as switches, what the model expects after each character, and how the gradient "
                  "of one prediction reaches much further back in an LSTM than in a vanilla RNN."),
     ],
+    "Images and words": [
+        PageInfo("pages/captioning.py", "Captioning & attention", ":material/center_focus_strong:",
+                 "A CNN's features into an LSTM that describes the image; see where it looks for every word.",
+                 "Caption a generated scene, a sample photo or your own image; step through the words and watch soft "
+                 "and hard attention move over the image, scored against the true objects, beside what the CNN sees."),
+    ],
     "Gradient flow": [
         PageInfo("pages/gradient_flow.py", "Vanishing & exploding gradients", ":material/trending_down:",
                  "Move the spectral radius of W_hh and watch ‖∂L/∂h_t‖ vanish or explode; RNN, LSTM and GRU.",

@@ -7,7 +7,7 @@ from core.charlm.corpus import CORPORA, CorpusError, load_corpus, text_from_uplo
 from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint
 from core.plots.charlm import training_curves_figure
-from pages._common import page_intro, remember
+from pages._common import page_intro, plain, remember
 from pages._jobs import job_manager, job_panel
 from pages._models import KEPT, TRAIN_JOB, add_user_model, keep_finished_training
 
@@ -125,6 +125,6 @@ if file is not None and st.session_state.get("ckpt_loaded", (None,))[0] != file.
 if file is not None:
     _, label, problem = st.session_state["ckpt_loaded"]
     if problem:
-        st.error(f"Could not use {file.name}: {problem}")
+        st.error(f"Could not use {plain(file.name)}: {plain(problem)}")
     else:
-        st.success(f"Loaded as “{label}”: pick it on “Sampling & temperature”.")
+        st.success(f"Loaded as “{plain(label)}”: pick it on “Sampling & temperature”.")

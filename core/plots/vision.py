@@ -26,13 +26,16 @@ def image_uri(image: Image.Image) -> tuple[str, int, int]:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), *shown.size
 
 
-def _heatmap(heat: np.ndarray, width: int, height: int, name: str) -> go.Heatmap:
-    """A map laid over a width × height picture; values scaled so the map's maximum is fully coloured."""
+def _heatmap(heat: np.ndarray, width: int, height: int, name: str, hover: bool = True) -> go.Heatmap:
+    """A map laid over a width × height picture; values scaled so the map's maximum is fully coloured (float32,
+    to keep the figure small); with `hover`, the raw values show on hover."""
+    heat = np.asarray(heat, dtype=np.float32)
     rows, cols = heat.shape
     top = float(heat.max()) or 1.0
-    return go.Heatmap(z=heat / top, customdata=heat, x0=width / cols / 2, dx=width / cols, y0=height / rows / 2,
-                      dy=height / rows, zmin=0, zmax=1, colorscale=HEAT_SCALE, showscale=False, name=name,
-                      hovertemplate=f"{name}: %{{customdata:.3f}}<extra></extra>")
+    return go.Heatmap(z=heat / top, customdata=heat if hover else None, x0=width / cols / 2, dx=width / cols,
+                      y0=height / rows / 2, dy=height / rows, zmin=0, zmax=1, colorscale=HEAT_SCALE, showscale=False,
+                      name=name, hoverinfo=None if hover else "skip",
+                      hovertemplate=f"{name}: %{{customdata:.3f}}<extra></extra>" if hover else None)
 
 
 def overlay_figure(image: Image.Image, heat: np.ndarray, title: str, name: str = "attention",
@@ -43,8 +46,8 @@ def overlay_figure(image: Image.Image, heat: np.ndarray, title: str, name: str =
     (x, y) pixels marked as glimpses."""
     uri, width, shown_height = image_uri(image)
     scale = width / image.width
-    fig = go.Figure(go.Image(source=uri, hoverinfo="skip"))
-    fig.add_trace(_heatmap(np.asarray(heat, dtype=np.float64), width, shown_height, name))
+    fig = go.Figure(go.Image(source=uri, x0=0.5, y0=0.5, hoverinfo="skip"))  # pixel centres: the image spans [0, width]
+    fig.add_trace(_heatmap(heat, width, shown_height, name))
     for (x0, y0, x1, y1), hit, label in boxes:
         colour = NEUTRAL if hit is None else (HIT if hit else MISS)
         fig.add_shape(type="rect", x0=x0 * scale, y0=y0 * scale, x1=x1 * scale, y1=y1 * scale,
@@ -64,13 +67,14 @@ def overlay_figure(image: Image.Image, heat: np.ndarray, title: str, name: str =
 
 
 def animation_figure(image: Image.Image, heats: list[np.ndarray], words: list[str], height: int = 480) -> go.Figure:
-    """One frame per word: the attention map moving over the image as the caption is spoken (▶ plays it)."""
-    fig = overlay_figure(image, heats[0], f"“{words[0]}”", height=height)
-    uri, width, shown_height = image_uri(image)
-    frames = [go.Frame(data=[go.Image(source=uri, hoverinfo="skip"), _heatmap(h, width, shown_height, "attention")],
-                       name=str(k), layout=go.Layout(title_text=f"word {k + 1}: “{w}”"))
-              for k, (h, w) in enumerate(zip(heats, words))]
-    fig.frames = frames
+    """One frame per word: the attention map moving over the image as the caption is spoken (▶ plays it).
+    Frames carry only the map (trace 1), so the picture is sent once."""
+    fig = overlay_figure(image, heats[0], f"word 1: “{words[0]}”", height=height)
+    fig.data[1].update(customdata=None, hoverinfo="skip", hovertemplate=None)
+    _, width, shown_height = image_uri(image)
+    fig.frames = [go.Frame(data=[_heatmap(h, width, shown_height, "attention", hover=False)], traces=[1], name=str(k),
+                           layout=go.Layout(title_text=f"word {k + 1}: “{w}”"))
+                  for k, (h, w) in enumerate(zip(heats, words))]
     fig.update_layout(
         updatemenus=[dict(type="buttons", x=0.0, y=-0.02, xanchor="left", yanchor="top", direction="left", buttons=[
             dict(label="▶ play", method="animate", args=[None, dict(frame=dict(duration=700, redraw=True),
@@ -83,7 +87,8 @@ def animation_figure(image: Image.Image, heats: list[np.ndarray], words: list[st
     return fig
 
 
-def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected: int | None = None) -> go.Figure:
+def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected: int | None = None,
+                   model: str = "") -> go.Figure:
     """The entropy of each word's attention, in bits, against attention spread evenly everywhere."""
     colours = [HIGHLIGHT if k == selected else "#4c78a8" for k in range(len(words))]
     labels = [f"{k + 1}. {w}" for k, w in enumerate(words)]
@@ -92,14 +97,16 @@ def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected:
                   annotation_text=f"looking everywhere equally ({uniform:.1f} bits)", annotation_position="top left")
     fig.update_yaxes(title_text="attention entropy (bits)", range=[0, uniform * 1.12])
     fig.update_xaxes(title_text="word of the caption", tickangle=-45)
-    return base_layout(fig, "How focused the attention is for each word (low = one place)", 340)
+    return base_layout(fig, f"How focused the {model + ' ' if model else ''}attention is, word by word", 340)
 
 
 def labels_figure(labels: list[tuple[int, str, float]]) -> go.Figure:
-    """The CNN's top ImageNet classes with their probabilities, likeliest on top."""
-    names = [name for _, name, _ in labels][::-1]
+    """The CNN's top ImageNet classes with their probabilities, likeliest on top (a name ImageNet uses for two
+    classes, such as "crane", gets its class number)."""
+    names = [name if [n for _, n, _ in labels].count(name) == 1 else f"{name} (class {i})" for i, name, _ in labels][::-1]
     probs = [p for _, _, p in labels][::-1]
     fig = go.Figure(go.Bar(x=probs, y=names, orientation="h", marker_color="#4c78a8",
                            hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
     fig.update_xaxes(title_text="probability (softmax over 1,000 ImageNet classes)", range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(title_text="ImageNet class")
     return base_layout(fig, "What the CNN sees: its top-5 ImageNet labels", 300)

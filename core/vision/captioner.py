@@ -12,6 +12,11 @@
            entropy bonus), the rest by backpropagation, as in the paper.
 
 Each location's feature is the grid vector with its (x, y) position appended, so "where" is explicit.
+Where to look is decided from the deep channels and the position only (`key_channels`); what is read
+there, z_t, is the whole hypercolumn, shallow colour channels included. Measured on held-out scenes:
+with every channel deciding, attention pointed at the named object for 77% of words (after 6 epochs),
+against 88% from the deep channels alone (after 4), while the shallow channels are what let the
+captions get small objects' colours right.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from core.vision.shapes import VOCAB
 ATTENTION = ("none", "soft", "hard")
 MAX_WORDS = 30  # decoding stops here if <end> never comes (the longest true caption has 25 words)
 FEATURE_SIZE, POOLED_SIZE = 152, 1280  # a grid cell's channels (core.vision.encoder), the pooled vector
+DEEP_CHANNELS = 112  # the first FEATURE_SIZE channels are block 10's (deep); the rest block 4's (shallow)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class CaptionConfig:
     hidden: int = 256
     embed: int = 64
     attend: int = 128  # size of the attention MLP's hidden layer
+    key_channels: int = DEEP_CHANNELS  # the first channels of a cell (with its x, y) that decide where to look
     vocab_size: int = len(VOCAB)
 
     def __post_init__(self) -> None:
@@ -43,6 +50,8 @@ class CaptionConfig:
             raise ValueError(f"attention must be one of {ATTENTION}, got {self.attention!r}")
         if not (1 <= self.hidden <= 2048 and 1 <= self.embed <= 1024 and 1 <= self.attend <= 1024):
             raise ValueError("sizes out of range: hidden 1-2048, embed 1-1024, attend 1-1024")
+        if not 0 <= self.key_channels <= FEATURE_SIZE:
+            raise ValueError(f"key_channels must be 0-{FEATURE_SIZE}, got {self.key_channels}")
 
     def to_dict(self) -> dict:
         """Plain data for a checkpoint."""
@@ -86,7 +95,7 @@ class Captioner(nn.Module):
         never[[VOCAB.index("<pad>"), VOCAB.index("<start>")]] = True  # never an output: scored −∞
         self.register_buffer("never_said", never, persistent=False)
         if c.attention != "none":
-            self.att_v = nn.Linear(D, c.attend)
+            self.att_v = nn.Linear(c.key_channels + 2, c.attend)
             self.att_h = nn.Linear(c.hidden, c.attend, bias=False)
             self.att_e = nn.Linear(c.embed, c.attend, bias=False)
             self.att_w = nn.Linear(c.attend, 1)
@@ -99,7 +108,8 @@ class Captioner(nn.Module):
             state = (torch.tanh(self.init_h(pooled)), torch.tanh(self.init_c(pooled)))
             return v, None, state
         zeros = pooled.new_zeros(pooled.shape[0], self.config.hidden)
-        return v, self.att_v(v), (zeros, zeros.clone())
+        keys = torch.cat([v[..., : self.config.key_channels], v[..., -2:]], dim=-1)  # (B, L, key_channels + 2)
+        return v, self.att_v(keys), (zeros, zeros.clone())
 
     def step(self, word: torch.Tensor, v: torch.Tensor, pv: torch.Tensor | None, state: tuple,
              generator: torch.Generator | None = None) -> Step:
@@ -154,9 +164,9 @@ class LossParts:
 
 def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
                  baseline: float = 0.0, penalty_weight: float = 0.1, entropy_weight: float = 0.01,
-                 generator: torch.Generator | None = None) -> LossParts:
-    """Cross-entropy of every next word; plus the doubly stochastic penalty (soft) or the REINFORCE term
-    with `baseline` and an entropy bonus (hard)."""
+                 generator: torch.Generator | None = None, sharpen_weight: float = 0.0) -> LossParts:
+    """Cross-entropy of every next word; plus the doubly stochastic penalty (soft; and, with `sharpen_weight`,
+    the attention's mean entropy) or the REINFORCE term with `baseline` and an entropy bonus (hard)."""
     logits, alphas, chosen = model(mid, pooled, tokens, generator)
     targets = tokens[:, 1:]  # (B, T-1)
     mask = (targets != PAD_ID).float()
@@ -167,6 +177,9 @@ def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, toke
         looked = (alphas * mask[..., None]).sum(1)  # (B, L): how much each location was attended overall
         penalty = ((1 - looked) ** 2).sum(1).mean()
         total = total + penalty_weight * penalty
+        if sharpen_weight:  # the mean entropy of a_t (nats): a weight above 0 asks each word to look at fewer places
+            entropy = -(alphas * torch.log(alphas.clamp_min(1e-12))).sum(-1)  # (B, T-1)
+            total = total + sharpen_weight * (entropy * mask).sum() / mask.sum()
     elif model.config.attention == "hard":
         log_p = torch.log(alphas.gather(2, chosen[..., None]).squeeze(-1).clamp_min(1e-12))  # (B, T-1)
         reward = -nll_tok.sum(1).detach()  # (B,): log-likelihood of each caption with the sampled locations
@@ -198,7 +211,7 @@ def sample_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, te
     model.eval()
     v, pv, state = model.start(mid, pooled)
     B = mid.shape[0]
-    noise = gumbel_noise((max_len, B, model.config.vocab_size), seed, dtype=torch.float32)
+    noise = gumbel_noise((max_len, B, model.config.vocab_size), seed, dtype=torch.float32).to(mid.device)
     word = torch.full((B,), START_ID, dtype=torch.int64, device=mid.device)
     places = None if location_seed is None else torch.Generator(mid.device).manual_seed(location_seed)
     ids, alphas, chosen, done = [], [], [], torch.zeros(B, dtype=torch.bool, device=mid.device)
@@ -232,12 +245,14 @@ class Beam:
 def beam_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, beam: int = 3,
                  max_len: int = MAX_WORDS) -> list[Beam]:
     """Beam search for one image ((1, …) inputs): keep the `beam` likeliest partial captions; a beam that
-    emits <end> is finished, and beams still open after `max_len` words stop there. Best first."""
+    emits <end> is finished, and beams still open after `max_len` words stop there. Best first (at most
+    `beam` of them)."""
     was_training = model.training
     model.eval()
     v, pv, (h, c) = model.start(mid, pooled)
-    words = torch.tensor([START_ID])
-    scores = torch.zeros(1)
+    device = mid.device
+    words = torch.tensor([START_ID], device=device)
+    scores = torch.zeros(1, device=device)
     seqs: list[list[int]] = [[]]
     maps: list[list[torch.Tensor]] = [[]]
     finished: list[Beam] = []
@@ -258,11 +273,14 @@ def beam_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, beam
                 keep_rows.append(row)
                 keep_words.append(word)
                 keep_scores.append(score)
-        if len(finished) >= beam or not keep_seqs:
+        # stop when nothing is open, or when `beam` captions have ended and the best of them scores at least the
+        # best open one: a score only falls as words are added, so no open beam can overtake it
+        if not keep_seqs or (len(finished) >= beam and max(b.log_prob for b in finished) >= keep_scores[0]):
             break
-        rows = torch.tensor(keep_rows)
+        rows = torch.tensor(keep_rows, device=device)
         h, c = s.state[0][rows], s.state[1][rows]
-        words, scores, seqs, maps = torch.tensor(keep_words), torch.tensor(keep_scores), keep_seqs, keep_maps
+        words, scores = torch.tensor(keep_words, device=device), torch.tensor(keep_scores, device=device)
+        seqs, maps = keep_seqs, keep_maps
     else:  # the length limit: what is still open stops here
         finished += [Beam(q, float(sc), torch.stack(m) if m else None, False) for q, sc, m in zip(seqs, scores, maps)]
     model.train(was_training)

@@ -2,8 +2,8 @@
 well it points.
 
 `caption_image` decodes one image's features greedily, by sampling or by beam search and returns each
-word with its attention map; `hard_glimpses` decodes a hard-attention model several times, sampling the
-location it looks at, so the page can show where its glimpses land; `word_targets` links the words of a
+word with its attention map; `hard_glimpses` feeds the shown caption to a hard-attention model several
+times, sampling the location it looks at, so the page can show where its glimpses land for each word; `word_targets` links the words of a
 (generated) caption to the scene's objects, so each colour or shape word can be marked hit or miss.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import torch
 
 from core.vision.captioner import MAX_WORDS, Captioner, beam_caption, sample_caption
 from core.vision.dataset import GRID, POINTED, box_cells
-from core.vision.encoder import Features
-from core.vision.shapes import COLOURS, SHAPES, VOCAB, Thing
+from core.vision.encoder import Encoder, Features
+from core.vision.shapes import COLOURS, SHAPES, SIZES, VOCAB, Thing
 
 MODES = ("greedy", "sample", "beam")
 
@@ -32,6 +32,7 @@ class Caption:
     log_prob: float  # log-probability of the words under the model (and of <end>, if reached)
 
 
+@torch.inference_mode()
 def caption_image(model: Captioner, features: Features, mode: str = "greedy", temperature: float = 1.0,
                   seed: int = 0, beam: int = 3) -> Caption:
     """Caption one image ((1, …) features) by `mode`: greedy, sample (with temperature and seed) or beam."""
@@ -47,11 +48,11 @@ def caption_image(model: Captioner, features: Features, mode: str = "greedy", te
         ended = len(ids) < MAX_WORDS
         if alphas is not None:
             alphas = alphas[: len(ids) + 1]  # the batch may have run on; keep this caption's steps
-    maps = None if alphas is None else alphas.reshape(-1, GRID, GRID).numpy()
+    maps = None if alphas is None else alphas.reshape(-1, GRID, GRID).cpu().numpy()
     return Caption([VOCAB[i] for i in ids], maps, ended, log_prob(model, features, ids, ended))
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def log_prob(model: Captioner, features: Features, ids: list[int], ended: bool = True) -> float:
     """log p(words [, <end>] | image) under the model, teacher-forced (hard attention at its likeliest places)."""
     start, end = VOCAB.index("<start>"), VOCAB.index("<end>")
@@ -66,39 +67,36 @@ def log_prob(model: Captioner, features: Features, ids: list[int], ended: bool =
 
 @dataclass(frozen=True)
 class Glimpses:
-    """Several decodings of a hard-attention model, each sampling where it looks."""
+    """Where a hard-attention model looks while it reads a given caption, in several samples."""
 
-    captions: list[list[str]]  # one per sample
     places: list[list[tuple[int, int]]]  # per sample, the (row, column) looked at for each word (and <end>)
 
 
-def glimpse_points(glimpses: "Glimpses", step: int, size: tuple[int, int]) -> list[tuple[float, float]]:
+@torch.inference_mode()
+def hard_glimpses(model: Captioner, features: Features, words: list[str], ended: bool = True, samples: int = 8,
+                  seed: int = 0) -> Glimpses:
+    """Feed `words` (the caption shown) to a hard-attention model `samples` times, each time sampling the
+    place it looks at from a_t (seeds seed, seed + 1, … in one generator): where its glimpses land."""
+    if model.config.attention != "hard":
+        raise ValueError("only a hard-attention model samples the place it looks at")
+    ids = [VOCAB.index("<start>"), *(VOCAB.index(w) for w in words), *([VOCAB.index("<end>")] if ended else [])]
+    if len(ids) < 2:
+        return Glimpses([[] for _ in range(samples)])
+    tokens = torch.tensor([ids], device=features.mid.device).expand(samples, -1)  # (S, T)
+    was_training = model.training
+    model.eval()
+    places = torch.Generator(features.mid.device).manual_seed(seed)
+    _, _, chosen = model(features.mid[:1].expand(samples, -1, -1, -1), features.pooled[:1].expand(samples, -1),
+                         tokens, places)  # chosen: (S, T − 1)
+    model.train(was_training)
+    return Glimpses([[divmod(int(k), GRID) for k in row] for row in chosen])
+
+
+def glimpse_points(glimpses: Glimpses, step: int, size: tuple[int, int]) -> list[tuple[float, float]]:
     """The (x, y) pixel centres of the cells the samples looked at, at `step`, on a (width, height) image."""
     width, height = size
     return [((col + 0.5) * width / GRID, (row + 0.5) * height / GRID)
             for places in glimpses.places if step < len(places) for row, col in [places[step]]]
-
-
-def object_marks(words: list[str], maps: np.ndarray, things: tuple[Thing, ...], step: int
-                 ) -> list[tuple[tuple[int, int, int, int], bool | None, str]]:
-    """Every object's box with a label, and for the object the word at `step` names, whether the map's peak
-    lies on it (hit or miss); None for the others."""
-    targets = word_targets(words, things) + [None]  # the last step, <end>, names nothing
-    hit = word_hits(words, maps, things)[step] if step < len(words) else None
-    return [(t.box, hit if k == targets[step] else None,
-             f"{t.colour} {t.shape}" + (("  ✓" if hit else "  ✗") if k == targets[step] and hit is not None else ""))
-            for k, t in enumerate(things)]
-
-
-def hard_glimpses(model: Captioner, features: Features, samples: int = 8, seed: int = 0) -> Glimpses:
-    """Decode `samples` times (words greedy, locations sampled from a_t with seeds seed, seed+1, …)."""
-    if model.config.attention != "hard":
-        raise ValueError("only a hard-attention model samples the place it looks at")
-    mid = features.mid[:1].expand(samples, -1, -1, -1)
-    pooled = features.pooled[:1].expand(samples, -1)
-    rows, _, chosen = sample_caption(model, mid, pooled, location_seed=seed)
-    places = [[divmod(int(k), GRID) for k in chosen[i, : len(r) + 1]] for i, r in enumerate(rows)]
-    return Glimpses([[VOCAB[i] for i in r] for r in rows], places)
 
 
 def entropy_bits(maps: np.ndarray) -> np.ndarray:
@@ -122,15 +120,22 @@ def sameness(maps: np.ndarray) -> float:
 
 
 def word_targets(words: list[str], things: tuple[Thing, ...]) -> list[int | None]:
-    """For each word of a caption, the object it names, or None: a colour followed by a shape (after an
-    optional size) names the scene's object of that colour and shape, if there is one; both words point
-    at it. Words of an object the scene does not have, and all other words, get None."""
+    """For each word of a caption, the object it names, or None: a colour followed by a shape names the
+    scene's object of that description (with the size before them when there is one, since a scene may
+    hold a large and a small red square); its size, colour and shape words point at it. Words of an object
+    the scene does not have, and all other words, get None."""
     out: list[int | None] = [None] * len(words)
     for k, (colour, shape) in enumerate(zip(words, words[1:])):
-        if colour in COLOURS and shape in SHAPES:
-            match = [i for i, t in enumerate(things) if (t.colour, t.shape) == (colour, shape)]
-            if match:
-                out[k] = out[k + 1] = match[0]
+        if colour not in COLOURS or shape not in SHAPES:
+            continue
+        size = words[k - 1] if k > 0 and words[k - 1] in SIZES else None
+        match = [i for i, t in enumerate(things) if (t.colour, t.shape) == (colour, shape)]
+        if size is not None and len(match) > 1:
+            match = [i for i in match if things[i].size == size] or match
+        if match:
+            out[k] = out[k + 1] = match[0]
+            if size is not None:
+                out[k - 1] = match[0]
     return out
 
 
@@ -144,6 +149,23 @@ def word_hits(words: list[str], maps: np.ndarray, things: tuple[Thing, ...]) -> 
         else:
             hits.append(bool(box_cells(things[target].box)[int(maps[t].argmax())]))
     return hits
+
+
+def object_marks(words: list[str], maps: np.ndarray, things: tuple[Thing, ...], step: int
+                 ) -> list[tuple[tuple[int, int, int, int], bool | None, str]]:
+    """Every object's box with a label, and for the object the word at `step` names, whether the map's peak
+    lies on it (hit or miss); None for the others."""
+    targets = word_targets(words, things) + [None]  # the last step, <end>, names nothing
+    hit = word_hits(words, maps, things)[step] if step < len(words) else None
+    return [(t.box, hit if k == targets[step] else None,
+             " ".join(t.words()) + (("  ✓" if hit else "  ✗") if k == targets[step] and hit is not None else ""))
+            for k, t in enumerate(things)]
+
+
+def activation_map(encoder: Encoder, features: Features, label: int) -> np.ndarray:
+    """(7, 7) class activation map of ImageNet class `label` for one image, negative evidence set to 0."""
+    with torch.inference_mode():
+        return encoder.class_activation_map(features.grid[0], label).clamp_min(0).cpu().numpy()
 
 
 def upsample(grid_map: np.ndarray, size: tuple[int, int], smooth: bool = True) -> np.ndarray:
@@ -165,6 +187,7 @@ def decoder_row(metrics: dict) -> dict[str, object]:
 
     return {"all objects named %": percent("all_named"), "object precision %": percent("precision"),
             "object recall %": percent("recall"), "pointing game %": percent("pointing"),
-            "exact caption %": percent("exact"), "loss per word": round(metrics.get("val_loss", float("nan")), 3),
+            "exact caption %": percent("exact"),
+            "loss per word": None if metrics.get("val_loss") is None else round(metrics["val_loss"], 3),
             "training scenes": metrics.get("scenes"), "epochs": metrics.get("epoch"),
             "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1)}

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 20_000_000  # the largest file accepted
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")  # what Pillow may open (not EPS, which runs Ghostscript)
 MAX_PIXELS = 50_000_000  # width × height, checked before decoding (a decompression bomb claims far more)
 MAX_SIDE = 1024  # larger images are scaled down to this longest side (the encoder looks at 224 px)
 SMALL_SIDE = 32  # below this, the image is kept but the notes warn that it will look blurry
@@ -71,7 +72,7 @@ def load_image(data: bytes, name: str = "upload", max_side: int = MAX_SIDE) -> L
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))  # reads the header only
+            image = Image.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise ImageError(f"{name} says it is {width:,} × {height:,} pixels ({width * height / 1e6:,.0f} "
@@ -95,8 +96,8 @@ def load_image(data: bytes, name: str = "upload", max_side: int = MAX_SIDE) -> L
     except UnidentifiedImageError:
         raise ImageError(f"{name} is not an image this app can read. Use PNG, JPEG, GIF, WebP, BMP or TIFF.") from None
     except (OSError, ValueError, SyntaxError, EOFError) as e:  # truncated or corrupt data inside a known format
-        raise ImageError(f"{name} looks like an image but its data is damaged or cut short ({str(e)[:80]}). "
-                         "Export it again.") from None
+        raise ImageError(f"{name} looks like an image but its data is damaged or cut short "
+                         f"({type(e).__name__}). Export it again.") from None
     if image.getexif().get(0x0112, 1) != 1:  # the camera's orientation tag: 1 is upright
         image = ImageOps.exif_transpose(image)
         notes.append("turned upright using the camera's orientation tag (EXIF)")

@@ -36,6 +36,7 @@ class CaptionTrainConfig:
     lr: float = 2e-3  # Adam's rate at the start; it follows a cosine down to 5% of it by the last step
     penalty_weight: float = 0.1  # soft attention's doubly stochastic penalty
     entropy_weight: float = 0.01  # hard attention's entropy bonus
+    sharpen_weight: float = 0.0  # soft attention: weight of the attention's entropy in the loss
     seed: int = 0
 
     def model_config(self) -> CaptionConfig:
@@ -90,7 +91,7 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
         for s in range(0, len(train), cfg.batch):
             idx = order[s: s + cfg.batch]
             parts = caption_loss(model, train.mid[idx], train.pooled[idx], train.tokens[idx], baseline,
-                                 cfg.penalty_weight, cfg.entropy_weight, g)
+                                 cfg.penalty_weight, cfg.entropy_weight, g, cfg.sharpen_weight)
             opt.zero_grad(set_to_none=True)
             parts.total.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -145,7 +146,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--penalty", type=float, default=0.1)
+    p.add_argument("--penalty", type=float, default=0.1, help="soft attention's doubly stochastic penalty weight")
+    p.add_argument("--sharpen", type=float, default=0.0, help="soft attention: weight of the attention entropy")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache", type=Path, default=Path(".cache"))
     p.add_argument("--out", type=Path, required=True)
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     train = cached_data(TRAIN_FIRST, args.scenes, args.cache, report)
     val = cached_data(VAL_FIRST, args.val_scenes, args.cache, report)
     cfg = CaptionTrainConfig(attention=args.attention, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
-                             penalty_weight=args.penalty, seed=args.seed)
+                             penalty_weight=args.penalty, sharpen_weight=args.sharpen, seed=args.seed)
     start = time.perf_counter()
     model, history = train_captioner(cfg, train, val, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "

@@ -27,6 +27,9 @@ def main() -> None:
         page.set_viewport_size({"width": 1400, "height": 1250})
         open_page(page, url, "hidden_states")
         page.screenshot(path=str(DOCS / "screenshot-hidden.png"))
+        page.set_viewport_size({"width": 1400, "height": 1600})
+        open_page(page, url, "captioning")
+        page.screenshot(path=str(DOCS / "screenshot-captioning.png"))
     print(f"wrote {sorted(p.name for p in DOCS.glob('screenshot-*.png'))} in {DOCS}")
 
 

@@ -18,6 +18,7 @@ PAGES = {  # url path -> a heading the page must show
     "gradient_flow": "Vanishing & exploding gradients",
     "gradient_remedies": "Clipping & truncated BPTT",
     "memory_task": "Long memory: RNN against LSTM",
+    "captioning": "Captioning & attention",
 }
 
 

@@ -30,7 +30,8 @@ def test_the_animation_has_one_frame_per_word_and_a_slider_labelled_with_them():
     heats = [np.eye(14) * k for k in (1, 2, 3)]
     fig = animation_figure(picture(), heats, ["a", "red", "circle"])
     assert len(fig.frames) == 3 and [s.label for s in fig.layout.sliders[0].steps] == ["a", "red", "circle"]
-    assert np.allclose(np.asarray(fig.frames[2].data[1].customdata), heats[2])
+    assert all(f.traces == (1,) and len(f.data) == 1 for f in fig.frames)  # only the map travels, not the picture
+    assert np.allclose(np.asarray(fig.frames[2].data[0].z), heats[2] / 3)  # scaled to its own maximum
 
 
 def test_entropy_and_label_bars():
@@ -39,3 +40,5 @@ def test_entropy_and_label_bars():
     assert fig.layout.yaxis.title.text and fig.layout.shapes[0].y0 == 7.61
     bars = labels_figure([(285, "Egyptian cat", 0.6), (281, "tabby", 0.3)])
     assert list(bars.data[0].y) == ["tabby", "Egyptian cat"]  # likeliest on top
+    cranes = labels_figure([(134, "crane", 0.5), (517, "crane", 0.2)])
+    assert list(cranes.data[0].y) == ["crane (class 517)", "crane (class 134)"]  # two classes, two bars

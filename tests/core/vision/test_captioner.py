@@ -82,7 +82,7 @@ def trained_toy_model():
     tokens = torch.tensor([encode_caption(c.split()) for c in ("a large red circle",
                                                                "a small blue square above a large green triangle")])
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(150):
+    for _ in range(300):
         parts = caption_loss(model, mid, pooled, tokens)
         opt.zero_grad()
         parts.total.backward()
@@ -135,3 +135,35 @@ def test_hard_attention_looks_at_the_likeliest_place_unless_asked_to_sample():
     assert all(not torch.equal(d, chosen) for d in draws)  # 196 places: samples are not the argmax
     soft = Captioner(CaptionConfig(attention="soft", hidden=16, embed=8, attend=8))
     assert sample_caption(soft, mid, pooled, max_len=3)[2] is None  # soft attention chooses no single place
+
+
+def test_where_to_look_comes_from_the_deep_channels_and_what_is_read_from_all():
+    from core.vision.captioner import DEEP_CHANNELS
+
+    torch.manual_seed(6)
+    model = Captioner(CaptionConfig(attention="soft", hidden=16, embed=8, attend=8)).eval()
+    mid, pooled, tokens = batch(1)
+    shallow = mid.clone()
+    shallow[:, DEEP_CHANNELS:] += 3.0  # only the shallow (colour) channels change
+    deep = mid.clone()
+    deep[:, :DEEP_CHANNELS] += 3.0
+    with torch.no_grad():
+        logits, alphas, _ = model(mid, pooled, tokens)
+        logits_s, alphas_s, _ = model(shallow, pooled, tokens)
+        _, alphas_d, _ = model(deep, pooled, tokens)
+    assert torch.allclose(alphas[:, 0], alphas_s[:, 0]) and not torch.allclose(logits[:, 0], logits_s[:, 0])
+    assert not torch.allclose(alphas[:, 0], alphas_d[:, 0])
+    with pytest.raises(ValueError, match="key_channels"):
+        CaptionConfig(key_channels=FEATURE_SIZE + 1)
+
+
+def test_the_sharpening_term_adds_the_attention_entropy_to_the_loss():
+    torch.manual_seed(7)
+    model = Captioner(CaptionConfig(attention="soft", hidden=16, embed=8, attend=8))
+    mid, pooled, tokens = batch(2)
+    plain = caption_loss(model, mid, pooled, tokens, penalty_weight=0.0)
+    sharp = caption_loss(model, mid, pooled, tokens, penalty_weight=0.0, sharpen_weight=0.5)
+    _, alphas, _ = model(mid, pooled, tokens)
+    mask = (tokens[:, 1:] != VOCAB.index("<pad>")).float()
+    entropy = (-(alphas * alphas.log()).sum(-1) * mask).sum() / mask.sum()
+    assert float((sharp.total - plain.total).detach()) == pytest.approx(0.5 * float(entropy.detach()), rel=1e-4)

@@ -64,28 +64,54 @@ def test_log_prob_is_the_sum_of_the_chosen_words_log_probabilities():
     assert log_prob(m, f, ids, ended=False) == pytest.approx(float(steps[:-1].gather(1, tokens[0, 1:-1, None]).sum()), abs=1e-5)
 
 
-def test_hard_glimpses_are_seeded_places_on_the_grid():
+def test_hard_glimpses_are_seeded_places_on_the_grid_one_per_step_of_the_shown_caption():
     m, f = model("hard"), features()
-    a, b, c = hard_glimpses(m, f, 6, seed=1), hard_glimpses(m, f, 6, seed=1), hard_glimpses(m, f, 6, seed=2)
-    assert a == b and a.places != c.places and len(a.captions) == 6
+    words = "a small red circle".split()
+    a, b, c = (hard_glimpses(m, f, words, samples=6, seed=s) for s in (1, 1, 2))
+    assert a == b and a.places != c.places and len(a.places) == 6
+    assert all(len(p) == len(words) + 1 for p in a.places)  # every word and <end>
+    assert all(len(p) == len(words) for p in hard_glimpses(m, f, words, ended=False, samples=2).places)
     assert all(0 <= r < GRID and 0 <= q < GRID for sample in a.places for r, q in sample)
-    assert all(len(p) in (len(w), len(w) + 1) for p, w in zip(a.places, a.captions))
+    assert hard_glimpses(m, f, [], ended=False, samples=3).places == [[], [], []]
     with pytest.raises(ValueError, match="hard"):
-        hard_glimpses(model("soft"), f)
+        hard_glimpses(model("soft"), f, words)
+
+
+def test_glimpses_follow_the_attention():
+    """A hard model whose attention is (almost) all on one cell samples that cell nearly every time."""
+    m, f = model("hard"), features()
+    with torch.no_grad():
+        for layer in (m.att_w, m.att_v, m.att_h, m.att_e):
+            layer.weight.zero_()
+        m.att_w.bias.zero_()
+        m.att_v.bias.zero_()
+        m.att_v.weight[0, m.config.key_channels] = 1.0  # the x coordinate: score = 100 tanh(x), the right column wins
+        m.att_w.weight[0, 0] = 100.0
+    places = hard_glimpses(m, f, "a red circle".split(), samples=20).places
+    columns = [q for sample in places for _, q in sample]
+    assert sum(q == GRID - 1 for q in columns) / len(columns) > 0.9
 
 
 def test_words_are_linked_to_the_object_they_name_and_scored_hit_or_miss():
     words = "a small red circle to the left of a large blue square and a green triangle".split()
     targets = word_targets(words, (RED_CIRCLE, BLUE_SQUARE))
-    assert targets == [None, None, 0, 0, None, None, None, None, None, None, 1, 1, None, None, None, None]
+    assert targets == [None, 0, 0, 0, None, None, None, None, None, 1, 1, 1, None, None, None, None]
     red = np.argwhere(box_cells(RED_CIRCLE.box, tolerance=0).reshape(GRID, GRID).numpy())[0]
     maps = np.stack([one_hot(*red)] * len(words))
     maps[11] = one_hot(*red)  # "square" looks at the red circle: a miss
     maps[10] = one_hot(GRID - 2, GRID - 2)  # "blue" looks at the blue square's corner: a hit
     hits = word_hits(words, maps, (RED_CIRCLE, BLUE_SQUARE))
     assert hits[2] is True and hits[3] is True and hits[10] is True and hits[11] is False
-    assert hits[1] is None and hits[9] is None  # "small" and "large" are not scored
+    assert hits[1] is None and hits[9] is None  # "small" and "large" point at their object but are not scored
     assert hits[14] is None and hits[15] is None  # a green triangle the scene does not have
+
+
+def test_the_size_tells_apart_two_objects_of_the_same_colour_and_shape():
+    big = Thing("square", "red", "large", (170, 60), 30, 0)
+    small = Thing("square", "red", "small", (50, 160), 18, 0)
+    words = "a large red square below a small red square".split()
+    assert word_targets(words, (small, big)) == [None, 1, 1, 1, None, None, 0, 0, 0]
+    assert word_targets("a red square".split(), (small, big)) == [None, 0, 0]  # no size said: the first one
 
 
 def test_entropy_and_sameness_of_maps():
@@ -108,12 +134,12 @@ def test_upsampling_keeps_blocks_raw_and_smooths_otherwise():
 def test_glimpse_points_and_object_marks():
     from core.vision.explain import Glimpses, glimpse_points, object_marks
 
-    g = Glimpses([["a"], ["a", "red"]], [[(0, 0)], [(0, 13), (13, 0)]])
+    g = Glimpses([[(0, 0)], [(0, 13), (13, 0)]])
     assert glimpse_points(g, 0, (280, 140)) == [(10.0, 5.0), (270.0, 5.0)]
     assert glimpse_points(g, 1, (280, 140)) == [(10.0, 135.0)]  # only the sample that got that far
     words = "a small red circle".split()
     red = np.argwhere(box_cells(RED_CIRCLE.box, tolerance=0).reshape(GRID, GRID).numpy())[0]
     maps = np.stack([one_hot(*red)] * 5)
     marks = object_marks(words, maps, (RED_CIRCLE, BLUE_SQUARE), 2)
-    assert marks == [(RED_CIRCLE.box, True, "red circle  ✓"), (BLUE_SQUARE.box, None, "blue square")]
+    assert marks == [(RED_CIRCLE.box, True, "small red circle  ✓"), (BLUE_SQUARE.box, None, "large blue square")]
     assert [m[1] for m in object_marks(words, maps, (RED_CIRCLE, BLUE_SQUARE), 4)] == [None, None]  # <end>

@@ -144,3 +144,12 @@ def test_a_truncated_jpeg_is_reported_as_damaged():
 def test_a_text_file_named_png_is_not_an_image():
     with pytest.raises(ImageError, match="not an image"):
         load_image(b"this is a text file pretending to be a picture\n" * 10, "notes.png")
+
+
+def test_formats_outside_the_list_are_refused_even_when_pillow_could_open_them():
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+    ico = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 200, 10)).save(ico, format="ICO")
+    for data in (eps, ico.getvalue()):
+        with pytest.raises(ImageError, match="not an image this app can read"):
+            load_image(data, "picture.png")

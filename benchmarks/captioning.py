@@ -1,0 +1,81 @@
+"""Time to caption one uploaded image and draw its attention maps, with the shipped captioners.
+
+    python benchmarks/captioning.py [--repeats 7]
+
+An uploaded photo (a 1,024 × 768 JPEG made here, so nothing is read from outside) goes through the page's
+path: the safe loader, the frozen encoder (EfficientNet-Lite0), then each decoder's greedy caption with a map
+per word, upsampled for display. Prints the median of each part, the total for the soft-attention model
+against the goal (≤ 0.5 s on 2 cores), and beam search and the hard model's 8 sampled glimpses for scale.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.timing import timed
+
+from core.checkpoints import load_checkpoint
+from core.runtime import configure_torch
+from core.vision.encoder import Encoder
+from core.vision.explain import caption_image, hard_glimpses, upsample
+from core.vision.images import load_image
+from core.vision.shipped import available_captioners
+
+
+def photo_bytes() -> bytes:
+    """A 1,024 × 768 JPEG of smooth colour and noise, like a photo to the decoder."""
+    rng = np.random.default_rng(0)
+    ys, xs = np.mgrid[0:768, 0:1024] / 1024
+    pixels = np.stack([200 * xs, 150 * ys + 50, 120 + 60 * np.sin(6 * xs)], -1) + rng.normal(0, 12, (768, 1024, 3))
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    threads = configure_torch()
+    data = photo_bytes()
+    models = {k: load_checkpoint(m.path).model for k, m in available_captioners().items()}
+    encoder = Encoder()
+    load, picture = timed(lambda: load_image(data, "photo.jpg"), args.repeats, warm_up=True)
+    encode, features = timed(lambda: encoder.encode([picture.image]), args.repeats, warm_up=True)
+    print(f"one {len(data) / 1e3:.0f} kB 1024 × 768 JPEG, {threads} torch threads, median of {args.repeats}")
+    print(f"  load and check the upload          {load:7.3f} s")
+    print(f"  encoder (EfficientNet-Lite0)       {encode:7.3f} s")
+    decode = {}
+    with torch.inference_mode():
+        for key, model in models.items():
+            def run(model=model):
+                c = caption_image(model, features)
+                return c, [] if c.maps is None else [upsample(m, (112, 112)) for m in c.maps]
+            decode[key], (caption, _) = timed(run, args.repeats, warm_up=True)
+            print(f"  decoder '{key}': greedy caption + maps {decode[key]:7.3f} s   ({len(caption.words)} words)")
+        if "soft" in models:
+            beam, _ = timed(lambda: caption_image(models["soft"], features, "beam", beam=5), args.repeats, warm_up=True)
+            print(f"  decoder 'soft': beam search, k = 5  {beam:7.3f} s")
+        if "hard" in models:
+            words = caption_image(models["hard"], features).words
+            glimpse, _ = timed(lambda: hard_glimpses(models["hard"], features, words, samples=8), args.repeats,
+                               warm_up=True)
+            print(f"  decoder 'hard': 8 sampled glimpses  {glimpse:7.3f} s")
+    if "soft" in decode:
+        total = load + encode + decode["soft"]
+        print(f"caption + maps, soft attention: {total:.3f} s (goal ≤ 0.5 s: {'met' if total <= 0.5 else 'NOT met'}); "
+              f"the encoder is {encode / total:.0%} of it")
+        everything = load + encode + sum(decode.values())
+        print(f"the page's three captions together: {everything:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

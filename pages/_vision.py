@@ -1,0 +1,112 @@
+"""What the image pages share (not a page itself): the pretrained CNN and the shipped captioners, loaded
+once per server; an image picker (a generated scene, a sample photo, or an upload through the one safe
+loader); the image's features, cached by its pixels."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from core.checkpoints import Checkpoint
+from core.vision.encoder import Encoder, Features, class_names
+from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image
+from core.vision.shapes import Scene, make_scene
+from core.vision.shipped import available_captioners
+from pages._common import plain, remember
+from pages._models import shipped_checkpoint
+
+SOURCES = ("Generated scene", "Sample photo", "Upload an image")
+PHOTOS = {"a cat (Chelsea)": "chelsea", "a cup of coffee": "coffee", "an astronaut": "astronaut",
+          "a rocket": "rocket", "the Hubble deep field": "hubble_deep_field"}  # scikit-image's data module
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"]
+
+
+@st.cache_resource(show_spinner="Loading the pretrained CNN (EfficientNet-Lite0)…")
+def encoder() -> Encoder:
+    """The frozen ImageNet encoder, one per server process, used read-only."""
+    return Encoder()
+
+
+@st.cache_resource
+def imagenet_names() -> list[str]:
+    """The 1,000 ImageNet class names."""
+    return class_names()
+
+
+def captioners() -> dict[str, Checkpoint]:
+    """The shipped captioners that are present, by decoder ("soft", "hard", "none")."""
+    return {key: shipped_checkpoint(str(m.path)) for key, m in available_captioners().items()}
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def features_of(key: str, _image: Image.Image) -> Features:
+    """The encoder's view of an image, cached by `key` (a hash of its pixels) and shared read-only."""
+    return encoder().encode([_image])
+
+
+def features(image: Image.Image) -> Features:
+    """The image's features, computed once per distinct picture."""
+    key = hashlib.sha1(image.tobytes() + str(image.size).encode()).hexdigest()
+    return features_of(key, image)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def sample_photo(name: str) -> np.ndarray:
+    """A photo from scikit-image's data module (shipped with the package, nothing downloaded)."""
+    import skimage.data
+
+    return getattr(skimage.data, name)()
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner="Reading the image…")
+def decoded(data: bytes, name: str) -> LoadedImage:
+    """An upload through the safe loader, decoded once per distinct file (ImageError is not cached)."""
+    return load_image(data, name)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The image a page works on, and the scene behind it when it is a generated one."""
+
+    image: Image.Image
+    scene: Scene | None
+    name: str
+
+
+def pick_image(prefix: str) -> Picture | None:
+    """The image picker; None (with the reason shown) when there is no usable image yet."""
+    source = st.radio("Image", SOURCES, horizontal=True, key=remember(f"{prefix}_source", SOURCES[0], SOURCES),
+                      help="A generated shapes-world scene (the captioner's own world, with its true objects known), "
+                           "a sample photo, or your own image.")
+    if source == SOURCES[0]:
+        c1, c2 = st.columns(2)
+        seed = c1.number_input("Scene seed", 0, 10**9, key=remember(f"{prefix}_scene", 1_000_000), step=1,
+                               help="The same seed draws the same scene. Seeds from 1,000,000 up are the held-out "
+                                    "scenes the models were scored on; 0–9,999 are training scenes.")
+        counts = ["from the seed", 1, 2, 3, 4]
+        count = c2.selectbox("Objects", counts, key=remember(f"{prefix}_count", counts[0], counts),
+                             help="How many objects the scene has (1 to 4), or let the seed decide.")
+        scene = make_scene(int(seed), None if count == counts[0] else int(count))
+        return Picture(scene.image, scene, f"scene {int(seed)}")
+    if source == SOURCES[1]:
+        name = st.selectbox("Photo", list(PHOTOS), key=remember(f"{prefix}_photo", next(iter(PHOTOS)), list(PHOTOS)),
+                            help="Photos that ship with scikit-image.")
+        return Picture(Image.fromarray(sample_photo(PHOTOS[name])).convert("RGB"), None, name)
+    upload = st.file_uploader("Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload",
+                              max_upload_size=MAX_BYTES // 1_000_000,
+                              help=f"PNG, JPEG, GIF, WebP, BMP or TIFF, up to {MAX_BYTES // 1_000_000} MB.")
+    if upload is None:
+        st.info("Choose an image file to upload (PNG, JPEG, GIF, WebP, BMP or TIFF), or pick another source above.")
+        return None
+    try:
+        loaded = decoded(upload.getvalue(), plain(upload.name))
+    except ImageError as e:
+        st.error(str(e))
+        return None
+    if loaded.notes:
+        st.caption(f"{plain(upload.name)} ({loaded.format}, {loaded.original_size[0]} × {loaded.original_size[1]}): "
+                   + "; ".join(loaded.notes) + ".")
+    return Picture(loaded.image, None, upload.name)

@@ -1,0 +1,139 @@
+"""Captioning & attention: CNN features into an RNN, and where the RNN looks for every word it says."""
+import streamlit as st
+
+from core.vision import explain as ex
+from core.vision.captioner import ATTENTION
+from core.vision.encoder import top_labels
+from core.vision.shipped import TITLES
+from core.plots.vision import animation_figure, entropy_figure, labels_figure, overlay_figure
+from pages._common import page_intro, remember
+from pages._vision import captioners, encoder, features, imagenet_names, pick_image
+
+page_intro(
+    "Captioning & attention",
+    "A frozen CNN turns the image into a 14 × 14 grid of feature vectors $v_i$ (the lecture's L × D features). An "
+    "LSTM starts from the ⟨start⟩ token and feeds each word it says back in until it says ⟨end⟩. Without "
+    "attention, the image only sets $h_0$. With **soft attention** (Show, Attend and Tell) every step computes a "
+    "distribution $a_t$ over the 196 places from $h_{t-1}$ and the word just read, and reads their weighted average "
+    "$z_t$; **hard attention** samples one place $s_t$ and reads only it (trained with REINFORCE, since sampling has "
+    "no gradient).",
+    r"a_t = \mathrm{softmax}_i\big(w^\top \tanh(W_v v_i + W_h h_{t-1} + W_e E y_{t-1})\big)",
+    r"z_t^{\text{soft}} = \sum_i a_{ti} v_i,\qquad z_t^{\text{hard}} = v_{s_t},\ s_t \sim a_t,\qquad "
+    r"h_t = \mathrm{LSTM}([E\,y_{t-1};\ z_t],\ h_{t-1})",
+)
+
+models = captioners()
+if not {"soft", "hard"} <= set(models):
+    st.error("The shipped captioners are missing from assets/. Rebuild them with the commands in "
+             "assets/reproduce.sh (see the README).")
+    st.stop()
+
+left, right = st.columns([3, 2])
+with left:
+    picture = pick_image("cap")
+with right:
+    modes = list(ex.MODES)
+    mode = st.radio("Decoding", modes, horizontal=True, key=remember("cap_mode", "greedy", modes),
+                    help="greedy: the likeliest word each step. sample: draw from softmax(scores / T). beam: keep the "
+                         "k likeliest partial captions (stopped at 30 words if ⟨end⟩ never comes).")
+    c1, c2 = st.columns(2)
+    temperature = c1.slider("Temperature", 0.1, 2.0, key=remember("cap_temperature", 1.0), step=0.1,
+                            disabled=mode != "sample", help="Only for sampling: below 1 sharper, above 1 flatter.")
+    seed = c1.number_input("Sampling seed", 0, 1_000_000, key=remember("cap_sample_seed", 0), disabled=mode != "sample",
+                           help="The same seed gives the same sampled caption.")
+    beam = c2.slider("Beam size", 1, 8, key=remember("cap_beam", 3), disabled=mode != "beam",
+                     help="How many partial captions beam search keeps; 1 is greedy.")
+    smooth = c2.toggle("Smooth maps", key=remember("cap_smooth", True),
+                       help="On: the 14 × 14 attention upsampled smoothly. Off: the raw grid cells.")
+if picture is None:
+    st.stop()
+
+f = features(picture.image)
+captions = {k: ex.caption_image(models[k].model, f, mode, temperature, int(seed), beam) for k in ATTENTION if k in models}
+scene = picture.scene
+if scene is None:
+    st.info("The captioners have only ever seen the shapes world: they know 23 words (sizes, five colours, three "
+            "shapes, four relations) and nothing else. Their caption of a photo uses only those words and is **not** a "
+            "description of it. What the CNN really recognises is under “What the CNN sees” below.")
+else:
+    st.markdown(f"**True caption:** {scene.caption}")
+
+
+def chips(words: list[str], hits: list[bool | None]) -> str:
+    """The caption with every scored word marked: green hit, red miss (the words come from a fixed vocabulary)."""
+    return " ".join(w if h is None else f":{'green' if h else 'red'}-badge[{w} {'✓' if h else '✗'}]"
+                    for w, h in zip(words, hits))
+
+
+st.subheader("The captions")
+for key, c in captions.items():
+    hits = ex.word_hits(c.words, c.maps, scene.things) if scene is not None and c.maps is not None else [None] * len(c.words)
+    scored = [h for h in hits if h is not None]
+    st.markdown(f"**{TITLES[key]}** · log p = {c.log_prob:.2f}"
+                f"{'' if c.ended else ' · stopped at the length limit'}  \n{chips(c.words, hits) or '(no words)'}"
+                + (f"  \n{sum(scored)} of {len(scored)} colour/shape words point at their object" if scored else ""))
+
+st.subheader("Where it looks, word by word: soft and hard side by side")
+view = st.segmented_control("Follow the caption of", ["soft", "hard"], key=remember("cap_view", "soft"), required=True,
+                            help="Whose words the word slider steps through, and whose entropy and animation are shown "
+                                 "below. Soft reads a weighted average of all places; hard reads one sampled place.")
+chosen = captions[view]
+steps = [*chosen.words, "⟨end⟩"][: len(chosen.maps)]
+labels = [f"{k + 1}. {w}" for k, w in enumerate(steps)]
+if len(labels) > 1:
+    word = labels.index(st.select_slider("Word", labels, key=remember("cap_word", labels[0], labels),
+                                         help="The word whose attention map is drawn (the map of the step that chose it)."))
+else:
+    word = 0
+    st.caption(f"The {view}-attention caption has no words: the only map is the one that chose ⟨end⟩.")
+for column, key in zip(st.columns(2), ("soft", "hard")):
+    c = captions[key]
+    if word >= len(c.maps):
+        column.info(f"The {key}-attention caption ends before word {word + 1}.")
+        continue
+    said = [*c.words, "⟨end⟩"][word]
+    boxes = [] if scene is None else ex.object_marks(c.words, c.maps, scene.things, word)
+    points = [] if key == "soft" else ex.glimpse_points(
+        ex.hard_glimpses(models["hard"].model, f, c.words, c.ended, samples=8, seed=int(seed)), word, picture.image.size)
+    column.plotly_chart(overlay_figure(picture.image, ex.upsample(c.maps[word], (112, 112), smooth),
+                                       f"{key} attention, word {word + 1}: “{said}”", boxes=boxes, points=points),
+                        key=f"cap_overlay_{key}", theme=None)
+st.caption("Red-yellow: where each model looks for this word. On generated scenes the boxes are the true objects; the "
+           "named object's box turns green when the map's peak lies on it (one cell of tolerance), red when not. "
+           "✕: where the hard model looked in 8 readings of its caption that sample the place from a_t instead of "
+           "taking the likeliest.")
+a, b = st.columns(2)
+a.plotly_chart(entropy_figure(steps, ex.entropy_bits(chosen.maps), ex.uniform_bits(), word, view), key="cap_entropy",
+               theme=None)
+a.caption("Low bars: the model looks at one place for that word; the dashed line is attention spread evenly.")
+alike = ex.sameness(chosen.maps)
+if alike > 0.8:
+    a.warning(f"The {view} maps are nearly the same for every word (sameness {alike:.2f}): the model is not looking "
+              "anywhere in particular, typical for images nothing like its training scenes.")
+with b.expander(f"▶ Play the {view} attention across the whole caption"):
+    st.plotly_chart(animation_figure(picture.image, [ex.upsample(m, (112, 112), smooth) for m in chosen.maps], steps),
+                    key="cap_animation", theme=None)
+    st.caption("Press ▶ or drag the slider: the map of each word in turn, as the caption is spoken.")
+
+st.subheader("What the CNN sees")
+names = imagenet_names()
+top = top_labels(f.logits[0], names)
+c, d = st.columns(2)
+c.plotly_chart(labels_figure(top), key="cap_labels", theme=None)
+c.caption("The pretrained CNN's own task: 1,000 ImageNet classes. The captioners read its features, not these labels.")
+classes = [i for i, _, _ in top]
+label = d.selectbox("Class activation map for", classes, format_func=lambda i: f"{names[i]} (class {i})",
+                    key=remember("cap_cam", classes[0], classes),
+                    help="Which of the top-5 labels to explain: the map shows which places add most to its score.")
+d.plotly_chart(overlay_figure(picture.image, ex.upsample(ex.activation_map(encoder(), f, label), (112, 112), smooth),
+                              f"Where “{names[label]}” comes from", name="activation", height=380),
+               key="cap_camfig", theme=None)
+d.caption("Class activation map (Zhou et al. 2016): each of the last layer's 7 × 7 cells weighted by the label's "
+          "classifier weights; red where the evidence for the label is.")
+
+st.subheader("The three decoders on 1,000 held-out scenes")
+st.dataframe([{"decoder": TITLES[k], **ex.decoder_row(models[k].metrics)} for k in models],
+             hide_index=True, key="cap_table")
+st.caption("Measured on scenes 1,000,000–1,000,999 (never trained on), greedy decoding. Pointing game: the share of "
+           "colour and shape words whose attention peak lies on the named object. Rerun: python -m pytest "
+           "tests/core/vision/test_shipped_captioners.py")

@@ -1,0 +1,112 @@
+"""Captioning & attention: captions with per-word maps, the word selector and the soft/hard switch redraw the
+map, photos get the CNN's view and a plain warning, and every bad upload gets a message."""
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.app.helpers import figure, open_page, values
+
+PAGE = "pages/captioning.py"
+
+
+@pytest.fixture(scope="module")
+def page():
+    return open_page(PAGE, timeout=120)
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def overlay(at, model: str = "soft") -> dict:
+    return figure(at, f"cap_overlay_{model}")
+
+
+def test_a_held_out_scene_gets_three_captions_and_a_scored_map(page):
+    captions = [m.value for m in page.markdown if "· log p =" in m.value]
+    assert len(captions) == 3 and "True caption" in " ".join(m.value for m in page.markdown)
+    soft = next(c for c in captions if c.startswith("**soft"))
+    assert "green-badge" in soft  # at least one colour/shape word points at its object
+    fig = overlay(page)
+    assert fig["data"][1]["type"] == "heatmap" and len(fig["layout"]["shapes"]) >= 1  # true boxes drawn
+    table = page.dataframe[0].value  # (a dataframe without selection carries no key in AppTest)
+    assert len(table) == 3 and table["object recall %"].notna().all()
+
+
+def test_choosing_another_word_moves_the_map(page):
+    first = overlay(page)
+    options = page.select_slider(key="cap_word").options
+    assert len(options) >= 3
+    ok(page.select_slider(key="cap_word").set_value(options[2]).run())
+    third = overlay(page)
+    assert "word 3: “" in third["layout"]["title"]["text"] and "word 1: “" in first["layout"]["title"]["text"]
+    assert values(third["data"][1]["customdata"]) != values(first["data"][1]["customdata"])  # another map
+    entropy = figure(page, "cap_entropy")
+    assert len(values(entropy["data"][0]["y"])) == len(options)
+
+
+def test_soft_and_hard_side_by_side_and_the_switch_follows_the_hard_caption(page):
+    soft, hard = overlay(page, "soft"), overlay(page, "hard")
+    assert soft["layout"]["title"]["text"].startswith("soft attention")
+    assert hard["layout"]["title"]["text"].startswith("hard attention")
+    glimpses = [t for t in hard["data"] if t.get("name") == "sampled glimpse"]
+    assert glimpses and len(values(glimpses[0]["x"])) == 8  # 8 readings of the caption, one glimpse each
+    assert not [t for t in soft["data"] if t.get("name") == "sampled glimpse"]
+    ok(page.segmented_control(key="cap_view").set_value("hard").run())
+    assert "hard attention" in figure(page, "cap_entropy")["layout"]["title"]["text"]
+    ok(page.segmented_control(key="cap_view").set_value("soft").run())
+    assert "soft attention" in figure(page, "cap_entropy")["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize("mode", ["beam", "sample"])
+def test_beam_search_and_sampling_redraw_without_errors(page, mode):
+    ok(page.radio(key="cap_mode").set_value(mode).run())
+    assert len([m for m in page.markdown if "· log p =" in m.value]) == 3
+    ok(page.radio(key="cap_mode").set_value("greedy").run())
+
+
+def test_a_photo_says_the_captioner_only_knows_shapes_and_shows_the_cnns_labels(page):
+    ok(page.radio(key="cap_source").set_value("Sample photo").run())
+    ok(page.selectbox(key="cap_photo").set_value("a cat (Chelsea)").run())
+    assert any("only ever seen the shapes world" in i.value for i in page.info)
+    labels = figure(page, "cap_labels")["data"][0]["y"]
+    assert labels[-1] in ("tabby", "tiger cat", "Egyptian cat")  # likeliest drawn on top
+    box = page.selectbox(key="cap_cam")
+    assert box.value in (281, 282, 285)  # tabby, tiger cat, Egyptian cat: the top class explained first
+    cam = figure(page, "cap_camfig")
+    assert cam["data"][1]["type"] == "heatmap"
+    second = int(re.search(r"\(class (\d+)\)", box.options[1]).group(1))  # options show "name (class N)"
+    ok(box.set_value(second).run())
+    other = figure(page, "cap_camfig")
+    assert values(other["data"][1]["customdata"]) != values(cam["data"][1]["customdata"])  # another label, another map
+    ok(page.radio(key="cap_source").set_value("Generated scene").run())
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("empty.png", b"", "empty"),
+    ("notes.png", b"this is text, not pixels " * 40, "not an image"),
+    ("cut.png", png(Image.new("RGB", (300, 300), (200, 10, 10)))[:400], "damaged or cut short"),
+])
+def test_bad_uploads_get_a_message_not_a_traceback(page, name, data, message):
+    ok(page.radio(key="cap_source").set_value("Upload an image").run())
+    ok(page.file_uploader(key="cap_upload").set_value((name, data, "image/png")).run())
+    assert any(message in e.value for e in page.error), [e.value for e in page.error]
+
+
+def test_an_uploaded_image_is_captioned(page):
+    ok(page.radio(key="cap_source").set_value("Upload an image").run())
+    picture = np.full((200, 300, 3), 230, np.uint8)
+    picture[60:140, 40:120] = (220, 40, 40)
+    ok(page.file_uploader(key="cap_upload").set_value(("red.png", png(Image.fromarray(picture)), "image/png")).run())
+    assert not page.error and overlay(page)["data"][1]["type"] == "heatmap" and overlay(page, "hard")["data"]
+    assert len([m for m in page.markdown if "· log p =" in m.value]) == 3

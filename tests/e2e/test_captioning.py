@@ -1,0 +1,51 @@
+"""Captioning in a real browser: upload an image, see the caption and the overlay, change the word, switch
+soft/hard, feed a bad file."""
+import io
+
+import numpy as np
+from PIL import Image
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.harness import act, exception_texts, open_page, screenshot
+
+OVERLAY = '[data-testid="stPlotlyChart"]'
+
+
+def chart_title(page) -> str:
+    """The title of the first figure (the per-word overlay)."""
+    return page.locator(f"{OVERLAY} .gtitle").first.text_content()
+
+
+def upload(page, name: str, data: bytes, mime: str = "image/png") -> None:
+    act(page, lambda: page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        {"name": name, "mimeType": mime, "buffer": data}))
+
+
+def test_upload_an_image_see_the_caption_and_the_overlay_change_word_and_model(app_url, page):
+    open_page(page, app_url, "captioning")
+    act(page, lambda: page.get_by_text("Upload an image", exact=True).click())
+    picture = np.full((240, 320, 3), 235, np.uint8)
+    picture[40:120, 30:110] = (40, 80, 220)  # a blue square on the left
+    yy, xx = np.mgrid[0:240, 0:320]
+    picture[(yy - 160) ** 2 + (xx - 240) ** 2 < 35**2] = (220, 40, 40)  # a red circle on the right
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="JPEG")
+    upload(page, "two-shapes.jpg", buffer.getvalue())
+    captions = page.locator('[data-testid="stMarkdownContainer"]', has_text="log p =")
+    assert captions.count() == 3 and any("soft attention" in c.inner_text() for c in captions.all())
+    assert page.locator(OVERLAY).first.locator(".heatmaplayer").count() == 1  # the map over the picture
+    first = chart_title(page)
+    slider = page.locator('[data-testid="stSlider"]', has_text="Word").get_by_role("slider")
+    slider.focus()
+    act(page, lambda: slider.press("ArrowRight"))
+    act(page, lambda: slider.press("ArrowRight"))
+    assert chart_title(page) != first
+    assert "word 3" in chart_title(page)
+    act(page, lambda: page.locator('[data-testid="stButtonGroup"]').get_by_text("hard", exact=True).click())
+    titles = [t.text_content() for t in page.locator(f"{OVERLAY} .gtitle").all()]
+    assert any(t.startswith("How focused the hard attention") for t in titles)
+    screenshot(page, ARTIFACTS / "captioning-upload.png")
+    upload(page, "notes.png", b"plain text pretending to be a picture " * 20)
+    alerts = " ".join(a.inner_text() for a in page.locator('[data-testid="stAlert"]').all())
+    assert "not an image this app can read" in alerts
+    assert exception_texts(page) == []
