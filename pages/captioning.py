@@ -74,9 +74,10 @@ for key, c in captions.items():
                 + (f"  \n{sum(scored)} of {len(scored)} colour/shape words point at their object" if scored else ""))
 
 st.subheader("Where it looks, word by word: soft and hard side by side")
-view = st.segmented_control("Follow the caption of", ["soft", "hard"], key=remember("cap_view", "soft"), required=True,
-                            help="Whose words the word slider steps through, and whose entropy and animation are shown "
-                                 "below. Soft reads a weighted average of all places; hard reads one sampled place.")
+view = st.radio("Follow the caption of", ["soft", "hard"], key=remember("cap_view", "soft", ["soft", "hard"]),
+                horizontal=True, help="Whose words the word slider steps through, and whose entropy and animation are "
+                                      "shown below. Soft reads a weighted average of all places; hard reads one sampled "
+                                      "place.")
 chosen = captions[view]
 steps = [*chosen.words, "⟨end⟩"][: len(chosen.maps)]
 labels = [f"{k + 1}. {w}" for k, w in enumerate(steps)]

@@ -56,9 +56,9 @@ def test_soft_and_hard_side_by_side_and_the_switch_follows_the_hard_caption(page
     glimpses = [t for t in hard["data"] if t.get("name") == "sampled glimpse"]
     assert glimpses and len(values(glimpses[0]["x"])) == 8  # 8 readings of the caption, one glimpse each
     assert not [t for t in soft["data"] if t.get("name") == "sampled glimpse"]
-    ok(page.segmented_control(key="cap_view").set_value("hard").run())
+    ok(page.radio(key="cap_view").set_value("hard").run())
     assert "hard attention" in figure(page, "cap_entropy")["layout"]["title"]["text"]
-    ok(page.segmented_control(key="cap_view").set_value("soft").run())
+    ok(page.radio(key="cap_view").set_value("soft").run())
     assert "soft attention" in figure(page, "cap_entropy")["layout"]["title"]["text"]
 
 

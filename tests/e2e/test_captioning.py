@@ -41,7 +41,8 @@ def test_upload_an_image_see_the_caption_and_the_overlay_change_word_and_model(a
     act(page, lambda: slider.press("ArrowRight"))
     assert chart_title(page) != first
     assert "word 3" in chart_title(page)
-    act(page, lambda: page.locator('[data-testid="stButtonGroup"]').get_by_text("hard", exact=True).click())
+    follow = page.locator('[data-testid="stRadio"]', has_text="Follow the caption of")
+    act(page, lambda: follow.get_by_text("hard", exact=True).click())
     titles = [t.text_content() for t in page.locator(f"{OVERLAY} .gtitle").all()]
     assert any(t.startswith("How focused the hard attention") for t in titles)
     screenshot(page, ARTIFACTS / "captioning-upload.png")
