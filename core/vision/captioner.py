@@ -13,10 +13,9 @@
 
 Each location's feature is the grid vector with its (x, y) position appended, so "where" is explicit.
 Where to look is decided from the deep channels and the position only (`key_channels`); what is read
-there, z_t, is the whole hypercolumn, shallow colour channels included. Measured on held-out scenes:
-with every channel deciding, attention pointed at the named object for 77% of words (after 6 epochs),
-against 88% from the deep channels alone (after 4), while the shallow channels are what let the
-captions get small objects' colours right.
+there, z_t, is the whole hypercolumn, shallow colour channels included. Measured on held-out scenes, this
+split neither helped nor hurt pointing (77% at epoch 6 with every channel deciding, 77% at epoch 9 with
+the deep ones); the shallow channels in z_t are what let the captions get small objects' colours right.
 """
 from __future__ import annotations
 
