@@ -4,7 +4,10 @@ import streamlit as st
 from core.vision import explain as ex
 from core.vision.captioner import ATTENTION
 from core.vision.encoder import top_labels
+from core.vision.shapes import END, PAD, START, VOCAB
 from core.vision.shipped import TITLES
+
+WORDS = [w for w in VOCAB if w not in (PAD, START, END)]
 from core.plots.vision import animation_figure, entropy_figure, labels_figure, overlay_figure
 from pages._common import page_intro, remember
 from pages._vision import captioners, encoder, features, imagenet_names, pick_image
@@ -52,9 +55,10 @@ f = features(picture.image)
 captions = {k: ex.caption_image(models[k].model, f, mode, temperature, int(seed), beam) for k in ATTENTION if k in models}
 scene = picture.scene
 if scene is None:
-    st.info("The captioners have only ever seen the shapes world: they know 23 words (sizes, five colours, three "
-            "shapes, four relations) and nothing else. Their caption of a photo uses only those words and is **not** a "
-            "description of it. What the CNN really recognises is under “What the CNN sees” below.")
+    st.info(f"The captioners have only ever seen the shapes world: they know {len(WORDS)} words (two sizes, five "
+            "colours, three shapes, four relations and a few small words) and nothing else. Their caption of a photo "
+            "uses only those words and is **not** a description of it. What the CNN really recognises is under “What "
+            "the CNN sees” below.")
 else:
     st.markdown(f"**True caption:** {scene.caption}")
 
