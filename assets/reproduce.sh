@@ -19,8 +19,8 @@ python -m core.charlm.train --corpus python --cell lstm --hidden 512 --layers 2 
   --lr 3e-3 --steps 1500 --seed 0 --out assets/charlm-python-lstm.pt
 
 # Shapes-world captioners (one per decoder), trained on the frozen encoder's features of scenes 0-9,999 and scored
-# on the held-out scenes 1,000,000-1,000,999. The first command encodes the 11,000 scenes once (about 12 minutes)
-# into .cache/; each training then takes 10-20 minutes. The soft model trains without the doubly stochastic
+# on the held-out scenes 1,000,000-1,000,999. The first command encodes the 11,000 scenes once (about 10 minutes)
+# into .cache/; each training then takes 3-15 minutes. The soft model trains without the doubly stochastic
 # penalty (--penalty 0): with the paper's weight (0.1) its attention spreads out and points worse (README).
 python -m core.vision.train_captioner --attention soft --scenes 10000 --val-scenes 1000 --epochs 15 --penalty 0 \
   --seed 0 --out assets/captioner-soft.pt
