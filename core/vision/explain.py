@@ -41,22 +41,28 @@ def caption_image(model: Captioner, features: Features, mode: str = "greedy", te
     mid, pooled = features.mid[:1], features.pooled[:1]
     if mode == "beam":
         best = beam_caption(model, mid, pooled, beam=beam)[0]
-        ids, alphas, ended = best.ids, best.alphas, best.ended
+        ids, alphas, ended, score = best.ids, best.alphas, best.ended, best.log_prob  # beam search scored it already
     else:
         rows, att, _ = sample_caption(model, mid, pooled, temperature if mode == "sample" else 0.0, seed)
         ids, alphas = rows[0], None if att is None else att[0]
         ended = len(ids) < MAX_WORDS
         if alphas is not None:
             alphas = alphas[: len(ids) + 1]  # the batch may have run on; keep this caption's steps
+        score = log_prob(model, features, ids, ended)
     maps = None if alphas is None else alphas.reshape(-1, GRID, GRID).cpu().numpy()
-    return Caption([VOCAB[i] for i in ids], maps, ended, log_prob(model, features, ids, ended))
+    return Caption([VOCAB[i] for i in ids], maps, ended, score)
+
+
+def caption_tokens(ids: list[int], ended: bool, device: torch.device | None = None) -> torch.Tensor:
+    """(1, T) token ids as the model reads them: <start>, the words, and <end> if the caption ended."""
+    start, end = VOCAB.index("<start>"), VOCAB.index("<end>")
+    return torch.tensor([[start, *ids, *([end] if ended else [])]], device=device)
 
 
 @torch.inference_mode()
 def log_prob(model: Captioner, features: Features, ids: list[int], ended: bool = True) -> float:
     """log p(words [, <end>] | image) under the model, teacher-forced (hard attention at its likeliest places)."""
-    start, end = VOCAB.index("<start>"), VOCAB.index("<end>")
-    tokens = torch.tensor([[start, *ids, *([end] if ended else [])]])
+    tokens = caption_tokens(ids, ended, features.mid.device)
     if tokens.shape[1] < 2:
         return 0.0
     was_training = model.training
@@ -79,10 +85,10 @@ def hard_glimpses(model: Captioner, features: Features, words: list[str], ended:
     place it looks at from a_t (seeds seed, seed + 1, … in one generator): where its glimpses land."""
     if model.config.attention != "hard":
         raise ValueError("only a hard-attention model samples the place it looks at")
-    ids = [VOCAB.index("<start>"), *(VOCAB.index(w) for w in words), *([VOCAB.index("<end>")] if ended else [])]
-    if len(ids) < 2:
+    tokens = caption_tokens([VOCAB.index(w) for w in words], ended, features.mid.device)
+    if tokens.shape[1] < 2:
         return Glimpses([[] for _ in range(samples)])
-    tokens = torch.tensor([ids], device=features.mid.device).expand(samples, -1)  # (S, T)
+    tokens = tokens.expand(samples, -1)  # (S, T)
     was_training = model.training
     model.eval()
     places = torch.Generator(features.mid.device).manual_seed(seed)
