@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.harness import act, exception_texts, metric_value, open_page, screenshot, wait_for_metric
+from tests.e2e.harness import (act, exception_texts, metric_value, open_page, screenshot, wait_for_metric,
+                               wait_for_script)
 
 PAGES = {  # url path -> a heading the page must show
     "": "RNN Lab",
@@ -99,8 +101,16 @@ def test_a_deep_link_opened_first_on_a_fresh_server_runs_inside_the_router(brows
 
 def edit_first_cell(page, table_index: int, text: str) -> None:
     """Type `text` into the first data cell of the table_index-th table (a canvas grid) and press Enter."""
+    wait_for_script(page)
     grid = page.locator('[data-testid="stDataFrame"]').nth(table_index)
-    grid.scroll_into_view_if_needed()
+    for attempt in range(3):  # the grid can be replaced while a rerun paints: look it up again and retry
+        try:
+            grid.scroll_into_view_if_needed()
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            page.wait_for_timeout(500)
     page.wait_for_timeout(300)
     box = grid.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + 35 + 17)  # below the 35 px header row
