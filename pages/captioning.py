@@ -19,10 +19,12 @@ page_intro(
     "attention, the image only sets $h_0$. With **soft attention** (Show, Attend and Tell) every step computes a "
     "distribution $a_t$ over the 196 places from $h_{t-1}$ and the word just read, and reads their weighted average "
     "$z_t$; **hard attention** samples one place $s_t$ and reads only it (trained with REINFORCE, since sampling has "
-    "no gradient).",
-    r"a_t = \mathrm{softmax}_i\big(w^\top \tanh(W_v v_i + W_h h_{t-1} + W_e E y_{t-1})\big)",
-    r"z_t^{\text{soft}} = \sum_i a_{ti} v_i,\qquad z_t^{\text{hard}} = v_{s_t},\ s_t \sim a_t,\qquad "
-    r"h_t = \mathrm{LSTM}([E\,y_{t-1};\ z_t],\ h_{t-1})",
+    "no gradient). The LSTM is told only *where* it looked, $p_t$ (the place's x, y); *what* it saw, $z_t$, goes "
+    "straight to the word scores, so each word is read off the image when it is said (fed into the LSTM, as in the "
+    "paper, $z_t$ let the model say \"circle\" from memory while looking elsewhere).",
+    r"a_t = \mathrm{softmax}_i\big(w^\top \tanh(W_v v_i + W_h h_{t-1} + W_e E y_{t-1})\big),\qquad "
+    r"z_t^{\text{soft}} = \sum_i a_{ti} v_i,\qquad z_t^{\text{hard}} = v_{s_t},\ s_t \sim a_t",
+    r"h_t = \mathrm{LSTM}([E\,y_{t-1};\ p_t],\ h_{t-1}),\qquad \text{scores}_t = W_o\,[h_t;\ z_t]",
 )
 
 models = captioners()

@@ -13,9 +13,17 @@
 
 Each location's feature is the grid vector with its (x, y) position appended, so "where" is explicit.
 Where to look is decided from the deep channels and the position only (`key_channels`); what is read
-there, z_t, is the whole hypercolumn, shallow colour channels included. Measured on held-out scenes, this
-split neither helped nor hurt pointing (77% at epoch 6 with every channel deciding, 77% at epoch 9 with
-the deep ones); the shallow channels in z_t are what let the captions get small objects' colours right.
+there, z_t, is the whole hypercolumn, shallow colour channels included (they are what let the captions get
+small objects' colours right).
+
+What the LSTM reads from the attention (`feed`): "context" is the paper's, all of z_t goes into the cell;
+"place" feeds it only where it looked (z_t's (x, y), the attention-weighted position) while the whole z_t
+still goes to the word scores. With "context", the colour step's z_t carries the object's shape into the
+memory, so the next step can say "circle" from memory and look anywhere: measured on the shipped soft model,
+shape words' attention put only 35% of its weight on the object and peaked on it 63% of the time (colour
+words: 95%). With "place", the memory knows where it has been (enough to move on left to right) but not what
+it saw, so each word has to be read where it is said: after 6 epochs on 5,000 scenes, pointing 86% against
+61%, and more captions right (every object named 75% against 71%).
 """
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ from core.sampling import gumbel_noise, pick_next
 from core.vision.shapes import VOCAB
 
 ATTENTION = ("none", "soft", "hard")
+FEEDS = ("context", "place")  # what the LSTM reads from the attention: all of z_t, or only where it looked
 MAX_WORDS = 30  # decoding stops here if <end> never comes (the longest true caption has 25 words)
 FEATURE_SIZE, POOLED_SIZE = 152, 1280  # a grid cell's channels (core.vision.encoder), the pooled vector
 DEEP_CHANNELS = 112  # the first FEATURE_SIZE channels are block 10's (deep); the rest block 4's (shallow)
@@ -43,10 +52,14 @@ class CaptionConfig:
     attend: int = 128  # size of the attention MLP's hidden layer
     key_channels: int = DEEP_CHANNELS  # the first channels of a cell (with its x, y) that decide where to look
     vocab_size: int = len(VOCAB)
+    feed: str = "context"  # "context": z_t goes into the LSTM (the paper); "place": only z_t's (x, y) does
+
 
     def __post_init__(self) -> None:
         if self.attention not in ATTENTION:
             raise ValueError(f"attention must be one of {ATTENTION}, got {self.attention!r}")
+        if self.feed not in FEEDS:
+            raise ValueError(f"feed must be one of {FEEDS}, got {self.feed!r}")
         if not (1 <= self.hidden <= 2048 and 1 <= self.embed <= 1024 and 1 <= self.attend <= 1024):
             raise ValueError("sizes out of range: hidden 1-2048, embed 1-1024, attend 1-1024")
         if not 0 <= self.key_channels <= FEATURE_SIZE:
@@ -88,7 +101,7 @@ class Captioner(nn.Module):
         self.init_h = nn.Linear(POOLED_SIZE, c.hidden)
         self.init_c = nn.Linear(POOLED_SIZE, c.hidden)
         context = 0 if c.attention == "none" else D
-        self.cell = nn.LSTMCell(c.embed + context, c.hidden)
+        self.cell = nn.LSTMCell(c.embed + (2 if c.feed == "place" and context else context), c.hidden)
         self.out = nn.Linear(c.hidden + context, c.vocab_size)
         never = torch.zeros(c.vocab_size, dtype=torch.bool)
         never[[VOCAB.index("<pad>"), VOCAB.index("<start>")]] = True  # never an output: scored −∞
@@ -127,7 +140,7 @@ class Captioner(nn.Module):
                 else:
                     chosen = alpha.argmax(-1)  # at test time, by default, the most likely location
                 z = v[torch.arange(v.shape[0]), chosen]  # (B, D)
-            x = torch.cat([x, z], dim=-1)
+            x = torch.cat([x, z if self.config.feed == "context" else z[:, -2:]], dim=-1)  # (x, y) come last
         h, c = self.cell(x, (h, c))
         out = h if self.config.attention == "none" else torch.cat([h, z], dim=-1)
         logits = self.out(out).masked_fill(self.never_said, float("-inf"))  # (B, V)

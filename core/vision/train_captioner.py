@@ -15,12 +15,12 @@ from pathlib import Path
 
 import torch
 
-from core.vision.captioner import (PAD_ID, CaptionConfig, Captioner, caption_loss, sample_caption,
+from core.vision.captioner import (FEEDS, PAD_ID, CaptionConfig, Captioner, caption_loss, sample_caption,
                                    pointing_accuracy)
 from core.vision.dataset import CaptionData, build_data, decode_caption, load_data, save_data
 from core.vision.encoder import Encoder
 from core.vision.scoring import score_objects
-from core.vision.shapes import VOCAB, layout
+from core.vision.shapes import COLOURS, SHAPES, VOCAB, layout
 
 
 @dataclass(frozen=True)
@@ -37,24 +37,31 @@ class CaptionTrainConfig:
     penalty_weight: float = 0.1  # soft attention's doubly stochastic penalty
     entropy_weight: float = 0.01  # hard attention's entropy bonus
     sharpen_weight: float = 0.0  # soft attention: weight of the attention's entropy in the loss
+    feed: str = "context"  # what the LSTM reads from the attention (core.vision.captioner.FEEDS)
     seed: int = 0
 
     def model_config(self) -> CaptionConfig:
         """The architecture part."""
-        return CaptionConfig(self.attention, self.hidden, self.embed, self.attend)
+        return CaptionConfig(self.attention, self.hidden, self.embed, self.attend, feed=self.feed)
 
     def to_dict(self) -> dict:
         """Plain data for a checkpoint."""
         return asdict(self)
 
 
+WORD_KINDS = {"colour": [VOCAB.index(w) for w in COLOURS], "shape": [VOCAB.index(w) for w in SHAPES]}
+
+
 @torch.no_grad()
 def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) -> dict[str, float]:
-    """Held-out per-word loss, pointing score (NaN without attention), the share of greedy captions that are
-    exactly the true one, and their object-level precision, recall and share naming every object."""
+    """Held-out per-word loss, pointing score (NaN without attention; also for colour and shape words apart),
+    the share of greedy captions that are exactly the true one, and their object-level precision, recall and
+    share naming every object."""
     was_training = model.training
     model.eval()
-    nll, words, hits, named, exact, captions = 0.0, 0, 0.0, 0, 0, []
+    nll, words, exact, captions = 0.0, 0, 0, []
+    hits = dict.fromkeys(["pointing", *WORD_KINDS], 0.0)
+    named = dict.fromkeys(hits, 0)
     for s in range(0, len(data), batch):
         mid, pooled, tokens = data.mid[s: s + batch], data.pooled[s: s + batch], data.tokens[s: s + batch]
         count = int((tokens[:, 1:] != PAD_ID).sum())
@@ -62,16 +69,22 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
         words += count
         _, alphas, _ = model(mid, pooled, tokens)
         if alphas is not None:
-            share, n = pointing_accuracy(alphas, data.cells[s: s + batch])
-            hits, named = hits + (share * n if n else 0.0), named + n
+            cells = data.cells[s: s + batch, : alphas.shape[1]]
+            targets = tokens[:, 1: alphas.shape[1] + 1]
+            kinds = {"pointing": cells, **{kind: cells & torch.isin(targets, torch.tensor(ids))[..., None]
+                                           for kind, ids in WORD_KINDS.items()}}
+            for kind, kind_cells in kinds.items():
+                share, n = pointing_accuracy(alphas, kind_cells)
+                hits[kind], named[kind] = hits[kind] + (share * n if n else 0.0), named[kind] + n
         ids, _, _ = sample_caption(model, mid, pooled)
         said = [[VOCAB[i] for i in row] for row in ids]
         exact += sum(w == decode_caption(t.tolist()) for w, t in zip(said, tokens))
         captions += said
     model.train(was_training)
     objects = score_objects(captions, [layout(int(seed))[0] for seed in data.seeds])
-    return {"val_loss": nll / max(1, words), "pointing": hits / named if named else float("nan"),
-            "exact": exact / len(data), **objects.as_dict()}
+    pointing = {("pointing" if kind == "pointing" else f"pointing_{kind}"):
+                hits[kind] / named[kind] if named[kind] else float("nan") for kind in hits}
+    return {"val_loss": nll / max(1, words), **pointing, "exact": exact / len(data), **objects.as_dict()}
 
 
 def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionData,
@@ -148,6 +161,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--penalty", type=float, default=0.1, help="soft attention's doubly stochastic penalty weight")
     p.add_argument("--sharpen", type=float, default=0.0, help="soft attention: weight of the attention entropy")
+    p.add_argument("--feed", choices=list(FEEDS), default="context",
+                   help="what the LSTM reads from the attention: all of z_t (the paper) or only the place it looked at")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache", type=Path, default=Path(".cache"))
     p.add_argument("--out", type=Path, required=True)
@@ -157,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     train = cached_data(TRAIN_FIRST, args.scenes, args.cache, report)
     val = cached_data(VAL_FIRST, args.val_scenes, args.cache, report)
     cfg = CaptionTrainConfig(attention=args.attention, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
-                             penalty_weight=args.penalty, sharpen_weight=args.sharpen, seed=args.seed)
+                             penalty_weight=args.penalty, sharpen_weight=args.sharpen, feed=args.feed, seed=args.seed)
     start = time.perf_counter()
     model, history = train_captioner(cfg, train, val, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "

@@ -167,3 +167,28 @@ def test_the_sharpening_term_adds_the_attention_entropy_to_the_loss():
     mask = (tokens[:, 1:] != VOCAB.index("<pad>")).float()
     entropy = (-(alphas * alphas.log()).sum(-1) * mask).sum() / mask.sum()
     assert float((sharp.total - plain.total).detach()) == pytest.approx(0.5 * float(entropy.detach()), rel=1e-4)
+
+
+@pytest.mark.parametrize("attention", ["soft", "hard"])
+def test_feeding_the_place_keeps_what_was_read_out_of_the_lstm(attention):
+    """feed="place": the LSTM reads only where the model looked; what was there reaches the word scores alone.
+    Changing the shallow channels (not used for choosing where to look) changes this step's scores but not the
+    state the next step starts from; with feed="context" (the paper) it changes both."""
+    from core.vision.captioner import DEEP_CHANNELS
+
+    mid, pooled, tokens = batch(1)
+    other = mid.clone()
+    other[:, DEEP_CHANNELS:] += 3.0
+    for feed in ("place", "context"):
+        torch.manual_seed(8)
+        model = Captioner(CaptionConfig(attention=attention, hidden=16, embed=8, attend=8, feed=feed)).eval()
+        with torch.no_grad():
+            steps = []
+            for m in (mid, other):
+                v, pv, state = model.start(m, pooled)
+                steps.append(model.step(tokens[:, 0], v, pv, state))
+        assert not torch.allclose(steps[0].logits, steps[1].logits)
+        same_state = torch.allclose(steps[0].state[0], steps[1].state[0])
+        assert same_state == (feed == "place"), feed
+    with pytest.raises(ValueError, match="feed"):
+        CaptionConfig(feed="everything")

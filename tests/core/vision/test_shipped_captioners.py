@@ -24,19 +24,20 @@ def measured(held_out):
             for m in CAPTIONERS}
 
 
-def test_soft_attention_names_the_objects_and_points_at_them_as_measured(measured):
-    """The shipped soft model's figures, as measured (guards against a regression)."""
-    _, soft = measured["soft"]
-    assert soft["precision"] >= 0.97 and soft["recall"] >= 0.97, soft  # the issue's object-level bar: met
-    assert soft["all_named"] >= 0.935, soft  # measured 0.941
-    assert soft["pointing"] >= 0.78, soft  # measured 0.790: colour words 0.95, shape words 0.63
-
-
-@pytest.mark.xfail(strict=True, reason="not met yet (issue 6): every object named in 94.1% of scenes (bar 95%), pointing "
-                                       "79.0% (bar 85%; shape words land 1-3 cells off the object)")
 def test_soft_attention_meets_the_issues_bars(measured):
+    """Every object named in ≥ 95% of scenes, object precision and recall ≥ 97%, pointing game ≥ 85%
+    (measured: 97.4%, 99.0%, 99.0%, 93.8%)."""
     _, soft = measured["soft"]
-    assert soft["all_named"] >= 0.95 and soft["pointing"] >= 0.85, soft
+    assert soft["all_named"] >= 0.95, soft
+    assert soft["precision"] >= 0.97 and soft["recall"] >= 0.97, soft
+    assert soft["pointing"] >= 0.85, soft
+
+
+def test_soft_attention_reads_shape_words_where_it_says_them(measured):
+    """The LSTM is fed only where it looked, so a shape word cannot come from memory: its attention peaks on the
+    object (measured 97.4%; 63% when the whole context went into the LSTM), as colour words' do (90.1%)."""
+    _, soft = measured["soft"]
+    assert soft["pointing_shape"] >= 0.93 and soft["pointing_colour"] >= 0.85, soft
 
 
 @pytest.mark.parametrize("key", [m.key for m in CAPTIONERS])

@@ -64,3 +64,27 @@ def test_cached_features_are_reused_chunk_by_chunk(tmp_path, monkeypatch):
     monkeypatch.setattr(tc, "build_data", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-encoded")))
     again = tc.cached_data(10, 8, tmp_path)  # everything is in the cache now
     assert again.seeds.tolist() == list(range(10, 18)) and torch.equal(again.mid[:6], first.mid)
+
+
+def test_pointing_is_also_scored_for_colour_and_shape_words_apart():
+    """A model that looks at the named object for colour words and away from it for shape words scores 1 and 0."""
+    from core.vision.captioner import CaptionConfig, Captioner
+    from core.vision.shapes import VOCAB
+
+    data = toy_data()
+    data.cells[:, 2, 4:8] = True  # target 2 is the colour ("red"/"blue"), target 3 the shape: both on cells 4-7
+    data.cells[:, 3, 4:8] = True
+
+    class LooksAtColoursOnly(Captioner):
+        def forward(self, mid, pooled, tokens, generator=None):
+            logits, alphas, chosen = super().forward(mid, pooled, tokens, generator)
+            looks = torch.zeros_like(alphas)
+            looks[..., 100] = 1.0  # far from cells 0-7
+            colour = torch.isin(tokens[:, 1:], torch.tensor([VOCAB.index("red"), VOCAB.index("blue")]))
+            looks[colour] = 0.0
+            looks[..., 5][colour] = 1.0  # on the object for colour words
+            return logits, looks, chosen
+
+    figures = evaluate_captioner(LooksAtColoursOnly(CaptionConfig(hidden=8, embed=4, attend=4)), data)
+    assert figures["pointing_colour"] == 1.0 and figures["pointing_shape"] == 0.0
+    assert figures["pointing"] == 1 / 3  # "large" (cells 0-3): missed too; 1 hit of 3 named words per caption
