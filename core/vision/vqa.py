@@ -1,0 +1,149 @@
+"""Visual question answering over shapes-world scenes: the lecture's model, question-guided attention, ablations.
+
+All models read the frozen encoder's cached features (core.vision.dataset: the pooled vector and the 14 × 14
+hypercolumn grid) and an LSTM's summary q of the question, and score the answers of `ANSWERS`.
+
+- "lecture":   the lecture's model: the CNN's pooled image vector and the LSTM's final hidden state, fused
+               (projected to one size and multiplied element-wise), then a classifier.
+- "attention": two hops of question-guided attention over the grid's cells. Hop 1 scores every cell from its
+               features, its (x, y) and q, and reads z₁ (the named object, for most questions). Hop 2 scores every
+               cell again, now also from z₁ (its features and where it is), so "the object closest to the
+               square" can look near where hop 1 looked; it reads z₂. A relation head in the manner of Santoro
+               et al. (2017), with the pairs anchored on what hop 1 found: r = Σ_j g(v_j, z₁, q) over all cells
+               (sums can count: "how many other objects have the same shape"). Classifier on [q, z₁, z₂, r].
+- "question":  the question alone (how much can be guessed without looking).
+- "image":     the pooled image alone (how much can be guessed without reading the question).
+
+The attention maps of both hops are returned, so the page can show where the model looked.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from core.vision.captioner import FEATURE_SIZE, POOLED_SIZE, locations
+from core.vision.questions import ANSWERS, QUESTION_WORDS, parse_question
+
+MODELS = ("lecture", "attention", "question", "image")
+QUESTION_VOCAB = ("<pad>", *dict.fromkeys(QUESTION_WORDS))
+WORD_ID = {w: i for i, w in enumerate(QUESTION_VOCAB)}
+MAX_QUESTION = 16  # words; the longest generated question has 13
+
+
+def encode_question(words: list[str]) -> list[int]:
+    """Known words -> ids, padded to MAX_QUESTION (longer questions are cut; the parser caps the characters)."""
+    ids = [WORD_ID[w] for w in words][:MAX_QUESTION]
+    return ids + [0] * (MAX_QUESTION - len(ids))
+
+
+def question_ids(text: str) -> torch.Tensor:
+    """A typed question as a (1, MAX_QUESTION) tensor; QuestionError (with its message) if it cannot be read."""
+    return torch.tensor([encode_question(parse_question(text))])
+
+
+@dataclass(frozen=True)
+class VQAConfig:
+    """Everything that defines a VQA model's architecture."""
+
+    model: str = "attention"
+    hidden: int = 128
+    embed: int = 32
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        if not (1 <= self.hidden <= 1024 and 1 <= self.embed <= 512):
+            raise ValueError("sizes out of range: hidden 1-1024, embed 1-512")
+
+    def to_dict(self) -> dict:
+        """Plain data for a checkpoint."""
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """A batch's answer scores and what led to them."""
+
+    logits: torch.Tensor  # (B, len(ANSWERS))
+    question: torch.Tensor | None  # (B, H): the LSTM's summary of the question
+    image: torch.Tensor | None  # (B, H): the image summary the answer is built from (attention: the relation sum)
+    maps: torch.Tensor | None  # (B, hops, L): attention over the grid's cells (attention model)
+
+
+class VQAModel(nn.Module):
+    """Question LSTM + image summary (+ attention and a relation head) -> answer scores."""
+
+    def __init__(self, config: VQAConfig) -> None:
+        super().__init__()
+        self.config = config
+        c, D, H = config, FEATURE_SIZE + 2, config.hidden
+        self.embed = nn.Embedding(len(QUESTION_VOCAB), c.embed, padding_idx=0)
+        self.lstm = nn.LSTM(c.embed, H, batch_first=True)
+        if c.model in ("lecture", "image"):
+            self.image = nn.Linear(POOLED_SIZE, H)
+        if c.model == "attention":
+            self.cells = nn.Linear(D, H)  # a cell's features and place, projected once per image
+            self.hop1_q = nn.Linear(H, H, bias=False)
+            self.hop1_w = nn.Linear(H, 1)
+            self.hop2_q = nn.Linear(H, H, bias=False)
+            self.hop2_z = nn.Linear(D, H, bias=False)  # what hop 1 read, including where
+            self.hop2_w = nn.Sequential(nn.ReLU(), nn.Linear(H, H), nn.ReLU(), nn.Linear(H, 1))
+            self.rel_z = nn.Linear(D, H, bias=False)
+            self.rel_q = nn.Linear(H, H, bias=False)
+            self.rel_g = nn.Sequential(nn.ReLU(), nn.Linear(H, H), nn.ReLU())
+            width = H + 2 * D + H
+        else:
+            width = H
+        self.classify = nn.Sequential(nn.Linear(width, 2 * H), nn.ReLU(), nn.Linear(2 * H, len(ANSWERS)))
+
+    def summary(self, questions: torch.Tensor) -> torch.Tensor:
+        """(B, T) ids -> (B, H): the LSTM's hidden state after the question's last word."""
+        out, _ = self.lstm(self.embed(questions))
+        last = (questions != 0).sum(1).clamp_min(1) - 1
+        return out[torch.arange(questions.shape[0]), last]
+
+    def forward(self, mid: torch.Tensor, pooled: torch.Tensor, questions: torch.Tensor) -> Answer:
+        """mid (B, FEATURE_SIZE, G, G), pooled (B, POOLED_SIZE), questions (B, T) -> Answer."""
+        kind = self.config.model
+        q = self.summary(questions)
+        if kind == "question":
+            return Answer(self.classify(q), q, None, None)
+        if kind in ("lecture", "image"):
+            image = torch.tanh(self.image(pooled.float()))
+            fused = image if kind == "image" else image * q
+            return Answer(self.classify(fused), None if kind == "image" else q, image, None)
+        v = locations(mid)  # (B, L, D)
+        pv = self.cells(v)  # (B, L, H)
+        a1 = torch.softmax(self.hop1_w(torch.tanh(pv + self.hop1_q(q)[:, None])).squeeze(-1), dim=-1)  # (B, L)
+        z1 = torch.einsum("bl,bld->bd", a1, v)
+        a2 = torch.softmax(self.hop2_w(pv + self.hop2_q(q)[:, None] + self.hop2_z(z1)[:, None]).squeeze(-1), dim=-1)
+        z2 = torch.einsum("bl,bld->bd", a2, v)
+        r = self.rel_g(pv + self.rel_z(z1)[:, None] + self.rel_q(q)[:, None]).mean(1)  # (B, H): Σ_j g(v_j, z₁, q) / L
+        logits = self.classify(torch.cat([q, z1, z2, r], dim=-1))
+        return Answer(logits, q, r, torch.stack([a1, a2], dim=1))
+
+
+@dataclass
+class VQAData:
+    """Questions about cached scenes: each row points at its scene's features (so they are stored once)."""
+
+    scene: torch.Tensor  # (N,) index into the feature tensors
+    questions: torch.Tensor  # (N, MAX_QUESTION) word ids
+    answers: torch.Tensor  # (N,) index into ANSWERS
+    kinds: torch.Tensor  # (N,) index into KINDS
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+
+def build_questions(seeds: list[int]) -> VQAData:
+    """Every question `questions_about` asks of each scene (by its seed), in order."""
+    from core.vision.questions import KINDS, questions_about
+    from core.vision.shapes import layout
+
+    rows = [(k, q) for k, seed in enumerate(seeds) for q in questions_about(layout(int(seed))[0], int(seed))]
+    return VQAData(torch.tensor([k for k, _ in rows]), torch.tensor([encode_question(q.words) for _, q in rows]),
+                   torch.tensor([ANSWERS.index(q.answer) for _, q in rows]),
+                   torch.tensor([KINDS.index(q.kind) for _, q in rows]))

@@ -1,0 +1,77 @@
+"""VQA models: shapes, what each ablation can and cannot see, attention maps are distributions, and every model
+that sees both inputs learns a task that needs both."""
+import pytest
+import torch
+
+from core.vision.captioner import FEATURE_SIZE
+from core.vision.dataset import GRID
+from core.vision.questions import ANSWERS, KINDS, QuestionError, questions_about
+from core.vision.shapes import layout
+from core.vision.vqa import (MAX_QUESTION, QUESTION_VOCAB, VQAConfig, VQAModel, build_questions, encode_question,
+                             question_ids)
+
+
+def inputs(b=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    mid = torch.randn(b, FEATURE_SIZE, GRID, GRID, generator=g)
+    pooled = torch.randn(b, 1280, generator=g)
+    questions = torch.cat([question_ids("what colour is the large circle?"), question_ids("how many squares are there"),
+                           question_ids("is the red object on the left?")])[:b]
+    return mid, pooled, questions
+
+
+def test_typed_questions_become_padded_ids_or_a_message():
+    ids = question_ids("What color is the big circle?")
+    assert ids.shape == (1, MAX_QUESTION)
+    assert [QUESTION_VOCAB[i] for i in ids[0, :6]] == ["what", "colour", "is", "the", "large", "circle"]
+    assert (ids[0, 6:] == 0).all()
+    with pytest.raises(QuestionError, match="did you mean"):
+        question_ids("what colour is the larg circle")
+    assert len(encode_question(["the"] * 40)) == MAX_QUESTION
+
+
+@pytest.mark.parametrize("kind", ["lecture", "attention", "question", "image"])
+def test_every_model_scores_every_answer(kind):
+    torch.manual_seed(0)
+    model = VQAModel(VQAConfig(kind, hidden=16, embed=8)).eval()
+    mid, pooled, questions = inputs()
+    out = model(mid, pooled, questions)
+    assert out.logits.shape == (3, len(ANSWERS))
+    assert (out.maps is None) == (kind != "attention")
+    if kind == "attention":
+        assert out.maps.shape == (3, 2, GRID * GRID)
+        assert torch.allclose(out.maps.sum(-1), torch.ones(3, 2), atol=1e-5)
+    with torch.no_grad():  # the ablations really do not see what they are not given
+        other_image = model(mid + 1.0, pooled + 1.0, questions).logits
+        other_question = model(mid, pooled, questions.roll(1, 0)).logits  # each image with another question
+    assert torch.allclose(other_image, out.logits) == (kind == "question")
+    assert torch.allclose(other_question, out.logits) == (kind == "image")
+
+
+@pytest.mark.parametrize("kind", ["lecture", "attention"])
+def test_models_that_see_both_learn_an_answer_that_needs_both(kind):
+    """Two images × two questions, four different answers: neither input alone is enough."""
+    torch.manual_seed(0)
+    model = VQAModel(VQAConfig(kind, hidden=32, embed=8))
+    mid = torch.stack([torch.full((FEATURE_SIZE, GRID, GRID), s) for s in (1.0, -1.0)]).repeat(2, 1, 1, 1)
+    pooled = torch.stack([torch.full((1280,), s) for s in (1.0, -1.0)]).repeat(2, 1)
+    questions = torch.cat([question_ids("what colour is the circle")] * 2 + [question_ids("what shape is the object")] * 2)
+    answers = torch.tensor([ANSWERS.index(a) for a in ("red", "blue", "circle", "square")])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(150):
+        loss = torch.nn.functional.cross_entropy(model(mid, pooled, questions).logits, answers)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert model(mid, pooled, questions).logits.argmax(-1).tolist() == answers.tolist()
+
+
+def test_built_questions_are_the_generated_ones():
+    seeds = [5, 6, 7]
+    data = build_questions(seeds)
+    expected = [(k, q) for k, s in enumerate(seeds) for q in questions_about(layout(s)[0], s)]
+    assert len(data) == len(expected)
+    for row, (k, q) in enumerate(expected):
+        assert int(data.scene[row]) == k and ANSWERS[int(data.answers[row])] == q.answer
+        assert KINDS[int(data.kinds[row])] == q.kind
+        assert data.questions[row].tolist() == encode_question(q.words)
