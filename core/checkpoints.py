@@ -19,12 +19,14 @@ from torch import nn
 
 from core.charlm.model import CharConfig, CharRNN
 from core.vision.captioner import CaptionConfig, Captioner
+from core.vision.vqa import VQAConfig, VQAModel
 
 MODELS: dict[str, tuple[type, type]] = {  # kind -> (config class, model class)
     "charlm": (CharConfig, CharRNN),
     "captioner": (CaptionConfig, Captioner),
+    "vqa": (VQAConfig, VQAModel),
 }
-TOKEN_LENGTH = {"charlm": 1, "captioner": 32}  # the longest vocabulary entry of each kind (characters or words)
+TOKEN_LENGTH = {"charlm": 1, "captioner": 32, "vqa": 32}  # the longest vocabulary entry of each kind (characters or words)
 REQUIRED = ("kind", "config", "state_dict", "vocab", "metrics")
 
 
