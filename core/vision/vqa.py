@@ -7,8 +7,8 @@ hypercolumn grid) and an LSTM's summary q of the question, and score the answers
                (projected to one size and multiplied element-wise), then a classifier.
 - "attention": two hops of question-guided attention over the grid's cells. Hop 1 scores every cell from its
                features, its (x, y) and q, and reads z₁ (the named object, for most questions). Hop 2 scores every
-               cell again, now also from z₁ (its features and where it is), so "the object closest to the
-               square" can look near where hop 1 looked; it reads z₂. A relation head in the manner of Santoro
+               cell again, now also from z₁ (its features and where it is) and the cell's squared distance from
+               z₁'s place, so "the object closest to the square" can look near where hop 1 looked; it reads z₂. A relation head in the manner of Santoro
                et al. (2017), with the pairs anchored on what hop 1 found: r = Σ_j g(v_j, z₁, q) over all cells
                (sums can count: "how many other objects have the same shape"). Classifier on [q, z₁, z₂, r].
 - "question":  the question alone (how much can be guessed without looking).
@@ -30,6 +30,8 @@ MODELS = ("lecture", "attention", "question", "image")
 QUESTION_VOCAB = ("<pad>", *dict.fromkeys(QUESTION_WORDS))
 WORD_ID = {w: i for i, w in enumerate(QUESTION_VOCAB)}
 MAX_QUESTION = 16  # words; the longest generated question has 13
+FEATURE_SCALE = 5.0  # the grid features' standard deviation (about 4.8): divided out, so a cell's (x, y) in [-1, 1]
+                     # is not drowned by them when the classifier reads where hop 1 looked
 
 
 def encode_question(words: list[str]) -> list[int]:
@@ -89,6 +91,7 @@ class VQAModel(nn.Module):
             self.hop1_w = nn.Linear(H, 1)
             self.hop2_q = nn.Linear(H, H, bias=False)
             self.hop2_z = nn.Linear(D, H, bias=False)  # what hop 1 read, including where
+            self.hop2_d = nn.Linear(1, H, bias=False)  # each cell's squared distance from where hop 1 looked
             self.hop2_w = nn.Sequential(nn.ReLU(), nn.Linear(H, H), nn.ReLU(), nn.Linear(H, 1))
             self.rel_z = nn.Linear(D, H, bias=False)
             self.rel_q = nn.Linear(H, H, bias=False)
@@ -114,11 +117,13 @@ class VQAModel(nn.Module):
             image = torch.tanh(self.image(pooled.float()))
             fused = image if kind == "image" else image * q
             return Answer(self.classify(fused), None if kind == "image" else q, image, None)
-        v = locations(mid)  # (B, L, D)
+        v = locations(mid.float() / FEATURE_SCALE)  # (B, L, D)
         pv = self.cells(v)  # (B, L, H)
         a1 = torch.softmax(self.hop1_w(torch.tanh(pv + self.hop1_q(q)[:, None])).squeeze(-1), dim=-1)  # (B, L)
         z1 = torch.einsum("bl,bld->bd", a1, v)
-        a2 = torch.softmax(self.hop2_w(pv + self.hop2_q(q)[:, None] + self.hop2_z(z1)[:, None]).squeeze(-1), dim=-1)
+        where = (v[..., -2:] - z1[:, None, -2:]).pow(2).sum(-1, keepdim=True)  # (B, L, 1)
+        a2 = torch.softmax(self.hop2_w(pv + self.hop2_q(q)[:, None] + self.hop2_z(z1)[:, None] + self.hop2_d(where))
+                           .squeeze(-1), dim=-1)
         z2 = torch.einsum("bl,bld->bd", a2, v)
         r = self.rel_g(pv + self.rel_z(z1)[:, None] + self.rel_q(q)[:, None]).mean(1)  # (B, H): Σ_j g(v_j, z₁, q) / L
         logits = self.classify(torch.cat([q, z1, z2, r], dim=-1))
