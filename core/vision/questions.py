@@ -3,9 +3,10 @@ that turns a typed question into words a model knows.
 
 Non-relational questions ask about one named object, or count a shape: its colour, its shape, whether it is on
 the left or at the top, how many circles there are. Relational ones need the other objects too: the shape of
-the object closest to / furthest from a named one, how many other objects share its shape. An object is named
-by the shortest description that picks it out (never by the attribute asked about): "what colour is the large
-circle?", "what shape is the red object?". Every answer is one word of `ANSWERS`. A question whose answer would
+the object closest to / furthest from a named one (scenes of 3 or more objects), how many other objects share
+its shape. An object is named by the shortest description that picks it out, never by the attribute asked
+about, and in relational questions never by its shape (which would give the answer away): "what colour is the
+large circle?", "what shape is the red object?", "what shape is the object closest to the small blue object?". Every answer is one word of `ANSWERS`. A question whose answer would
 be a near tie (two objects almost equally close or far, an object almost exactly in the middle) is not asked, so
 every answer can be read off the picture. The same scene seed gives the same questions.
 """
@@ -72,7 +73,11 @@ def _answer_about(things: tuple[Thing, ...], k: int, kind: str) -> tuple[str, st
     if kind in ("colour", "shape"):
         ref = name(things, k, avoid=kind)
         return None if ref is None else (f"what {kind} is the {ref}?", getattr(t, kind))
-    ref = name(things, k)
+    # relational questions never name the object by its shape: "the square" would say that no other square
+    # exists (the same-shape count would be 0 from the words alone, and "square" could not be the closest)
+    ref = name(things, k, avoid=None if kind in ("left", "top") else "shape")
+    if ref is None:
+        return None
     if kind in ("left", "top"):
         position = t.centre[0] if kind == "left" else t.centre[1]
         if abs(position - SIZE / 2) < MARGIN:
@@ -83,14 +88,13 @@ def _answer_about(things: tuple[Thing, ...], k: int, kind: str) -> tuple[str, st
     if kind == "same shape":
         return (f"how many other objects have the same shape as the {ref}?",
                 COUNTS[sum(things[j].shape == t.shape for j in others)])
-    if len(others) < 1:
+    if len(others) < 2:  # with one other object, closest and furthest are the same one: not a relation
         return None
     by_distance = sorted(others, key=lambda j: math.dist(things[j].centre, t.centre))
     pick = by_distance[0] if kind == "closest" else by_distance[-1]
-    if len(others) > 1:  # the runner-up must be clearly further (closer)
-        runner = by_distance[1] if kind == "closest" else by_distance[-2]
-        if abs(math.dist(things[runner].centre, t.centre) - math.dist(things[pick].centre, t.centre)) < MARGIN:
-            return None
+    runner = by_distance[1] if kind == "closest" else by_distance[-2]  # must be clearly further (closer)
+    if abs(math.dist(things[runner].centre, t.centre) - math.dist(things[pick].centre, t.centre)) < MARGIN:
+        return None
     word = "closest to" if kind == "closest" else "furthest from"
     return f"what shape is the object {word} the {ref}?", things[pick].shape
 

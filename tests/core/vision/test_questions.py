@@ -100,3 +100,17 @@ def test_questions_the_model_cannot_read_get_a_message(text, message):
         assert "above" not in str(error.value)  # the question words are listed, not the captions' words
         assert "circle" in str(error.value) and "colour" in str(error.value)
     assert len(str(error.value)) < 1000 + MAX_CHARS
+
+
+def test_relational_questions_do_not_give_their_answer_away():
+    """Naming the object by its shape would say no other object has it ("the square": the same-shape count is 0);
+    closest and furthest with only one other object need no relation at all."""
+    from core.vision.shapes import SHAPES
+
+    for seed in range(300):
+        things = layout(seed)[0]
+        for q in questions_about(things, seed):
+            if q.relational:
+                assert not set(q.words) & set(SHAPES), q.text
+            if q.kind in ("closest", "furthest"):
+                assert len(things) >= 3, q.text
