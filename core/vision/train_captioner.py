@@ -145,6 +145,13 @@ def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[
 TRAIN_FIRST, VAL_FIRST = 0, 1_000_000  # scene seeds: training scenes count up from 0, held-out ones from a million
 
 
+def cached_splits(scenes: int, val_scenes: int, cache_dir: Path) -> tuple[CaptionData, CaptionData]:
+    """The training and held-out scenes' features (encoded into `cache_dir` the first time, with progress printed);
+    what every command line that trains on the shapes world starts from."""
+    report = (lambda done, total: print(f"encoded {done}/{total} scenes", flush=True))
+    return cached_data(TRAIN_FIRST, scenes, cache_dir, report), cached_data(VAL_FIRST, val_scenes, cache_dir, report)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: train one captioner on cached features and save its checkpoint."""
     import argparse
@@ -168,9 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     configure_torch()
-    report = (lambda done, total: print(f"encoded {done}/{total} scenes", flush=True))
-    train = cached_data(TRAIN_FIRST, args.scenes, args.cache, report)
-    val = cached_data(VAL_FIRST, args.val_scenes, args.cache, report)
+    train, val = cached_splits(args.scenes, args.val_scenes, args.cache)
     cfg = CaptionTrainConfig(attention=args.attention, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
                              penalty_weight=args.penalty, sharpen_weight=args.sharpen, feed=args.feed, seed=args.seed)
     start = time.perf_counter()

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from core.checkpoints import save_checkpoint
     from core.runtime import configure_torch
-    from core.vision.train_captioner import TRAIN_FIRST, VAL_FIRST, cached_data
+    from core.vision.train_captioner import cached_splits
 
     p = argparse.ArgumentParser(description="Train a shapes-world VQA model (features cached in --cache).")
     p.add_argument("--model", choices=["lecture", "attention", "question", "image"], default="attention")
@@ -114,9 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     configure_torch()
-    report = (lambda done, total: print(f"encoded {done}/{total} scenes", flush=True))
-    train = cached_data(TRAIN_FIRST, args.scenes, args.cache, report)
-    val = cached_data(VAL_FIRST, args.val_scenes, args.cache, report)
+    train, val = cached_splits(args.scenes, args.val_scenes, args.cache)
     train_q, val_q = build_questions(train.seeds.tolist()), build_questions(val.seeds.tolist())
     print(f"{len(train_q):,} training questions, {len(val_q):,} held-out", flush=True)
     cfg = VQATrainConfig(model=args.model, hidden=args.hidden, epochs=args.epochs, lr=args.lr, seed=args.seed)
