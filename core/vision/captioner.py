@@ -54,7 +54,6 @@ class CaptionConfig:
     vocab_size: int = len(VOCAB)
     feed: str = "context"  # "context": z_t goes into the LSTM (the paper); "place": only z_t's (x, y) does
 
-
     def __post_init__(self) -> None:
         if self.attention not in ATTENTION:
             raise ValueError(f"attention must be one of {ATTENTION}, got {self.attention!r}")
