@@ -37,12 +37,14 @@ MARGIN = 8.0  # pixels: distances or positions closer than this to a tie are not
 
 @dataclass(frozen=True)
 class Question:
-    """One question about a scene, with its answer and the object it names (None for counting questions)."""
+    """One question about a scene, with its answer, the object it names and the object the answer is read off
+    (both None for counting questions; `target` None for "how many other objects have the same shape")."""
 
     text: str
     answer: str
     kind: str
     subject: int | None  # index into the scene's things of the object the question names
+    target: int | None = None  # the object whose colour / shape / place is the answer (closest: the closest one)
 
     @property
     def relational(self) -> bool:
@@ -67,12 +69,13 @@ def name(things: tuple[Thing, ...], k: int, avoid: str | None = None) -> str | N
     return None
 
 
-def _answer_about(things: tuple[Thing, ...], k: int, kind: str) -> tuple[str, str] | None:
-    """(question text, answer) of `kind` about object k, or None when it cannot be asked without ambiguity."""
+def _answer_about(things: tuple[Thing, ...], k: int, kind: str) -> tuple[str, str, int | None] | None:
+    """(question text, answer, the object the answer is read off) of `kind` about object k, or None when it cannot
+    be asked without ambiguity."""
     t = things[k]
     if kind in ("colour", "shape"):
         ref = name(things, k, avoid=kind)
-        return None if ref is None else (f"what {kind} is the {ref}?", getattr(t, kind))
+        return None if ref is None else (f"what {kind} is the {ref}?", getattr(t, kind), k)
     # relational questions never name the object by its shape: "the square" would say that no other square
     # exists (the same-shape count would be 0 from the words alone, and "square" could not be the closest)
     ref = name(things, k, avoid=None if kind in ("left", "top") else "shape")
@@ -83,11 +86,11 @@ def _answer_about(things: tuple[Thing, ...], k: int, kind: str) -> tuple[str, st
         if abs(position - SIZE / 2) < MARGIN:
             return None
         text = f"is the {ref} on the left?" if kind == "left" else f"is the {ref} at the top?"
-        return text, "yes" if position < SIZE / 2 else "no"
+        return text, "yes" if position < SIZE / 2 else "no", k
     others = [j for j in range(len(things)) if j != k]
     if kind == "same shape":
         return (f"how many other objects have the same shape as the {ref}?",
-                COUNTS[sum(things[j].shape == t.shape for j in others)])
+                COUNTS[sum(things[j].shape == t.shape for j in others)], None)
     if len(others) < 2:  # with one other object, closest and furthest are the same one: not a relation
         return None
     by_distance = sorted(others, key=lambda j: math.dist(things[j].centre, t.centre))
@@ -96,7 +99,7 @@ def _answer_about(things: tuple[Thing, ...], k: int, kind: str) -> tuple[str, st
     if abs(math.dist(things[runner].centre, t.centre) - math.dist(things[pick].centre, t.centre)) < MARGIN:
         return None
     word = "closest to" if kind == "closest" else "furthest from"
-    return f"what shape is the object {word} the {ref}?", things[pick].shape
+    return f"what shape is the object {word} the {ref}?", things[pick].shape, pick
 
 
 def questions_about(things: tuple[Thing, ...], seed: int) -> list[Question]:
@@ -113,7 +116,7 @@ def questions_about(things: tuple[Thing, ...], seed: int) -> list[Question]:
         for k in rng.permutation(len(things)).tolist():  # the first object it can be asked about
             asked = _answer_about(things, k, kind)
             if asked is not None:
-                out.append(Question(asked[0], asked[1], kind, k))
+                out.append(Question(*asked[:2], kind, k, asked[2]))
                 break
     return out
 

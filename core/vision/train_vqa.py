@@ -29,6 +29,7 @@ class VQATrainConfig:
     epochs: int = 8
     batch: int = 128
     lr: float = 2e-3  # the one-cycle schedule's peak
+    look_weight: float = 1.0  # attention model: weight of the hops' supervision (attention mass on the right object)
     seed: int = 0
 
     def model_config(self) -> VQAConfig:
@@ -40,23 +41,45 @@ class VQATrainConfig:
         return asdict(self)
 
 
+def look_loss(maps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Attention supervision: −log(attention mass on the cells a hop should look at), averaged over the hops that
+    have a target. maps (B, hops, L) attention, mask (B, hops, L) bool."""
+    has = mask.any(-1)
+    if not has.any():
+        return maps.sum() * 0.0
+    mass = (maps * mask).sum(-1)
+    return -mass[has].clamp_min(1e-6).log().mean()
+
+
 @torch.no_grad()
 def evaluate_vqa(model: VQAModel, features: CaptionData, data: VQAData, batch: int = 512) -> dict[str, float]:
-    """Held-out accuracy: overall, non-relational, relational and per kind ("acc_<kind>")."""
+    """Held-out accuracy: overall, non-relational, relational and per kind ("acc_<kind>"); for the attention model
+    also how often each hop's strongest cell lies on the object it should find ("hop1_pointing": the named object;
+    "hop2_pointing": the closest / furthest one, over those questions)."""
     was_training = model.training
     model.eval()
-    right = []
+    right, peaks = [], []
     for s in range(0, len(data), batch):
         scene = data.scene[s: s + batch]
         out = model(features.mid[scene], features.pooled[scene], data.questions[s: s + batch])
         right.append(out.logits.argmax(-1) == data.answers[s: s + batch])
+        if out.maps is not None:
+            mask = data.look_mask(torch.arange(s, min(s + batch, len(data))))
+            peaks.append(mask.gather(-1, out.maps.argmax(-1, keepdim=True)).squeeze(-1))  # (n, hops)
     model.train(was_training)
     hit = torch.cat(right).float()
     relational = torch.tensor([k in RELATIONAL for k in KINDS])[data.kinds]
     share = (lambda mask: float(hit[mask].mean()) if mask.any() else float("nan"))
-    return {"accuracy": share(torch.ones_like(relational)), "non_relational": share(~relational),
-            "relational": share(relational),
-            **{f"acc_{kind}": share(data.kinds == k) for k, kind in enumerate(KINDS)}}
+    out = {"accuracy": share(torch.ones_like(relational)), "non_relational": share(~relational),
+           "relational": share(relational),
+           **{f"acc_{kind}": share(data.kinds == k) for k, kind in enumerate(KINDS)}}
+    if peaks:
+        on = torch.cat(peaks).float()
+        named = data.looks[:, 0] >= 0
+        related = (data.kinds == KINDS.index("closest")) | (data.kinds == KINDS.index("furthest"))
+        out["hop1_pointing"] = float(on[named, 0].mean()) if named.any() else float("nan")
+        out["hop2_pointing"] = float(on[related, 1].mean()) if related.any() else float("nan")
+    return out
 
 
 def train_vqa(cfg: VQATrainConfig, train: tuple[CaptionData, VQAData], val: tuple[CaptionData, VQAData],
@@ -79,6 +102,8 @@ def train_vqa(cfg: VQATrainConfig, train: tuple[CaptionData, VQAData], val: tupl
             scene = data.scene[idx]
             out = model(features.mid[scene], features.pooled[scene], data.questions[idx])
             loss = torch.nn.functional.cross_entropy(out.logits, data.answers[idx])
+            if out.maps is not None and cfg.look_weight > 0:
+                loss = loss + cfg.look_weight * look_loss(out.maps, data.look_mask(idx))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -109,6 +134,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--look", type=float, default=1.0,
+                   help="attention model: weight of the attention supervision (0: learn where to look from answers)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache", type=Path, default=Path(".cache"))
     p.add_argument("--out", type=Path, required=True)
@@ -117,12 +144,15 @@ def main(argv: list[str] | None = None) -> None:
     train, val = cached_splits(args.scenes, args.val_scenes, args.cache)
     train_q, val_q = build_questions(train.seeds.tolist()), build_questions(val.seeds.tolist())
     print(f"{len(train_q):,} training questions, {len(val_q):,} held-out", flush=True)
-    cfg = VQATrainConfig(model=args.model, hidden=args.hidden, epochs=args.epochs, lr=args.lr, seed=args.seed)
+    cfg = VQATrainConfig(model=args.model, hidden=args.hidden, epochs=args.epochs, lr=args.lr, look_weight=args.look,
+                          seed=args.seed)
     start = time.perf_counter()
     model, history = train_vqa(cfg, (train, train_q), (val, val_q), on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:6d}  loss {row['loss']:.3f}  held-out accuracy {row['accuracy']:.3f}  "
         f"non-relational {row['non_relational']:.3f}  relational {row['relational']:.3f}  "
-        + "  ".join(f"{kind} {row['acc_' + kind]:.3f}" for kind in KINDS), flush=True))
+        + "  ".join(f"{kind} {row['acc_' + kind]:.3f}" for kind in KINDS)
+        + (f"  hop 1 on the named object {row['hop1_pointing']:.3f}  hop 2 on the answer's {row['hop2_pointing']:.3f}"
+           if "hop1_pointing" in row else ""), flush=True))
     metrics = {**history[-1], "seconds": time.perf_counter() - start, "scenes": args.scenes,
                "questions": len(train_q), "held_out_questions": len(val_q)}
     save_checkpoint(args.out, "vqa", model, QUESTION_VOCAB, metrics, cfg.to_dict())

@@ -20,15 +20,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 from core.vision.captioner import FEATURE_SIZE, POOLED_SIZE, locations
+from core.vision.dataset import GRID
 from core.vision.questions import ANSWERS, QUESTION_WORDS, parse_question
 
 MODELS = ("lecture", "attention", "question", "image")
 QUESTION_VOCAB = ("<pad>", *dict.fromkeys(QUESTION_WORDS))
 WORD_ID = {w: i for i, w in enumerate(QUESTION_VOCAB)}
+PLACE_GAIN = 4.0  # where each hop looked, given to the classifier once more at this gain (left / top questions)
 MAX_QUESTION = 16  # words; the longest generated question has 13
 FEATURE_SCALE = 5.0  # the grid features' standard deviation (about 4.8): divided out, so a cell's (x, y) in [-1, 1]
                      # is not drowned by them when the classifier reads where hop 1 looked
@@ -96,7 +99,7 @@ class VQAModel(nn.Module):
             self.rel_z = nn.Linear(D, H, bias=False)
             self.rel_q = nn.Linear(H, H, bias=False)
             self.rel_g = nn.Sequential(nn.ReLU(), nn.Linear(H, H), nn.ReLU())
-            width = H + 2 * D + H
+            width = H + 2 * D + H + 4
         else:
             width = H
         self.classify = nn.Sequential(nn.Linear(width, 2 * H), nn.ReLU(), nn.Linear(2 * H, len(ANSWERS)))
@@ -126,8 +129,35 @@ class VQAModel(nn.Module):
                            .squeeze(-1), dim=-1)
         z2 = torch.einsum("bl,bld->bd", a2, v)
         r = self.rel_g(pv + self.rel_z(z1)[:, None] + self.rel_q(q)[:, None]).mean(1)  # (B, H): Σ_j g(v_j, z₁, q) / L
-        logits = self.classify(torch.cat([q, z1, z2, r], dim=-1))
+        logits = self.classify(torch.cat([q, z1, z2, r, PLACE_GAIN * z1[:, -2:], PLACE_GAIN * z2[:, -2:]], dim=-1))
         return Answer(logits, q, r, torch.stack([a1, a2], dim=1))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A model's answer to one question about one image, with what the page draws."""
+
+    answers: tuple[tuple[str, float], ...]  # every answer with its probability, likeliest first
+    maps: np.ndarray | None  # (hops, G, G): where each hop looked (attention model)
+    question: np.ndarray | None  # (H,) the LSTM's summary of the question (None: the image-only model)
+    image: np.ndarray | None  # (H,) the image summary (None: the question-only model)
+
+    @property
+    def best(self) -> str:
+        """The answer the model gives."""
+        return self.answers[0][0]
+
+
+@torch.inference_mode()
+def reply(model: VQAModel, mid: torch.Tensor, pooled: torch.Tensor, text: str) -> Reply:
+    """`model`'s answer to the typed question `text` about one image's features (mid (1, FEATURE_SIZE, G, G), pooled
+    (1, POOLED_SIZE)); QuestionError, with its message, if the question cannot be read."""
+    out = model(mid[:1], pooled[:1], question_ids(text))
+    probs = torch.softmax(out.logits[0].float(), -1)
+    order = probs.argsort(descending=True).tolist()
+    maps = None if out.maps is None else out.maps[0].reshape(out.maps.shape[1], GRID, GRID).numpy()
+    vector = (lambda t: None if t is None else t[0].numpy())
+    return Reply(tuple((ANSWERS[i], float(probs[i])) for i in order), maps, vector(out.question), vector(out.image))
 
 
 @dataclass
@@ -138,17 +168,35 @@ class VQAData:
     questions: torch.Tensor  # (N, MAX_QUESTION) word ids
     answers: torch.Tensor  # (N,) index into ANSWERS
     kinds: torch.Tensor  # (N,) index into KINDS
+    looks: torch.Tensor  # (N, 2): the object each hop should find (hop 1 the named one, hop 2 the one the answer is
+                         # read off), index into the scene's objects; -1 where there is none (counting questions)
+    cells: torch.Tensor  # (S, 4, L) bool: the grid cells each scene's objects cover (all False past its last)
+
+    def look_mask(self, idx: torch.Tensor) -> torch.Tensor:
+        """(len(idx), 2, L) bool: the cells each hop should look at for questions `idx` (all False: no target)."""
+        looks = self.looks[idx]
+        scene_cells = self.cells[self.scene[idx]]  # (n, 4, L)
+        picked = scene_cells.gather(1, looks.clamp_min(0)[..., None].expand(-1, -1, scene_cells.shape[-1]))
+        return picked & (looks >= 0)[..., None]
 
     def __len__(self) -> int:
         return len(self.answers)
 
 
 def build_questions(seeds: list[int]) -> VQAData:
-    """Every question `questions_about` asks of each scene (by its seed), in order."""
+    """Every question `questions_about` asks of each scene (by its seed), in order, with where each hop should look."""
+    from core.vision.dataset import box_cells
     from core.vision.questions import KINDS, questions_about
     from core.vision.shapes import layout
 
-    rows = [(k, q) for k, seed in enumerate(seeds) for q in questions_about(layout(int(seed))[0], int(seed))]
+    rows, cells = [], torch.zeros(len(seeds), 4, GRID * GRID, dtype=torch.bool)
+    for k, seed in enumerate(seeds):
+        things = layout(int(seed))[0]
+        for j, thing in enumerate(things):
+            cells[k, j] = box_cells(thing.box, tolerance=0)
+        rows += [(k, q) for q in questions_about(things, int(seed))]
+    no = (lambda obj: -1 if obj is None else obj)
     return VQAData(torch.tensor([k for k, _ in rows]), torch.tensor([encode_question(q.words) for _, q in rows]),
                    torch.tensor([ANSWERS.index(q.answer) for _, q in rows]),
-                   torch.tensor([KINDS.index(q.kind) for _, q in rows]))
+                   torch.tensor([KINDS.index(q.kind) for _, q in rows]),
+                   torch.tensor([[no(q.subject), no(q.target)] for _, q in rows]).reshape(-1, 2), cells)

@@ -55,6 +55,14 @@ def test_answers_on_a_hand_built_scene():
     assert by_subject[("furthest", 1)] == "triangle"  # and the green triangle is furthest away
     assert by_subject[("closest", 0)] == "square"  # from the large red circle: the square (140 px; the triangle 150)
     assert by_subject[("furthest", 3)] == "square"
+    targets = {(q.kind, q.subject): q.target for seed in range(40) for q in questions_about(SCENE, seed)}
+    assert targets[("closest", 1)] == 2 and targets[("furthest", 1)] == 3  # the object the answer is read off
+    assert targets[("closest", 0)] == 1 and targets[("furthest", 3)] == 1
+    for (kind, subject), target in targets.items():
+        if kind in ("colour", "shape", "left", "top"):
+            assert target == subject  # read off the named object itself
+        elif kind in ("count", "same shape"):
+            assert target is None  # no one object holds the answer
 
 
 def test_near_ties_are_not_asked():

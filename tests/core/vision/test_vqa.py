@@ -7,8 +7,9 @@ from core.vision.captioner import FEATURE_SIZE
 from core.vision.dataset import GRID
 from core.vision.questions import ANSWERS, KINDS, QuestionError, questions_about
 from core.vision.shapes import layout
+from core.vision.dataset import box_cells
 from core.vision.vqa import (MAX_QUESTION, QUESTION_VOCAB, VQAConfig, VQAModel, build_questions, encode_question,
-                             question_ids)
+                             question_ids, reply)
 
 
 def inputs(b=3, seed=0):
@@ -75,3 +76,37 @@ def test_built_questions_are_the_generated_ones():
         assert int(data.scene[row]) == k and ANSWERS[int(data.answers[row])] == q.answer
         assert KINDS[int(data.kinds[row])] == q.kind
         assert data.questions[row].tolist() == encode_question(q.words)
+
+
+def test_each_hop_is_told_to_look_at_the_named_object_and_at_the_one_the_answer_is_read_off():
+    seeds = [5, 6, 7, 8]
+    data = build_questions(seeds)
+    mask = data.look_mask(torch.arange(len(data)))
+    assert mask.shape == (len(data), 2, GRID * GRID)
+    rows = [(k, q) for k, s in enumerate(seeds) for q in questions_about(layout(s)[0], s)]
+    assert any(q.kind == "closest" for _, q in rows) and any(q.kind == "count" for _, q in rows)
+    for row, (k, q) in enumerate(rows):
+        things = layout(seeds[k])[0]
+        for hop, obj in enumerate((q.subject, q.target)):
+            expected = torch.zeros(GRID * GRID, dtype=torch.bool) if obj is None else box_cells(things[obj].box, tolerance=0)
+            assert torch.equal(mask[row, hop], expected), (q, hop)
+
+
+@pytest.mark.parametrize("kind", ["lecture", "attention", "question", "image"])
+def test_a_reply_ranks_every_answer_and_carries_what_the_page_draws(kind):
+    torch.manual_seed(0)
+    model = VQAModel(VQAConfig(kind, hidden=16, embed=8)).eval()
+    mid, pooled, _ = inputs(1)
+    r = reply(model, mid, pooled, "What shape is the object closest to the red object?")
+    probs = [p for _, p in r.answers]
+    assert sorted(a for a, _ in r.answers) == sorted(ANSWERS) and probs == sorted(probs, reverse=True)
+    assert abs(sum(probs) - 1) < 1e-5 and r.best == r.answers[0][0]
+    with torch.no_grad():
+        logits = model(mid, pooled, question_ids("what shape is the object closest to the red object")).logits[0]
+    assert r.best == ANSWERS[int(logits.argmax())]
+    assert (r.maps is None) == (kind != "attention")
+    if kind == "attention":
+        assert r.maps.shape == (2, GRID, GRID) and abs(r.maps.sum() - 2) < 1e-4
+    assert (r.question is None) == (kind == "image") and (r.image is None) == (kind == "question")
+    with pytest.raises(QuestionError, match="does not know"):
+        reply(model, mid, pooled, "what is the meaning of life")
