@@ -29,3 +29,15 @@ python -m core.vision.train_captioner --attention none --scenes 20000 --val-scen
   --seed 0 --out assets/captioner-none.pt
 python -m core.vision.train_captioner --attention hard --scenes 20000 --val-scenes 1000 --epochs 12 \
   --feed place --seed 0 --out assets/captioner-hard.pt
+
+# Visual question answering (one checkpoint per model), trained on the questions of scenes 0-9,999 with the features
+# cached above, scored on the questions of the held-out scenes 1,000,000-1,000,999. The attention model's hops are
+# also trained to look at the object the question names and at the one the answer is read off (--look 1, README).
+python -m core.vision.train_vqa --model attention --scenes 10000 --val-scenes 1000 --epochs 8 --look 1 \
+  --seed 0 --out assets/vqa-attention.pt
+python -m core.vision.train_vqa --model lecture --scenes 10000 --val-scenes 1000 --epochs 8 --seed 0 \
+  --out assets/vqa-lecture.pt
+python -m core.vision.train_vqa --model question --scenes 10000 --val-scenes 1000 --epochs 8 --seed 0 \
+  --out assets/vqa-question.pt
+python -m core.vision.train_vqa --model image --scenes 10000 --val-scenes 1000 --epochs 8 --seed 0 \
+  --out assets/vqa-image.pt
