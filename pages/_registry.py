@@ -54,6 +54,10 @@ SECTIONS: dict[str, list[PageInfo]] = {
                  "A CNN's features into an LSTM that describes the image; see where it looks for every word.",
                  "Caption a generated scene, a sample photo or your own image; step through the words and watch soft "
                  "and hard attention move over the image, scored against the true objects, beside what the CNN sees."),
+        PageInfo("pages/vqa.py", "Visual question answering", ":material/quiz:",
+                 "A CNN's summary of the image and an LSTM's summary of the question, fused into an answer.",
+                 "Ask about a scene (“what shape is the object closest to the red object?”), see each model's answer "
+                 "and top five, where the attention model's two hops look, and how much the ablations can guess."),
     ],
     "Gradient flow": [
         PageInfo("pages/gradient_flow.py", "Vanishing & exploding gradients", ":material/trending_down:",

@@ -1,4 +1,4 @@
-"""What the image pages share (not a page itself): the pretrained CNN and the shipped captioners, loaded
+"""What the image pages share (not a page itself): the pretrained CNN, the shipped captioners and VQA models, loaded
 once per server; an image picker (a generated scene, a sample photo, or an upload through the one safe
 loader); the image's features, cached by its pixels."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from core.checkpoints import Checkpoint
 from core.vision.encoder import Encoder, Features, class_names
 from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image
 from core.vision.shapes import Scene, make_scene
-from core.vision.shipped import available_captioners
+from core.vision.shipped import available_captioners, available_vqa_models
 from pages._common import plain, remember
 from pages._models import shipped_checkpoint
 
@@ -39,6 +39,11 @@ def imagenet_names() -> list[str]:
 def captioners() -> dict[str, Checkpoint]:
     """The shipped captioners that are present, by decoder ("soft", "hard", "none")."""
     return {key: shipped_checkpoint(str(m.path)) for key, m in available_captioners().items()}
+
+
+def vqa_models() -> dict[str, Checkpoint]:
+    """The shipped VQA models that are present, by kind ("attention", "lecture", "question", "image")."""
+    return {key: shipped_checkpoint(str(m.path)) for key, m in available_vqa_models().items()}
 
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
@@ -76,14 +81,15 @@ class Picture:
     name: str
 
 
-def pick_image(prefix: str) -> Picture | None:
-    """The image picker; None (with the reason shown) when there is no usable image yet."""
+def pick_image(prefix: str, seed: int = 1_000_000) -> Picture | None:
+    """The image picker, starting on generated scene `seed`; None (with the reason shown) when there is no usable
+    image yet."""
     source = st.radio("Image", SOURCES, horizontal=True, key=remember(f"{prefix}_source", SOURCES[0], SOURCES),
                       help="A generated shapes-world scene (the captioner's own world, with its true objects known), "
                            "a sample photo, or your own image.")
     if source == SOURCES[0]:
         c1, c2 = st.columns(2)
-        seed = c1.number_input("Scene seed", 0, 10**9, key=remember(f"{prefix}_scene", 1_000_000), step=1,
+        seed = c1.number_input("Scene seed", 0, 10**9, key=remember(f"{prefix}_scene", seed), step=1,
                                help="The same seed draws the same scene. Seeds from 1,000,000 up are the held-out "
                                     "scenes the models were scored on; 0–9,999 are training scenes.")
         counts = ["from the seed", 1, 2, 3, 4]

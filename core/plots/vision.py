@@ -1,5 +1,6 @@
-"""Figures for the captioning page: an image with an attention (or activation) map over it, the same
-across every word as an animation, the entropy of each word's map, and the CNN's top-5 labels."""
+"""Figures for the image pages: an image with an attention (or activation) map over it, the same across every
+word as an animation, the entropy of each word's map, the CNN's top-5 labels, a VQA model's top-5 answers and its
+summary vectors."""
 from __future__ import annotations
 
 import base64
@@ -100,13 +101,45 @@ def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected:
     return base_layout(fig, f"How focused the {model + ' ' if model else ''}attention is, word by word", 340)
 
 
+def bars_figure(names: list[str], probs: list[float], title: str, x_title: str, y_title: str,
+                colours: list[str] | None = None, height: int = 300) -> go.Figure:
+    """Probabilities as horizontal bars, the first name on top."""
+    fig = go.Figure(go.Bar(x=probs[::-1], y=names[::-1], orientation="h",
+                           marker_color=(colours or ["#4c78a8"] * len(names))[::-1],
+                           hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    fig.update_xaxes(title_text=x_title, range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(title_text=y_title)
+    return base_layout(fig, title, height)
+
+
 def labels_figure(labels: list[tuple[int, str, float]]) -> go.Figure:
     """The CNN's top ImageNet classes with their probabilities, likeliest on top (a name ImageNet uses for two
     classes, such as "crane", gets its class number)."""
-    names = [name if [n for _, n, _ in labels].count(name) == 1 else f"{name} (class {i})" for i, name, _ in labels][::-1]
-    probs = [p for _, _, p in labels][::-1]
-    fig = go.Figure(go.Bar(x=probs, y=names, orientation="h", marker_color="#4c78a8",
-                           hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
-    fig.update_xaxes(title_text="probability (softmax over 1,000 ImageNet classes)", range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(title_text="ImageNet class")
-    return base_layout(fig, "What the CNN sees: its top-5 ImageNet labels", 300)
+    names = [name if [n for _, n, _ in labels].count(name) == 1 else f"{name} (class {i})" for i, name, _ in labels]
+    return bars_figure(names, [p for _, _, p in labels], "What the CNN sees: its top-5 ImageNet labels",
+                       "probability (softmax over 1,000 ImageNet classes)", "ImageNet class")
+
+
+def answers_figure(answers: list[tuple[str, float]], truth: str | None, model: str) -> go.Figure:
+    """A VQA model's five likeliest answers, likeliest on top; the true answer (when known) in green."""
+    top = list(answers[:5])
+    colours = [HIT if name == truth else ("#4c78a8" if truth is None or k else MISS) for k, (name, _) in enumerate(top)]
+    return bars_figure([n for n, _ in top], [p for _, p in top], f"The five likeliest answers: {model}",
+                       "probability (softmax over the answers)", "answer", colours)
+
+
+def vectors_figure(vectors: dict[str, np.ndarray]) -> go.Figure:
+    """Summary vectors drawn as bars, one row each, unit by unit (the lecture's "image summary" and
+    "question summary" before they are fused)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=len(vectors), cols=1, shared_xaxes=True, subplot_titles=list(vectors),
+                        vertical_spacing=0.18)
+    for row, (name, v) in enumerate(vectors.items(), start=1):
+        v = np.asarray(v, dtype=np.float32)
+        fig.add_trace(go.Bar(x=np.arange(len(v)), y=v, name=name, marker_color=np.where(v >= 0, "#4c78a8", "#e45756"),
+                             hovertemplate="unit %{x}: %{y:.3f}<extra></extra>"), row=row, col=1)
+    fig.update_xaxes(title_text="unit", row=len(vectors), col=1)
+    base_layout(fig, "The two summaries, unit by unit", 170 + 150 * len(vectors))
+    fig.update_layout(showlegend=False)
+    return fig

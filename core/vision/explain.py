@@ -185,12 +185,26 @@ def upsample(grid_map: np.ndarray, size: tuple[int, int], smooth: bool = True) -
     return out[0, 0].numpy()
 
 
+def _percent(metrics: dict, name: str) -> float | None:
+    """A held-out share as a percentage; None if unmeasured (missing, or NaN: no attention to score)."""
+    value = metrics.get(name)
+    return None if value is None or value != value else round(100 * value, 1)
+
+
+def vqa_row(metrics: dict) -> dict[str, object]:
+    """One row of the VQA comparison: a checkpoint's held-out accuracy, overall and per kind of question, in %."""
+    from core.vision.questions import KINDS
+
+    return {"non-relational %": _percent(metrics, "non_relational"), "relational %": _percent(metrics, "relational"),
+            **{f"{kind} %": _percent(metrics, f"acc_{kind}") for kind in KINDS},
+            "hop 2 on the answer's object %": _percent(metrics, "hop2_pointing"),
+            "training scenes": metrics.get("scenes"), "epochs": metrics.get("epoch"),
+            "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1)}
+
+
 def decoder_row(metrics: dict) -> dict[str, object]:
     """One row of the decoder comparison: a checkpoint's held-out figures as percentages (None if unmeasured)."""
-    def percent(name: str) -> float | None:
-        value = metrics.get(name)
-        return None if value is None or value != value else round(100 * value, 1)  # NaN: not measured (no attention)
-
+    percent = (lambda name: _percent(metrics, name))
     return {"all objects named %": percent("all_named"), "object precision %": percent("precision"),
             "object recall %": percent("recall"), "pointing game %": percent("pointing"),
             "exact caption %": percent("exact"),

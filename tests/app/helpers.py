@@ -21,9 +21,14 @@ def open_page(page: str = HOME, timeout: float = 60) -> AppTest:
     return at
 
 
-def assert_no_exception(at: AppTest) -> None:
-    """The page rendered without an uncaught exception."""
+def assert_no_exception(at: AppTest) -> AppTest:
+    """The page rendered without an uncaught exception; returns `at`, so a widget action can be checked in one line:
+    ok(at.button(key="go").click().run())."""
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+ok = assert_no_exception
 
 
 def figure(at: AppTest, key: str) -> dict:

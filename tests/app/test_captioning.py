@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.app.helpers import figure, open_page, values
+from tests.app.helpers import figure, ok, open_page, values
 
 PAGE = "pages/captioning.py"
 
@@ -15,11 +15,6 @@ PAGE = "pages/captioning.py"
 @pytest.fixture(scope="module")
 def page():
     return open_page(PAGE, timeout=120)
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def overlay(at, model: str = "soft") -> dict:

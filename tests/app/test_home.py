@@ -9,5 +9,5 @@ def test_home_names_the_lecture_and_links_every_page():
     assert "Lecture 10" in text and "recurrent" in text
     links = [e.proto.page for e in at.get("page_link")]
     assert links == ["rnn_shapes", "hello_model", "hello_sampling", "sampling", "train",
-                     "hidden_states", "hidden_memory", "captioning", "gradient_flow", "gradient_remedies",
+                     "hidden_states", "hidden_memory", "captioning", "vqa", "gradient_flow", "gradient_remedies",
                      "memory_task"]  # url paths of the pages

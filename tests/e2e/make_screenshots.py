@@ -30,6 +30,9 @@ def main() -> None:
         page.set_viewport_size({"width": 1400, "height": 1600})
         open_page(page, url, "captioning")
         page.screenshot(path=str(DOCS / "screenshot-captioning.png"))
+        page.set_viewport_size({"width": 1400, "height": 1700})
+        open_page(page, url, "vqa")
+        page.screenshot(path=str(DOCS / "screenshot-vqa.png"))
     print(f"wrote {sorted(p.name for p in DOCS.glob('screenshot-*.png'))} in {DOCS}")
 
 

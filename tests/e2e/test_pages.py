@@ -21,6 +21,7 @@ PAGES = {  # url path -> a heading the page must show
     "gradient_remedies": "Clipping & truncated BPTT",
     "memory_task": "Long memory: RNN against LSTM",
     "captioning": "Captioning & attention",
+    "vqa": "Visual question answering",
 }
 
 

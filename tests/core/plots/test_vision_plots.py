@@ -1,9 +1,10 @@
-"""Figures of the captioning page: the map lies over the picture, frames follow the words, bars are labelled."""
+"""Figures of the image pages: the map lies over the picture, frames follow the words, bars are labelled, a VQA
+answer chart marks the truth, summary vectors are drawn unit by unit."""
 import numpy as np
 from PIL import Image
 
-from core.plots.vision import (DISPLAY_SIDE, HIT, animation_figure, entropy_figure, image_uri, labels_figure,
-                               overlay_figure)
+from core.plots.vision import (DISPLAY_SIDE, HIT, MISS, animation_figure, answers_figure, entropy_figure, image_uri,
+                               labels_figure, overlay_figure, vectors_figure)
 
 
 def picture(width=600, height=300):
@@ -42,3 +43,20 @@ def test_entropy_and_label_bars():
     assert list(bars.data[0].y) == ["tabby", "Egyptian cat"]  # likeliest on top
     cranes = labels_figure([(134, "crane", 0.5), (517, "crane", 0.2)])
     assert list(cranes.data[0].y) == ["crane (class 517)", "crane (class 134)"]  # two classes, two bars
+
+
+def test_answer_bars_show_the_top_five_and_mark_the_true_answer():
+    answers = [("circle", 0.5), ("square", 0.2), ("yes", 0.1), ("no", 0.1), ("red", 0.06), ("blue", 0.04)]
+    right = answers_figure(answers, "square", "attention model")
+    assert list(right.data[0].y) == ["red", "no", "yes", "square", "circle"]  # five, likeliest on top
+    colours = list(right.data[0].marker.color)
+    assert colours[3] == HIT and colours[4] == MISS  # the true answer green, the wrong top answer red
+    unknown = answers_figure(answers, None, "attention model")
+    assert HIT not in unknown.data[0].marker.color and MISS not in unknown.data[0].marker.color
+
+
+def test_summary_vectors_get_one_row_of_bars_each():
+    fig = vectors_figure({"question": np.array([0.5, -0.25, 0.0]), "image": np.array([1.0, 2.0, -1.0])})
+    assert len(fig.data) == 2 and list(fig.data[1].y) == [1.0, 2.0, -1.0]
+    assert [a.text for a in fig.layout.annotations] == ["question", "image"]
+    assert fig.data[0].marker.color[0] != fig.data[0].marker.color[1]  # positive and negative units differ

@@ -1,0 +1,123 @@
+"""Visual question answering: a CNN's summary of the image and an RNN's summary of the question, fused into an
+answer; question-guided attention shows where the model looked."""
+import streamlit as st
+
+from core.plots.vision import answers_figure, overlay_figure, vectors_figure
+from core.vision import explain as ex
+from core.vision.questions import KINDS, QuestionError, questions_about
+from core.vision.shipped import VQA_TITLES
+from core.vision.vqa import reply
+from pages._common import page_intro, plain, remember
+from pages._vision import features, pick_image, vqa_models
+
+SOURCES = ("Pick a generated question", "Type your own")
+NAMES = {"attention": "attention model", "lecture": "lecture's model", "question": "question only",
+         "image": "image only"}
+DRAWS = 12  # question draws per scene: each asks every kind about a randomly chosen object
+
+page_intro(
+    "Visual question answering",
+    "The lecture's last application: a CNN summarises the image, an LSTM reads the question word by word and its "
+    "final hidden state $q$ summarises it, and a classifier scores a fixed set of answers from the two. The "
+    "**lecture's model** fuses the CNN's pooled vector with $q$. The **attention model** lets $q$ choose where to "
+    "look over the 14 × 14 grid: hop 1 finds the object the question names, hop 2 (which also knows where hop 1 "
+    "looked) finds the one the answer is read off (\"the object closest to …\"), and a relation head sums over "
+    "every place paired with what hop 1 found (Santoro et al. 2017) to count. Two ablations show how much can be "
+    "guessed without looking at the image, or without reading the question.",
+    r"q = h_T^{\text{LSTM}}(w_1,\dots,w_T),\qquad \text{lecture: } p(\text{answer}) = "
+    r"\mathrm{softmax}\big(f(\tanh(W_i\,\bar v) \odot q)\big)",
+    r"a^{(1)} = \mathrm{softmax}_i\big(w^\top \tanh(W_v v_i + W_q q)\big),\qquad z_1 = \textstyle\sum_i a^{(1)}_i v_i",
+    r"a^{(2)} = \mathrm{softmax}_i\big(g(v_i, q, z_1, \lVert x_i - x_{z_1}\rVert^2)\big),\qquad "
+    r"r = \tfrac{1}{L}\textstyle\sum_j g_\theta(v_j, z_1, q),\qquad p(\text{answer}) = \mathrm{softmax}\big(f([q; z_1; z_2; r])\big)",
+)
+
+models = vqa_models()
+if "attention" not in models:
+    st.error("The shipped VQA models are missing from assets/. Rebuild them with the commands in assets/reproduce.sh "
+             "(see the README).")
+    st.stop()
+
+left, right = st.columns([3, 2])
+with left:
+    picture = pick_image("vqa", seed=1_000_006)  # a held-out scene of four objects: every kind of question
+if picture is None:
+    st.stop()
+scene = picture.scene
+with right:
+    source = st.radio("Question", SOURCES, horizontal=True, disabled=scene is None,
+                      key=remember("vqa_ask", SOURCES[0], SOURCES),
+                      help="Pick one of the questions generated for this scene (its true answer is known), or type "
+                           "your own in the words the models know.")
+    asked = None
+    if scene is not None and source == SOURCES[0]:
+        pool = list({q.text: q for d in range(DRAWS) for q in questions_about(scene.things, d)}.values())
+        pool.sort(key=lambda q: KINDS.index(q.kind))
+        texts = [q.text for q in pool]
+        first = next((q.text for q in pool if q.kind == "furthest"), texts[0])  # a relational one to start with
+        text = st.selectbox("Generated question", texts, key=remember("vqa_pick", first, texts),
+                            format_func=lambda t: f"[{next(q.kind for q in pool if q.text == t)}] {t}",
+                            help="Every question the generator asks about this scene, by kind; the relational ones "
+                                 "(closest, furthest, same shape) need the other objects too.")
+        asked = next(q for q in pool if q.text == text)
+    else:
+        if scene is None:
+            st.caption("Questions are generated only for shapes-world scenes (their objects are known); type one.")
+        text = st.text_input("Your question", key=remember("vqa_text", "how many circles are there?"),
+                             help="Lower or upper case, with or without “?”. The models know only the words of the "
+                                  "generated questions; an unknown word gets the nearest known one suggested.")
+    look = st.radio("Look inside", list(models), horizontal=True, key=remember("vqa_model", "attention", list(models)),
+                    format_func=NAMES.get,
+                    help="Whose answer distribution and summary vectors are drawn below.")
+
+f = features(picture.image)
+try:
+    replies = {k: reply(m.model, f.mid, f.pooled, text) for k, m in models.items()}
+except QuestionError as e:
+    st.error(plain(str(e)))
+    st.image(picture.image, caption=plain(picture.name), width=320)
+    st.stop()
+
+truth = None if asked is None else asked.answer
+st.markdown(f"**Question:** {plain(text)}" + ("" if truth is None else f"  \n**True answer:** {truth}"))
+if scene is None:
+    st.info("The models have only ever seen the shapes world (five colours, three shapes, two sizes). On a photo "
+            "their answers say what the shapes-world words fit best, not what the photo shows.")
+st.dataframe([{"model": VQA_TITLES[k], "answer": r.best, "probability %": round(100 * r.answers[0][1], 1),
+               **({} if truth is None else {"right?": "✓" if r.best == truth else "✗"})} for k, r in replies.items()],
+             hide_index=True)
+
+chosen = replies[look]
+a, b = st.columns(2)
+a.plotly_chart(answers_figure(list(chosen.answers), truth, NAMES[look]), key="vqa_answers",
+               theme=None)
+a.caption("Green: the true answer (when the question was generated); red: a wrong top answer.")
+vectors = {}
+if chosen.question is not None:
+    vectors["question summary q: the LSTM's last hidden state"] = chosen.question
+if chosen.image is not None:
+    vectors["image summary: " + ("relation sum r = Σ g(v_j, z₁, q) / L" if look == "attention" else
+                                 "tanh(W_i · pooled CNN vector)")] = chosen.image
+b.plotly_chart(vectors_figure(vectors), key="vqa_vectors", theme=None)
+b.caption("The vectors the classifier reads (the attention model also reads z₁ and z₂, what its two hops saw). "
+          "The lecture's model multiplies the two, unit by unit.")
+
+st.subheader("Where the attention model looks")
+maps = replies["attention"].maps
+marks = {} if asked is None else {1: asked.subject, 2: asked.target}
+for column, hop, what in zip(st.columns(2), (1, 2), ("the object the question names", "the object the answer is "
+                                                                                        "read off")):
+    k = marks.get(hop)
+    boxes = [] if k is None else [(scene.things[k].box, bool(ex.box_cells(scene.things[k].box)[int(maps[hop - 1].argmax())]),
+                                   "named" if hop == 1 else "answer's")]
+    column.plotly_chart(overlay_figure(picture.image, ex.upsample(maps[hop - 1], (112, 112)), f"hop {hop}: {what}",
+                                       boxes=boxes), key=f"vqa_hop{hop}", theme=None)
+st.caption("Red-yellow: the attention of each hop over the 14 × 14 grid. For a generated question the box is the "
+           "object that hop should find, green when the map's peak lies on it (one cell of tolerance), red when not. "
+           "Hops were trained to look there (attention supervision from the generator) as well as to answer.")
+
+st.subheader("Held-out accuracy per kind of question")
+st.dataframe([{"model": VQA_TITLES[k], **ex.vqa_row(m.metrics)} for k, m in models.items()], hide_index=True,
+             key="vqa_table")
+st.caption("Measured on the questions of scenes 1,000,000–1,000,999 (never trained on). The ablations show what can "
+           "be guessed: the question alone knows the answers' priors; the image alone cannot tell what is asked. "
+           "Rerun: python -m pytest tests/core/vision/test_shipped_vqa.py")
