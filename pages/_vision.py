@@ -81,17 +81,17 @@ class Picture:
     name: str
 
 
-def pick_image(prefix: str, seed: int = 1_000_000) -> Picture | None:
-    """The image picker, starting on generated scene `seed`; None (with the reason shown) when there is no usable
-    image yet."""
+def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") -> Picture | None:
+    """The image picker, starting on generated scene `seed` (`trained`: the seeds the page's models trained on); None
+    (with the reason shown) when there is no usable image yet."""
     source = st.radio("Image", SOURCES, horizontal=True, key=remember(f"{prefix}_source", SOURCES[0], SOURCES),
-                      help="A generated shapes-world scene (the captioner's own world, with its true objects known), "
+                      help="A generated shapes-world scene (the models' own world, with its true objects known), "
                            "a sample photo, or your own image.")
     if source == SOURCES[0]:
         c1, c2 = st.columns(2)
         seed = c1.number_input("Scene seed", 0, 10**9, key=remember(f"{prefix}_scene", seed), step=1,
                                help="The same seed draws the same scene. Seeds from 1,000,000 up are the held-out "
-                                    "scenes the models were scored on; 0–9,999 are training scenes.")
+                                    f"scenes the models were scored on; {trained} are training scenes.")
         counts = ["from the seed", 1, 2, 3, 4]
         count = c2.selectbox("Objects", counts, key=remember(f"{prefix}_count", counts[0], counts),
                              help="How many objects the scene has (1 to 4), or let the seed decide.")

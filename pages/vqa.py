@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.plots.vision import answers_figure, overlay_figure, vectors_figure
 from core.vision import explain as ex
-from core.vision.questions import KINDS, QuestionError, questions_about
+from core.vision.questions import QuestionError, every_question
 from core.vision.shipped import VQA_TITLES
 from core.vision.vqa import reply
 from pages._common import page_intro, plain, remember
@@ -13,7 +13,6 @@ from pages._vision import features, pick_image, vqa_models
 SOURCES = ("Pick a generated question", "Type your own")
 NAMES = {"attention": "attention model", "lecture": "lecture's model", "question": "question only",
          "image": "image only"}
-DRAWS = 12  # question draws per scene: each asks every kind about a randomly chosen object
 
 page_intro(
     "Visual question answering",
@@ -22,13 +21,15 @@ page_intro(
     "**lecture's model** fuses the CNN's pooled vector with $q$. The **attention model** lets $q$ choose where to "
     "look over the 14 × 14 grid: hop 1 finds the object the question names, hop 2 (which also knows where hop 1 "
     "looked) finds the one the answer is read off (\"the object closest to …\"), and a relation head sums over "
-    "every place paired with what hop 1 found (Santoro et al. 2017) to count. Two ablations show how much can be "
+    "every place paired with what hop 1 found (Santoro et al. 2017) to count; the classifier also reads where each hop "
+    "looked ($p_1, p_2$, the x, y of $z_1, z_2$). Two ablations show how much can be "
     "guessed without looking at the image, or without reading the question.",
     r"q = h_T^{\text{LSTM}}(w_1,\dots,w_T),\qquad \text{lecture: } p(\text{answer}) = "
     r"\mathrm{softmax}\big(f(\tanh(W_i\,\bar v) \odot q)\big)",
     r"a^{(1)} = \mathrm{softmax}_i\big(w^\top \tanh(W_v v_i + W_q q)\big),\qquad z_1 = \textstyle\sum_i a^{(1)}_i v_i",
     r"a^{(2)} = \mathrm{softmax}_i\big(g(v_i, q, z_1, \lVert x_i - x_{z_1}\rVert^2)\big),\qquad "
-    r"r = \tfrac{1}{L}\textstyle\sum_j g_\theta(v_j, z_1, q),\qquad p(\text{answer}) = \mathrm{softmax}\big(f([q; z_1; z_2; r])\big)",
+    r"r = \tfrac{1}{L}\textstyle\sum_j g_\theta(v_j, z_1, q),\qquad p(\text{answer}) = "
+    r"\mathrm{softmax}\big(f([q; z_1; z_2; r; 4p_1; 4p_2])\big)",
 )
 
 models = vqa_models()
@@ -39,7 +40,7 @@ if "attention" not in models:
 
 left, right = st.columns([3, 2])
 with left:
-    picture = pick_image("vqa", seed=1_000_006)  # a held-out scene of four objects: every kind of question
+    picture = pick_image("vqa", seed=1_000_006, trained="0–9,999")  # held out, four objects: every kind of question
 if picture is None:
     st.stop()
 scene = picture.scene
@@ -50,8 +51,7 @@ with right:
                            "your own in the words the models know.")
     asked = None
     if scene is not None and source == SOURCES[0]:
-        pool = list({q.text: q for d in range(DRAWS) for q in questions_about(scene.things, d)}.values())
-        pool.sort(key=lambda q: KINDS.index(q.kind))
+        pool = every_question(scene.things)
         texts = [q.text for q in pool]
         first = next((q.text for q in pool if q.kind == "furthest"), texts[0])  # a relational one to start with
         text = st.selectbox("Generated question", texts, key=remember("vqa_pick", first, texts),
@@ -64,7 +64,8 @@ with right:
             st.caption("Questions are generated only for shapes-world scenes (their objects are known); type one.")
         text = st.text_input("Your question", key=remember("vqa_text", "how many circles are there?"),
                              help="Lower or upper case, with or without “?”. The models know only the words of the "
-                                  "generated questions; an unknown word gets the nearest known one suggested.")
+                                  "generated questions; an unknown word gets the nearest known one suggested "
+                                  "when there is one close enough, and the list of words the models know.")
     look = st.radio("Look inside", list(models), horizontal=True, key=remember("vqa_model", "attention", list(models)),
                     format_func=NAMES.get,
                     help="Whose answer distribution and summary vectors are drawn below.")
@@ -119,5 +120,6 @@ st.subheader("Held-out accuracy per kind of question")
 st.dataframe([{"model": VQA_TITLES[k], **ex.vqa_row(m.metrics)} for k, m in models.items()], hide_index=True,
              key="vqa_table")
 st.caption("Measured on the questions of scenes 1,000,000–1,000,999 (never trained on). The ablations show what can "
-           "be guessed: the question alone knows the answers' priors; the image alone cannot tell what is asked. "
-           "Rerun: python -m pytest tests/core/vision/test_shipped_vqa.py")
+           "be guessed: the question alone knows the answers' priors; the image alone cannot tell what is asked. The "
+           "last column: how often hop 2's strongest cell lies on the closest / furthest object itself (no tolerance; "
+           "the boxes above allow one cell). Rerun: python -m pytest tests/core/vision/test_shipped_vqa.py")

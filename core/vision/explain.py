@@ -197,7 +197,7 @@ def vqa_row(metrics: dict) -> dict[str, object]:
 
     return {"non-relational %": _percent(metrics, "non_relational"), "relational %": _percent(metrics, "relational"),
             **{f"{kind} %": _percent(metrics, f"acc_{kind}") for kind in KINDS},
-            "hop 2 on the answer's object %": _percent(metrics, "hop2_pointing"),
+            "hop 2 peak on the closest / furthest object %": _percent(metrics, "hop2_pointing"),
             "training scenes": metrics.get("scenes"), "epochs": metrics.get("epoch"),
             "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1)}
 

@@ -121,6 +121,22 @@ def questions_about(things: tuple[Thing, ...], seed: int) -> list[Question]:
     return out
 
 
+def every_question(things: tuple[Thing, ...]) -> list[Question]:
+    """Every question that can be asked about this scene: each kind about each object it can be asked about, and
+    how many of each shape, in the order of `KINDS` (what `questions_about` draws one of per kind from)."""
+    out = []
+    for kind in KINDS:
+        if kind == "count":
+            out += [Question(f"how many {PLURAL[shape]} are there?", COUNTS[sum(t.shape == shape for t in things)], kind,
+                             None) for shape in SHAPES]
+            continue
+        for k in range(len(things)):
+            asked = _answer_about(things, k, kind)
+            if asked is not None:
+                out.append(Question(*asked[:2], kind, k, asked[2]))
+    return out
+
+
 class QuestionError(ValueError):
     """A typed question the model cannot read; the message says why and what to do."""
 

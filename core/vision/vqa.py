@@ -10,7 +10,8 @@ hypercolumn grid) and an LSTM's summary q of the question, and score the answers
                cell again, now also from z₁ (its features and where it is) and the cell's squared distance from
                z₁'s place, so "the object closest to the square" can look near where hop 1 looked; it reads z₂. A relation head in the manner of Santoro
                et al. (2017), with the pairs anchored on what hop 1 found: r = Σ_j g(v_j, z₁, q) over all cells
-               (sums can count: "how many other objects have the same shape"). Classifier on [q, z₁, z₂, r].
+               (sums can count: "how many other objects have the same shape"). Classifier on [q, z₁, z₂, r] and,
+               once more at gain PLACE_GAIN, where each hop looked.
 - "question":  the question alone (how much can be guessed without looking).
 - "image":     the pooled image alone (how much can be guessed without reading the question).
 
@@ -26,7 +27,7 @@ from torch import nn
 
 from core.vision.captioner import FEATURE_SIZE, POOLED_SIZE, locations
 from core.vision.dataset import GRID
-from core.vision.questions import ANSWERS, QUESTION_WORDS, parse_question
+from core.vision.questions import ANSWERS, QUESTION_WORDS, QuestionError, parse_question
 
 MODELS = ("lecture", "attention", "question", "image")
 QUESTION_VOCAB = ("<pad>", *dict.fromkeys(QUESTION_WORDS))
@@ -44,8 +45,14 @@ def encode_question(words: list[str]) -> list[int]:
 
 
 def question_ids(text: str) -> torch.Tensor:
-    """A typed question as a (1, MAX_QUESTION) tensor; QuestionError (with its message) if it cannot be read."""
-    return torch.tensor([encode_question(parse_question(text))])
+    """A typed question as a (1, MAX_QUESTION) tensor; QuestionError (with its message) if it cannot be read or is
+    longer than the model reads."""
+    words = parse_question(text)
+    if len(words) > MAX_QUESTION:
+        raise QuestionError(f"That question has {len(words)} words; the models read at most {MAX_QUESTION} (the longest "
+                            "generated question has 13). Ask about one thing, for example: what shape is the red "
+                            "object?")
+    return torch.tensor([encode_question(words)])
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from core.vision.questions import (ANSWERS, KINDS, MAX_CHARS, QUESTION_WORDS, QuestionError, name, parse_question,
-                                   questions_about)
+from core.vision.questions import (ANSWERS, KINDS, MAX_CHARS, QUESTION_WORDS, QuestionError, every_question, name,
+                                   parse_question, questions_about)
 from core.vision.shapes import Thing, layout
 
 
@@ -122,3 +122,14 @@ def test_relational_questions_do_not_give_their_answer_away():
                 assert not set(q.words) & set(SHAPES), q.text
             if q.kind in ("closest", "furthest"):
                 assert len(things) >= 3, q.text
+
+
+def test_every_question_holds_every_drawn_one_and_nothing_else():
+    for seed in (3, 1_000_000, 1_000_006):
+        things = layout(seed)[0]
+        every = every_question(things)
+        assert len({q.text for q in every}) == len(every)  # no question twice
+        drawn = {q for draw in range(60) for q in questions_about(things, draw)}
+        assert drawn <= set(every) and {q.kind for q in every} == {q.kind for q in drawn}
+        assert [q.kind for q in every] == sorted((q.kind for q in every), key=KINDS.index)
+    assert [q.answer for q in every_question(SCENE) if q.kind == "count"] == ["2", "1", "1"]  # circles, squares, triangles

@@ -29,6 +29,8 @@ def test_typed_questions_become_padded_ids_or_a_message():
     with pytest.raises(QuestionError, match="did you mean"):
         question_ids("what colour is the larg circle")
     assert len(encode_question(["the"] * 40)) == MAX_QUESTION
+    with pytest.raises(QuestionError, match="17 words; the models read at most 16"):
+        question_ids("what " * 17)  # answering its first 16 words without a word would mislead
 
 
 @pytest.mark.parametrize("kind", ["lecture", "attention", "question", "image"])
