@@ -28,8 +28,8 @@ page_intro(
     r"\mathrm{softmax}\big(f(\tanh(W_i\,\bar v) \odot q)\big)",
     r"a^{(1)} = \mathrm{softmax}_i\big(w^\top \tanh(W_v v_i + W_q q)\big),\qquad z_1 = \textstyle\sum_i a^{(1)}_i v_i",
     r"a^{(2)} = \mathrm{softmax}_i\big(g(v_i, q, z_1, \lVert x_i - x_{z_1}\rVert^2)\big),\qquad "
-    r"r = \tfrac{1}{L}\textstyle\sum_j g_\theta(v_j, z_1, q),\qquad p(\text{answer}) = "
-    r"\mathrm{softmax}\big(f([q; z_1; z_2; r; 4p_1; 4p_2])\big)",
+    r"r = \tfrac{1}{L}\textstyle\sum_j g_\theta(v_j, z_1, q)",
+    r"\text{attention: } p(\text{answer}) = \mathrm{softmax}\big(f([q;\ z_1;\ z_2;\ r;\ 4p_1;\ 4p_2])\big)",
 )
 
 models = vqa_models()
