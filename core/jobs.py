@@ -3,8 +3,10 @@
 A `JobManager` (one per server process; the app keeps it in st.cache_resource) runs each job in a
 thread. At most `max_running` jobs run at once; the rest wait in a queue and know their place in
 it. A job's function receives a `Job` and reports through `job.report(row)` and `job.note(...)`;
-it checks `job.stop_requested` to end early. Nothing here touches streamlit: the page reads the
-job's state from a fragment that reruns every second.
+it checks `job.stop_requested` to end early. A job may belong to a session (its `owner`); `reap`
+stops the jobs of sessions that have gone (closed tab, lost connection) after a grace period. Nothing
+here touches streamlit: the page reads the job's state from a fragment that reruns every second, and
+tells the manager how to ask whether a session is still there.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class Job:
     name: str
     fn: Callable[[Job], Any]
     meta: dict[str, Any] = field(default_factory=dict)  # what the job was asked to do, for display
+    owner: str | None = None  # the session that started it (its job stops when that session has gone)
     status: str = "queued"  # queued | running | finished | stopped | failed
     rows: list[dict[str, float]] = field(default_factory=list)  # progress rows, e.g. one per training step
     notes: list[tuple[float, str]] = field(default_factory=list)  # (seconds since start, text), e.g. samples
@@ -81,10 +84,12 @@ class JobManager:
         self._cond = threading.Condition()
         self._jobs: list[Job] = []  # queued and running, in order of submission
         self._active = 0
+        self._gone: dict[str, float] = {}  # owner -> when it was first seen disconnected
 
-    def submit(self, name: str, fn: Callable[[Job], Any], meta: dict[str, Any] | None = None) -> Job:
-        """Queue `fn(job)` to run in the background; returns the Job at once."""
-        job = Job(name, fn, dict(meta or {}))
+    def submit(self, name: str, fn: Callable[[Job], Any], meta: dict[str, Any] | None = None,
+               owner: str | None = None) -> Job:
+        """Queue `fn(job)` to run in the background for session `owner`; returns the Job at once."""
+        job = Job(name, fn, dict(meta or {}), owner=owner)
         with self._cond:
             self._jobs.append(job)
         threading.Thread(target=self._run, args=(job,), name=f"job-{name}", daemon=True).start()
@@ -100,6 +105,41 @@ class JobManager:
         """The jobs running now."""
         with self._cond:
             return [j for j in self._jobs if j.status == "running"]
+
+    def reap(self, alive: Callable[[str], bool], grace: float, now: float | None = None) -> list[Job]:
+        """Stop (or cancel, if queued) every job whose owner has not been `alive` for `grace` seconds, so a closed
+        tab frees its training slot and memory; a brief disconnect (a network blip that reconnects) is forgiven.
+        Returns the jobs it stopped."""
+        now = time.monotonic() if now is None else now
+        with self._cond:
+            owners = {j.owner for j in self._jobs if j.owner is not None and not j.stop_requested}
+        stopped = []
+        for owner in owners:
+            if alive(owner):
+                self._gone.pop(owner, None)
+                continue
+            since = self._gone.setdefault(owner, now)
+            if now - since >= grace:
+                with self._cond:
+                    mine = [j for j in self._jobs if j.owner == owner and not j.stop_requested]
+                for job in mine:
+                    job.note("stopped: the session that started it closed")
+                    job.stop()
+                stopped += mine
+                self._gone.pop(owner, None)
+        return stopped
+
+    def start_reaper(self, alive: Callable[[str], bool], grace: float = 30.0, every: float = 2.0) -> None:
+        """Call `reap(alive, grace)` every `every` seconds in a daemon thread, for the life of the process."""
+        def loop() -> None:
+            while True:
+                time.sleep(every)
+                try:
+                    self.reap(alive, grace)
+                except Exception:  # a reaper that died would leave abandoned jobs running: log and go on
+                    traceback.print_exc()
+
+        threading.Thread(target=loop, name="job-reaper", daemon=True).start()
 
     def _next_in_line(self) -> Job | None:
         return next((j for j in self._jobs if j.status == "queued" and not j.stop_requested), None)

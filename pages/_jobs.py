@@ -1,6 +1,7 @@
 """The server's one queue for background training (not a page): every page that trains submits here,
 so at most one training runs at a time on the 2-core machine and the rest wait their turn; plus the
 start button and live panel that the experiment pages share."""
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -8,11 +9,32 @@ import streamlit as st
 
 from core.jobs import Job, JobManager
 
+# seconds a session may be gone (a network blip reconnects) before its job is stopped; tests shorten it
+DISCONNECT_GRACE = float(os.environ.get("RNN_LAB_DISCONNECT_GRACE", "30"))
+
+
+def session_alive(session_id: str) -> bool:
+    """Whether the browser session `session_id` is still connected to this server."""
+    from streamlit.runtime import Runtime
+
+    return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
+
+
+def this_session() -> str | None:
+    """The id of the session running this script (None outside a Streamlit server, e.g. under AppTest)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.session_id
+
 
 @st.cache_resource
 def job_manager() -> JobManager:
-    """One queue for the whole server process, shared by every session and every training page."""
-    return JobManager(max_running=1)
+    """One queue for the whole server process, shared by every session and every training page; a session that
+    disconnects has its job stopped (after DISCONNECT_GRACE), which frees its slot and what it trained."""
+    manager = JobManager(max_running=1)
+    manager.start_reaper(session_alive, grace=DISCONNECT_GRACE)
+    return manager
 
 
 def start_button(label: str, key: str, name: str, fn: Callable[[Job], Any], meta: dict, help: str) -> None:
@@ -21,7 +43,7 @@ def start_button(label: str, key: str, name: str, fn: Callable[[Job], Any], meta
     busy = job is not None and not job.done
     clicked = st.button(label, type="primary", disabled=busy, key=f"start_{key}", help=help)
     if clicked and not busy:  # a second click that reached the server before the button greyed out does nothing
-        st.session_state[key] = job_manager().submit(name, fn, meta)
+        st.session_state[key] = job_manager().submit(name, fn, meta, owner=this_session())
         st.rerun()
 
 

@@ -8,7 +8,7 @@ from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint
 from core.plots.charlm import training_curves_figure
 from pages._common import page_intro, plain, remember
-from pages._jobs import job_manager, job_panel
+from pages._jobs import job_manager, job_panel, this_session
 from pages._models import KEPT, TRAIN_JOB, add_user_model, keep_finished_training
 
 page_intro(
@@ -67,7 +67,8 @@ if clicked and not busy:  # a second click that reached the server before the bu
         else:
             corpus = text_from_upload(upload.getvalue(), upload.name)
         name = f"{corpus.name} · {cfg.cell} {cfg.num_layers}×{cfg.hidden_size}"
-        st.session_state[TRAIN_JOB] = job_manager().submit(name, lambda j: run_training_job(j, cfg, corpus), asdict(cfg))
+        st.session_state[TRAIN_JOB] = job_manager().submit(name, lambda j: run_training_job(j, cfg, corpus), asdict(cfg),
+                                                          owner=this_session())
         st.rerun()
     except CorpusError as e:
         st.error(f"Cannot train on this text: {e}")

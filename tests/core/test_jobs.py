@@ -73,3 +73,63 @@ def test_an_error_is_kept_and_frees_the_slot():
 def test_max_running_must_be_positive():
     with pytest.raises(ValueError):
         JobManager(0)
+
+
+def test_a_disconnected_sessions_jobs_stop_after_the_grace_period_and_free_the_slot():
+    manager = JobManager(max_running=1)
+    connected = {"alice": True, "bob": True}
+
+    def loop(job):
+        while not job.stop_requested:
+            time.sleep(0.01)
+
+    alices = manager.submit("alice's run", loop, owner="alice")
+    bobs = manager.submit("bob's run", loop, owner="bob")  # queued behind alice's
+    wait_until(lambda: alices.status == "running")
+    connected["alice"] = False  # alice closed her tab
+    assert manager.reap(connected.get, grace=30.0, now=100.0) == []  # seen gone: the grace period starts
+    assert manager.reap(connected.get, grace=30.0, now=120.0) == [] and not alices.stop_requested
+    assert manager.reap(connected.get, grace=30.0, now=130.0) == [alices]
+    wait_until(lambda: alices.done and bobs.status == "running")  # the slot went to bob
+    assert alices.status == "stopped" and "session that started it closed" in alices.snapshot()[1][-1][1]
+    bobs.stop()
+    wait_until(lambda: bobs.done)
+
+
+def test_a_brief_disconnect_is_forgiven_and_a_queued_job_of_a_gone_session_is_cancelled():
+    manager = JobManager(max_running=1)
+    connected = {"a": True, "b": True}
+
+    def loop(job):
+        while not job.stop_requested:
+            time.sleep(0.01)
+
+    first = manager.submit("a's run", loop, owner="a")
+    queued = manager.submit("b's run", loop, owner="b")
+    wait_until(lambda: first.status == "running")
+    connected["a"] = False
+    manager.reap(connected.get, grace=5.0, now=0.0)
+    connected["a"] = True  # reconnected within the grace period
+    manager.reap(connected.get, grace=5.0, now=3.0)
+    connected["a"] = connected["b"] = False
+    assert manager.reap(connected.get, grace=5.0, now=6.0) == []  # a's clock started again at 6 s, not at 0
+    stopped = manager.reap(connected.get, grace=5.0, now=11.0)
+    assert sorted(j.name for j in stopped) == ["a's run", "b's run"]
+    wait_until(lambda: first.done and queued.done)
+    assert queued.status == "stopped" and queued.started is None  # cancelled before it ever ran
+
+
+def test_the_reaper_thread_stops_an_abandoned_job_on_its_own():
+    manager = JobManager(max_running=1)
+    manager.start_reaper(lambda owner: owner != "gone", grace=0.05, every=0.02)
+
+    def loop(job):
+        while not job.stop_requested:
+            time.sleep(0.01)
+
+    job = manager.submit("abandoned", loop, owner="gone")
+    kept = manager.submit("kept", loop, owner="here")
+    wait_until(lambda: job.done and kept.status == "running")
+    assert job.status == "stopped" and not kept.stop_requested
+    kept.stop()
+    wait_until(lambda: kept.done)

@@ -48,14 +48,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(timeout: float = 90.0) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free port until the block ends; yields its base URL."""
+def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `streamlit run app.py` on a free port until the block ends (with `env` added to its environment);
+    yields its base URL."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
