@@ -15,6 +15,11 @@ def wait_until(condition, timeout=10.0):
         time.sleep(0.01)
 
 
+def until_stopped(job):
+    while not job.stop_requested:
+        time.sleep(0.01)
+
+
 def test_cap_holds_when_many_jobs_start_at_once_and_order_is_kept():
     manager = JobManager(max_running=2)
     release = threading.Event()
@@ -79,12 +84,8 @@ def test_a_disconnected_sessions_jobs_stop_after_the_grace_period_and_free_the_s
     manager = JobManager(max_running=1)
     connected = {"alice": True, "bob": True}
 
-    def loop(job):
-        while not job.stop_requested:
-            time.sleep(0.01)
-
-    alices = manager.submit("alice's run", loop, owner="alice")
-    bobs = manager.submit("bob's run", loop, owner="bob")  # queued behind alice's
+    alices = manager.submit("alice's run", until_stopped, owner="alice")
+    bobs = manager.submit("bob's run", until_stopped, owner="bob")  # queued behind alice's
     wait_until(lambda: alices.status == "running")
     connected["alice"] = False  # alice closed her tab
     assert manager.reap(connected.get, grace=30.0, now=100.0) == []  # seen gone: the grace period starts
@@ -100,12 +101,8 @@ def test_a_brief_disconnect_is_forgiven_and_a_queued_job_of_a_gone_session_is_ca
     manager = JobManager(max_running=1)
     connected = {"a": True, "b": True}
 
-    def loop(job):
-        while not job.stop_requested:
-            time.sleep(0.01)
-
-    first = manager.submit("a's run", loop, owner="a")
-    queued = manager.submit("b's run", loop, owner="b")
+    first = manager.submit("a's run", until_stopped, owner="a")
+    queued = manager.submit("b's run", until_stopped, owner="b")
     wait_until(lambda: first.status == "running")
     connected["a"] = False
     manager.reap(connected.get, grace=5.0, now=0.0)
@@ -123,12 +120,8 @@ def test_the_reaper_thread_stops_an_abandoned_job_on_its_own():
     manager = JobManager(max_running=1)
     manager.start_reaper(lambda owner: owner != "gone", grace=0.05, every=0.02)
 
-    def loop(job):
-        while not job.stop_requested:
-            time.sleep(0.01)
-
-    job = manager.submit("abandoned", loop, owner="gone")
-    kept = manager.submit("kept", loop, owner="here")
+    job = manager.submit("abandoned", until_stopped, owner="gone")
+    kept = manager.submit("kept", until_stopped, owner="here")
     wait_until(lambda: job.done and kept.status == "running")
     assert job.status == "stopped" and not kept.stop_requested
     kept.stop()
