@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,14 @@ def fingerprint(model: nn.Module) -> str:
     return h.hexdigest()[:16]
 
 
+def _unreadable(e: Exception) -> str:
+    """Why torch.load (weights_only) refused a file, in words (torch's own message is a page long)."""
+    found = re.search(r"(?:Unsupported global: GLOBAL|unsupported GLOBAL) ([\w.]+)", str(e))
+    if found:
+        return f"it holds Python objects other than weights and settings ({found.group(1)})"
+    return f"the file is damaged, cut short or not a PyTorch file ({type(e).__name__})"
+
+
 def load_checkpoint(source: str | Path | bytes) -> Checkpoint:
     """Load a checkpoint from a path or bytes, safely (weights_only); CheckpointError says what is wrong."""
     try:
@@ -103,7 +112,9 @@ def load_checkpoint(source: str | Path | bytes) -> Checkpoint:
     except FileNotFoundError:
         raise CheckpointError(f"no checkpoint at {source}") from None
     except Exception as e:  # truncated, corrupt, or carrying objects that weights_only refuses (pickled code)
-        raise CheckpointError(f"not a valid RNN Lab checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
+        raise CheckpointError(f"not a valid RNN Lab checkpoint: {_unreadable(e)}. RNN Lab opens checkpoints as plain "
+                              "weights only, so nothing in the file was run. Upload a .pt file saved by RNN Lab "
+                              "(Train your own → Download).") from None
     if not isinstance(payload, dict) or any(k not in payload for k in REQUIRED):
         raise CheckpointError(f"not an RNN Lab checkpoint: it needs the entries {', '.join(REQUIRED)}")
     vocab = payload["vocab"]

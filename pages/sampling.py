@@ -7,7 +7,7 @@ from core.charlm.sample import repetition_score, sample
 from core.charlm.shipped import describe
 from core.charlm.vocab import Vocab
 from core.plots.charlm import coloured_text_html, show_char, softmax_bars_figure, temperature_panels_figure
-from pages._common import page_intro, remember
+from pages._common import page_intro, plain, remember
 from pages._models import all_models
 
 page_intro(
@@ -61,7 +61,7 @@ ck = models[cfg.model]
 unknown = [c for c in cfg.prime if c not in ck.vocab]
 if unknown or not cfg.prime:
     st.warning("The priming text is empty: type at least one character." if not cfg.prime else
-               f"This model never saw {', '.join(repr(c) for c in sorted(set(unknown))[:8])} in training. "
+               f"This model never saw {plain(', '.join(repr(c) for c in sorted(set(unknown))[:8]))} in training. "
                "Remove those characters from the priming text.")
     st.stop()
 st.caption(f"{cfg.model}: validation loss {ck.metrics.get('val_loss', float('nan')):.3f} nats/char "

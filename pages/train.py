@@ -3,7 +3,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from core.charlm.corpus import CORPORA, CorpusError, load_corpus, text_from_upload
+from core.charlm.corpus import CORPORA, MAX_UPLOAD_BYTES, CorpusError, load_corpus, text_from_upload
 from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint
 from core.plots.charlm import training_curves_figure
@@ -47,6 +47,7 @@ def controls() -> tuple[TrainConfig, object]:
     upload = None
     if corpus == "upload":
         upload = st.file_uploader("Your text (UTF-8, up to 5 MB)", type=["txt", "md", "py", "csv"], key="corpus_upload",
+                                  max_upload_size=MAX_UPLOAD_BYTES // 1_000_000,
                                   help="Plain text; at least 10,000 characters. 90% trains, the last 10% validates.")
     cfg = TrainConfig(corpus=corpus, cell=cell, hidden_size=hidden, num_layers=layers, chunk_len=chunk, clip=clip,
                       clip_value=float(clip_value), lr=lr, max_seconds=minutes * 60)

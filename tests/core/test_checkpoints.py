@@ -50,6 +50,21 @@ def test_a_pickle_payload_is_refused_and_never_runs(tmp_path):
     assert marker.exists()
 
 
+def test_a_torch_file_carrying_code_is_refused_by_name_and_never_runs(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    buffer = io.BytesIO()
+    torch.save({"kind": "charlm", "config": {}, "vocab": [], "state_dict": {"w": Payload()}, "metrics": {}}, buffer)
+    with pytest.raises(CheckpointError, match=r"holds Python objects other than weights .*system.*nothing in the file "
+                                              r"was run"):
+        load_checkpoint(buffer.getvalue())
+    assert not marker.exists()
+
+
 def test_truncated_files_are_refused_at_every_byte():
     data = checkpoint_bytes("charlm", small_model(), VOCAB)
     for cut in range(len(data)):  # 6,274 cuts, under a second
