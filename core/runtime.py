@@ -15,11 +15,14 @@ def available_cores() -> int:
 
 
 def configure_torch(max_threads: int | None = None) -> int:
-    """Use one intra-op thread per available core (capped), one inter-op thread; return the count.
+    """Use one intra-op thread per available core (capped by `max_threads`, or else by the environment variable
+    RNN_LAB_TORCH_THREADS), one inter-op thread; return the count.
 
     Torch's default can exceed the cores a container really has, and oversubscribed threads
     make every session slower when several students share one server.
     """
+    if max_threads is None and os.environ.get("RNN_LAB_TORCH_THREADS", "").strip().isdigit():
+        max_threads = int(os.environ["RNN_LAB_TORCH_THREADS"])  # a deployment's choice (README: deploying)
     threads = available_cores() if max_threads is None else max(1, min(max_threads, available_cores()))
     torch.set_num_threads(threads)
     try:
@@ -32,3 +35,23 @@ def configure_torch(max_threads: int | None = None) -> int:
 def pick_device() -> torch.device:
     """CUDA when present, otherwise the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def import_everything() -> list[str]:
+    """Import every module of the `core` package (and the libraries they pull in: plotly, pandas, PIL), once.
+
+    Streamlit runs each session's script in its own thread. When the first students of a class arrive
+    together, their threads import the same modules at the same moment, and Python can then hand one thread a
+    module another is still initialising ("partially initialized module 'pandas' has no attribute 'Series'",
+    or a KeyError from the import system): measured by benchmarks/load.py. Importing everything once, in one
+    thread, before any page runs removes the race. Returns the names imported.
+    """
+    import importlib
+    import pkgutil
+
+    import core
+
+    names = [m.name for m in pkgutil.walk_packages(core.__path__, "core.")]
+    for name in ["pandas", "plotly.graph_objects", "plotly.subplots", "plotly.io", *names]:
+        importlib.import_module(name)
+    return names

@@ -7,6 +7,7 @@ from core.checkpoints import Checkpoint, load_checkpoint
 USER_MODELS = "my_models"  # session key: label -> Checkpoint of models this user trained or uploaded
 TRAIN_JOB = "train_job"  # session key: this session's training Job
 KEPT = "train_job_kept"  # session key: (job, label) of the run whose model was kept
+MAX_USER_MODELS = 3  # models a session keeps (a 3×768 LSTM is 57 MB): memory per student stays bounded
 
 
 @st.cache_resource(show_spinner="Loading a shipped model…")
@@ -34,10 +35,18 @@ def all_models() -> dict[str, Checkpoint]:
 
 
 def add_user_model(label: str, checkpoint: Checkpoint) -> str:
-    """Keep a model this user made, under a label not already taken; returns the label."""
+    """Keep a model this user made, under a label not already taken; returns the label. Only the
+    MAX_USER_MODELS most recent are kept: the oldest is let go, with a notice."""
     mine = st.session_state.setdefault(USER_MODELS, {})
+    used = st.session_state.setdefault(f"{USER_MODELS}_labels", set())  # never reused, even once let go
     name, k = label, 2
-    while name in mine:
+    while name in used:
         name, k = f"{label} ({k})", k + 1
+    used.add(name)
+    while len(mine) >= MAX_USER_MODELS:
+        oldest = next(iter(mine))
+        del mine[oldest]
+        st.toast(f"Only your {MAX_USER_MODELS} most recent models are kept on the server: “{oldest}” was let go. "
+                 "Download a model to keep it.")
     mine[name] = checkpoint
     return name

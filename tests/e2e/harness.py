@@ -47,10 +47,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL -> process id of each server serve_app started (for memory figures)
+
+
 @contextlib.contextmanager
-def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free port until the block ends (with `env` added to its environment);
-    yields its base URL."""
+def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None, keep_log: Path | None = None) -> Iterator[str]:
+    """Run `streamlit run app.py` on a free port until the block ends (with `env` added to its environment; its
+    output copied to `keep_log` at the end); yields its base URL."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)
     proc = subprocess.Popen(
@@ -59,6 +62,7 @@ def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None) -> Itera
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = proc.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -82,6 +86,8 @@ def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None) -> Itera
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        if keep_log is not None:
+            shutil.copyfile(log.name, keep_log)
         os.unlink(log.name)
 
 

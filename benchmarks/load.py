@@ -1,0 +1,211 @@
+"""A classroom against one server: many real Streamlit sessions at once, each a student moving a control.
+
+    python benchmarks/load.py [--sessions 12] [--seconds 120] [--url http://host:port]
+
+Without --url it starts `streamlit run app.py` on a free port. Each session is a real websocket client speaking
+Streamlit's own protocol (what a browser tab sends: rerun requests with widget values; what it gets back: the
+page's elements and a script-finished message), so the server does exactly the work a tab would make it do,
+minus drawing (a control inside a fragment reruns only that fragment, as in a browser). Sessions are spread over
+five pages; each opens its page, then, after a pause of 1–3 s ("reading"),
+moves one control to a new value and waits for the page to finish rerunning, until the time is up:
+
+    sampling        the temperature and the seed (a new sample each time)
+    hidden_states   where in the held-out text the analysis starts (a new analysis each time)
+    gradient_flow   the spectral radius ρ of W_hh (three backward passes through time)
+    captioning      the scene seed (a new image: encoder and three decoders)
+    vqa             the scene seed (a new image: encoder and four models)
+
+Prints, per page: requests served, errors (no answer within 60 s, a broken connection, a script that did not
+finish), exceptions shown on the page, and the p50 / p95 latency from sending the change to the page having
+finished; then the server's peak memory. Exit status 1 if there was any error or exception.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}  # (early-for-rerun is not)
+TIMEOUT = 60.0
+# page -> the controls a student moves there: (label, kind, values)
+MOVES: dict[str, list[tuple[str, str, list]]] = {
+    "sampling": [("Temperature T", "float", [0.3, 0.5, 0.8, 1.0, 1.3, 1.6]),
+                 ("Seed", "int", list(range(50)))],
+    "hidden_states": [("Start at character", "int", list(range(0, 40_000, 500)))],
+    "gradient_flow": [("Spectral radius ρ of W_hh", "float", [0.6, 0.8, 0.95, 1.0, 1.05, 1.2, 1.5, 2.0])],
+    "captioning": [("Scene seed", "int", list(range(1_000_000, 1_000_200)))],
+    "vqa": [("Scene seed", "int", list(range(1_000_000, 1_000_200)))],
+}
+WIDGETS = ("slider", "number_input")
+
+
+@dataclass
+class Tally:
+    """What one page's sessions saw."""
+
+    latencies: list[float] = field(default_factory=list)
+    opens: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+
+
+class Session:
+    """One browser tab's worth of protocol: ask for a run, read until the page has finished."""
+
+    def __init__(self, ws, page: str) -> None:
+        self.ws, self.page = ws, page
+        self.ids: dict[str, str] = {}  # widget label -> widget id, learned from the page's elements
+        self.fragments: dict[str, str] = {}  # widget id -> the fragment it lives in ("" for the page itself)
+        self.values: dict[str, tuple[str, object]] = {}  # widget id -> (kind, value) sent with every rerun
+
+    async def run(self, tally: Tally, fragment: str = "") -> float:
+        """Rerun the page (or, like a browser, only the fragment whose widget moved) with the current widget values;
+        seconds until it finished (exceptions are tallied)."""
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        msg.rerun_script.page_name = self.page
+        msg.rerun_script.fragment_id = fragment
+        for wid, (kind, value) in self.values.items():
+            state = msg.rerun_script.widget_states.widgets.add()
+            state.id = wid
+            if kind == "float":
+                state.double_array_value.data.append(float(value))
+            else:
+                state.int_value = int(value)
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await asyncio.wait_for(self.ws.recv(), TIMEOUT))
+            kind = reply.WhichOneof("type")
+            if kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+                element = reply.delta.new_element
+                which = element.WhichOneof("type")
+                if which == "exception":
+                    tally.exceptions.append(f"{element.exception.type}: {element.exception.message[:200]}")
+                elif which in WIDGETS:
+                    widget = getattr(element, which)
+                    self.ids[widget.label] = widget.id
+                    self.fragments[widget.id] = reply.delta.fragment_id
+            elif kind == "script_finished" and reply.script_finished in DONE:
+                return time.perf_counter() - start
+
+    def move(self, rng: random.Random) -> str:
+        """Set one of the page's controls to a new value (sent with the next rerun); returns its fragment."""
+        label, kind, values = rng.choice(MOVES[self.page])
+        if label not in self.ids:
+            raise RuntimeError(f"the {self.page} page showed no control labelled {label!r}")
+        self.values[self.ids[label]] = (kind, rng.choice(values))
+        return self.fragments[self.ids[label]]
+
+
+async def student(url: str, page: str, deadline: float, seed: int, tally: Tally) -> None:
+    """One session: open the page, then keep moving a control until the deadline."""
+    rng = random.Random(seed)
+    ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
+    try:
+        async with websockets.connect(ws_url, max_size=None, origin=url, open_timeout=TIMEOUT) as ws:
+            session = Session(ws, page)
+            tally.opens.append(await session.run(tally))
+            while time.monotonic() < deadline:
+                await asyncio.sleep(rng.uniform(1.0, 3.0))
+                if time.monotonic() >= deadline:
+                    break
+                tally.latencies.append(await session.run(tally, session.move(rng)))
+    except (TimeoutError, asyncio.TimeoutError):
+        tally.errors.append(f"no answer within {TIMEOUT:.0f} s")
+    except (OSError, websockets.ConnectionClosed, RuntimeError) as e:
+        tally.errors.append(f"{type(e).__name__}: {e}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by the nearest-rank method; NaN for no values."""
+    if not values:
+        return float("nan")
+    ranked = sorted(values)
+    return ranked[min(len(ranked) - 1, max(0, math.ceil(q / 100 * len(ranked)) - 1))]
+
+
+async def classroom(url: str, sessions: int, seconds: float) -> dict[str, Tally]:
+    """`sessions` students spread over the pages, all at once, for `seconds`."""
+    pages = list(MOVES)
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    deadline = time.monotonic() + seconds
+    await asyncio.gather(*(student(url, pages[k % len(pages)], deadline, k, tallies[pages[k % len(pages)]])
+                           for k in range(sessions)))
+    return tallies
+
+
+def server_memory_mb(pid: int) -> float | None:
+    """Peak resident memory of the server process (Linux), in MB."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=12)
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--url", help="a running server (default: start one here)")
+    parser.add_argument("--threads", type=int, help="torch threads of the server it starts (RNN_LAB_TORCH_THREADS; "
+                                                     "default: one per core)")
+    args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        url, pid, server_log = args.url, None, None
+        if url is None:
+            from tests.e2e.harness import SERVER_PIDS, serve_app
+
+            env = {} if args.threads is None else {"RNN_LAB_TORCH_THREADS": str(args.threads)}
+            server_log = Path(tempfile.gettempdir()) / "rnn-lab-load-server.log"
+            url = stack.enter_context(serve_app(env=env, keep_log=server_log))
+            pid = SERVER_PIDS[url]
+        started = time.perf_counter()
+        tallies = asyncio.run(classroom(url, args.sessions, args.seconds))
+        wall = time.perf_counter() - started
+        memory = None if pid is None else server_memory_mb(pid)
+    threads = "" if args.url else f", server torch threads: {args.threads or 'one per core'}"
+    print(f"{args.sessions} concurrent sessions for {args.seconds:.0f} s against {url} ({wall:.0f} s wall{threads}), "
+          f"a pause of 1-3 s between a student's changes")
+    print(f"{'page':15s} {'sessions':>8s} {'requests':>8s} {'errors':>6s} {'exceptions':>10s} {'open p50':>9s} "
+          f"{'p50':>7s} {'p95':>7s} {'max':>7s}")
+    total_requests = total_bad = 0
+    for page in MOVES:
+        t = tallies[page]
+        n_sessions = sum(1 for k in range(args.sessions) if list(MOVES)[k % len(MOVES)] == page)
+        total_requests += len(t.latencies) + len(t.opens)
+        total_bad += len(t.errors) + len(t.exceptions)
+        print(f"{page:15s} {n_sessions:8d} {len(t.latencies):8d} {len(t.errors):6d} {len(t.exceptions):10d} "
+              f"{percentile(t.opens, 50):8.2f}s {percentile(t.latencies, 50):6.2f}s "
+              f"{percentile(t.latencies, 95):6.2f}s {max(t.latencies, default=float('nan')):6.2f}s")
+        for problem in (t.errors + t.exceptions)[:3]:
+            print(f"    {problem}")
+    every = [x for t in tallies.values() for x in t.latencies]
+    print(f"all pages: {total_requests} requests served (page opens included), {total_bad} errors or exceptions; "
+          f"p50 {statistics.median(every) if every else float('nan'):.2f} s, p95 {percentile(every, 95):.2f} s")
+    if memory is not None:
+        print(f"server peak memory (resident): {memory:,.0f} MB")
+    if total_bad and server_log is not None:
+        print(f"the server's log, with the tracebacks: {server_log}")
+    sys.exit(1 if total_bad else 0)
+
+
+if __name__ == "__main__":
+    main()
