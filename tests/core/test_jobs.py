@@ -126,3 +126,31 @@ def test_the_reaper_thread_stops_an_abandoned_job_on_its_own():
     assert job.status == "stopped" and not kept.stop_requested
     kept.stop()
     wait_until(lambda: kept.done)
+
+
+def test_the_cap_holds_when_sessions_submit_from_many_threads_at_the_same_instant():
+    manager = JobManager(max_running=1)
+    barrier = threading.Barrier(8)
+    lock, running, peak, jobs = threading.Lock(), [0], [0], []
+
+    def work(job):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.02)
+        with lock:
+            running[0] -= 1
+
+    def session(k):
+        barrier.wait()  # all eight press Start together
+        job = manager.submit(f"s{k}", work, owner=f"session {k}")
+        with lock:
+            jobs.append(job)
+
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wait_until(lambda: len(jobs) == 8 and all(j.done for j in jobs))
+    assert peak[0] == 1 and all(j.status == "finished" for j in jobs)
