@@ -26,4 +26,5 @@ def test_closing_a_tab_stops_its_training_and_the_next_session_starts(browser):
         tabs[2].get_by_text("place 1 in the server's training queue").wait_for(timeout=60_000)
         for tab, button in ((tabs[2], "Cancel"), (tabs[1], "Stop")):  # the queued one first, so it stays queued
             assert exception_texts(tab) == []
-            act(tab, lambda tab=tab, button=button: tab.get_by_role("button", name=button).click())
+            act(tab, lambda tab=tab, button=button: tab.get_by_test_id("stMainBlockContainer").get_by_role(
+                "button", name=button).click())  # not the header's Stop (the script-running one)
