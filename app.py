@@ -6,7 +6,7 @@ from core.runtime import configure_torch, import_everything
 from pages._registry import SECTIONS
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/replay:", layout="wide")
-st.cache_resource(configure_torch)()  # once per server process, shared by every session
+st.cache_resource(configure_torch)(serving=True)  # once per server process: one torch thread (see its docstring)
 # once per process, before any page runs: sessions arriving together would otherwise import the same modules at
 # the same moment in their own threads, which Python does not make safe (see core.runtime.import_everything)
 st.cache_resource(show_spinner="Starting RNN Lab…")(import_everything)()

@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,12 @@ class Checkpoint:
     vocab: tuple[str, ...]
     metrics: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def key(self) -> str:
+        """The model's fingerprint, computed once (the model of a checkpoint is never changed after loading): the
+        key under which results about this model are cached and shared."""
+        return fingerprint(self.model)
 
 
 def build(kind: str, config: dict[str, Any]) -> nn.Module:

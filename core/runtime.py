@@ -14,15 +14,21 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def configure_torch(max_threads: int | None = None) -> int:
-    """Use one intra-op thread per available core (capped by `max_threads`, or else by the environment variable
-    RNN_LAB_TORCH_THREADS), one inter-op thread; return the count.
+def configure_torch(max_threads: int | None = None, serving: bool = False) -> int:
+    """Set torch's intra-op threads (one inter-op thread) and return the count: `max_threads` if given, else the
+    environment variable RNN_LAB_TORCH_THREADS, else one thread when `serving` the app, else one per core.
 
-    Torch's default can exceed the cores a container really has, and oversubscribed threads
-    make every session slower when several students share one server.
+    Torch's default can exceed the cores a container really has. A server is different from a command: many
+    sessions run torch at once, each in its own thread, and a recurrent network is a loop of small operations that
+    each end at a barrier of the op's thread team. With two threads a team whose second thread waits for a core
+    that another session holds stalls at every step: measured on 2 cores under load, 2,000 characters through the
+    fused LSTM took 2-16 s with two threads and 0.3 s with one (README, "Performance"). One thread per operation
+    keeps both cores busy with different sessions instead.
     """
     if max_threads is None and os.environ.get("RNN_LAB_TORCH_THREADS", "").strip().isdigit():
         max_threads = int(os.environ["RNN_LAB_TORCH_THREADS"])  # a deployment's choice (README: deploying)
+    if max_threads is None and serving:
+        max_threads = 1
     threads = available_cores() if max_threads is None else max(1, min(max_threads, available_cores()))
     torch.set_num_threads(threads)
     try:

@@ -3,12 +3,16 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.charlm.sample import repetition_score, sample
+from core.charlm.sample import TEMPERATURE_GRID, SampleResult, grid_row, repetition_score, sample
 from core.charlm.shipped import describe
 from core.charlm.vocab import Vocab
-from core.plots.charlm import coloured_text_html, show_char, softmax_bars_figure, temperature_panels_figure
+from core.checkpoints import Checkpoint
+from core.plots.charlm import scrub_payload, show_char, softmax_bars_figure, temperature_panels_figure
 from pages._common import page_intro, plain, remember
 from pages._models import all_models
+from pages._scrub import temperature_scrub
+
+KEPT_T = "kept:temperature"  # session key: the temperature last chosen, restored when the page is opened again
 
 page_intro(
     "Sampling & temperature",
@@ -68,29 +72,43 @@ st.caption(f"{cfg.model}: validation loss {ck.metrics.get('val_loss', float('nan
            f"({ck.metrics.get('val_bits', float('nan')):.3f} bits/char) on held-out text.")
 
 
+@st.cache_resource(max_entries=24, ttl=3600, show_spinner="Sampling every temperature on the slider…")
+def sweep_of(key: tuple, _ck: Checkpoint, prime: str, length: int, seed: int, top_k: int | None,
+             top_p: float | None) -> tuple[SampleResult, dict]:
+    """What every temperature of the slider writes (one batched pass, the same random numbers in every row), and
+    the browser's copy of it; shared by every session that asks for the same model, text and settings."""
+    result = sample(_ck.model, Vocab(_ck.vocab), prime, length, TEMPERATURE_GRID, seed, top_k, top_p)
+    return result, scrub_payload(result, seed)
+
+
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def step_figures(key: tuple, row: int, step: int, _result: SampleResult, _vocab: tuple[str, ...]) -> tuple:
+    """The softmax that chose one character and its scores at four temperatures (figures are only read)."""
+    probs, scores, chosen = _result.at_step(step, row)
+    char = show_char(_result.text(row)[step])
+    return (softmax_bars_figure(probs, _vocab, chosen, title=f"Step {step + 1}: the softmax that chose '{char}'"),
+            temperature_panels_figure(scores, _vocab, [0.25, 0.5, 1.0, 2.0]))
+
+
+# Cost of a move: temperature, shading: none on the server (the browser switches between finished samples), then
+# one fragment rerun from cached figures when the slider rests; inspect step: a fragment rerun (two cached figures);
+# model, priming text, length, seed, top-k, top-p: one batched sample of all 15 temperatures (about 0.2 s for 300
+# characters, README), shared by the class.
+key = (ck.key, cfg.prime, cfg.length, cfg.seed, cfg.top_k, cfg.top_p)
+result, payload = sweep_of(key, ck, cfg.prime, cfg.length, cfg.seed, cfg.top_k, cfg.top_p)
+
+
 @st.fragment
 def live_view() -> None:
-    """The temperature slider and what depends on it; moving it reruns only this part of the page."""
-    t = st.slider("Temperature T", 0.0, 2.0, key=remember("temperature", 0.8), step=0.05,
-                  help="0 is the argmax. Below 1 sharpens the softmax, above 1 flattens it.")
-    result = sample(ck.model, Vocab(ck.vocab), cfg.prime, cfg.length, (t,), cfg.seed, cfg.top_k, cfg.top_p)
-    text = result.text()
-    shade = st.radio("Shade each character by", ["its probability", "the step's entropy"], horizontal=True,
-                     key=remember("shade", "its probability"), help="Dark: the model was sure (probability) or unsure (entropy).")
-    values = result.chosen_probs() if shade == "its probability" else [e / 2.0 for e in result.entropies()]
-    st.markdown(coloured_text_html(text, values, shade), unsafe_allow_html=True)
-    st.caption(f"Repetition score {repetition_score(text):.2f} (share of 20-character windows seen before; "
-               "loops push it toward 1). Hover a character for its value.")
-    st.download_button("Download this sample", cfg.prime + text, file_name=f"sample-T{t:g}-seed{cfg.seed}.txt",
-                       key="download_sample", help="The priming text and the generated text, as a .txt file.")
+    """The temperature and what depends on it: the sample switches in the browser; the figures rerun only this."""
+    t = temperature_scrub(payload, st.session_state.get(KEPT_T, 0.8), key="temperature_scrub")
+    st.session_state[KEPT_T] = t  # kept across visits to other pages
+    row = grid_row(t)
     step = st.slider("Inspect step", 1, cfg.length, key=remember("inspect_step", 1, range(1, cfg.length + 1)),
                      help="Which generated character to look at below.") - 1
-    probs, scores, chosen = result.at_step(step)
-    st.plotly_chart(softmax_bars_figure(probs, ck.vocab, chosen,
-                                        title=f"Step {step + 1}: the softmax that chose '{show_char(text[step])}'"),
-                    key="softmax_bars", theme=None)
-    st.plotly_chart(temperature_panels_figure(scores, ck.vocab, [0.25, 0.5, 1.0, 2.0]),
-                    key="temperature_panels", theme=None)
+    bars, panels = step_figures(key, row, step, result, ck.vocab)
+    st.plotly_chart(bars, key="softmax_bars", theme=None)
+    st.plotly_chart(panels, key="temperature_panels", theme=None)
     st.caption("The same scores y_t at four temperatures: dividing by a small T makes the largest score dominate; "
                "a large T flattens the distribution toward uniform.")
 
@@ -98,11 +116,11 @@ def live_view() -> None:
 live_view()
 
 st.subheader("Several temperatures side by side")
-temps = (0.0, 0.5, 0.8, 1.0, 1.5)
-side = sample(ck.model, Vocab(ck.vocab), cfg.prime, min(cfg.length, 300), temps, cfg.seed, cfg.top_k, cfg.top_p)
-st.dataframe([{"T": t, "repetition": round(repetition_score(side.text(i)), 2), "text": side.text(i).replace("\n", " ⏎ ")}
-              for i, t in enumerate(temps)], hide_index=True, key="side_by_side")
-st.caption("All five come from one batched pass with the same random numbers. T = 0 is the argmax: watch it loop.")
+shown = min(cfg.length, 300)
+side = [(t, result.text(grid_row(t))[:shown]) for t in (0.0, 0.5, 0.8, 1.0, 1.5)]
+st.dataframe([{"T": t, "repetition": round(repetition_score(text), 2), "text": text.replace("\n", " ⏎ ")}
+              for t, text in side], hide_index=True, key="side_by_side")
+st.caption("All five come from the same batched pass with the same random numbers. T = 0 is the argmax: watch it loop.")
 
 with st.expander("How good is each model? Loss on held-out text"):
     st.dataframe([describe(name, c.metrics, c.model.config.to_dict()) for name, c in models.items()],

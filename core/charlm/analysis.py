@@ -1,7 +1,7 @@
 """Looking inside a character model: run it over a text and record what every unit does.
 
 - `prepare_text` checks a text against the model's vocabulary (empty, too long, unknown characters);
-- `analyse` runs the hand-written cells once and keeps, per step and layer, the hidden state h, the
+- `analyse` runs the model once (CharRNN.record) and keeps, per step and layer, the hidden state h, the
   LSTM's cell state c, every gate, and the top-5 guesses for the next character;
 - `find_units` ranks units by how well they follow each feature of core.charlm.features
   (Pearson r, and the balanced accuracy of the best one-threshold classifier);
@@ -96,9 +96,10 @@ class Analysis:
 
 @torch.inference_mode()
 def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5) -> Analysis:
-    """Run `model` (in eval mode) over the text with the hand-written cells and record every step."""
+    """Run `model` (in eval mode) over the text and record every step (the fused path of `CharRNN.record`, which a
+    test holds equal to the hand-written cells)."""
     ids = prepared.ids.to(model.head.weight.device)[None]  # (1, T)
-    logits, _, rec = model.forward_cells(ids)  # logits (1, T, V)
+    logits, rec = model.record(ids)  # logits (1, T, V)
     probs = torch.softmax(logits[0].float(), dim=-1)  # (T, V)
     p, idx = probs.topk(min(top, probs.shape[-1]), dim=-1)  # (T, k)
     top_chars = tuple(tuple(vocab.chars[i] for i in row) for row in idx.tolist())

@@ -15,6 +15,11 @@ from core.charlm.model import CharRNN, State
 from core.charlm.vocab import Vocab
 from core.sampling import gumbel_noise, pick_next
 
+# The temperatures the sampling page's slider offers: every 0.1 up to 1, where the text changes character, then
+# every 0.25 up to 2. The page samples all 15 in one batched pass (the same random numbers in every row), so moving
+# the slider only switches between finished samples; each row costs as much as a sample of its own.
+TEMPERATURE_GRID = (*(round(0.1 * k, 1) for k in range(11)), 1.25, 1.5, 1.75, 2.0)
+
 
 @dataclass(frozen=True)
 class SampleResult:
@@ -168,6 +173,11 @@ def sampled_distribution(logits: torch.Tensor, temperatures: torch.Tensor, top_k
     scaled = filter_logits(logits / t.clamp(min=1e-6), top_k, top_p)
     greedy = torch.nn.functional.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(logits.dtype)
     return torch.where(t == 0, greedy, torch.softmax(scaled, dim=-1))
+
+
+def grid_row(temperature: float, grid: Sequence[float] = TEMPERATURE_GRID) -> int:
+    """The row of `grid` nearest to `temperature` (a value from outside the grid snaps to its neighbour)."""
+    return min(range(len(grid)), key=lambda k: abs(grid[k] - float(temperature)))
 
 
 def repetition_score(text: str, n: int = 20) -> float:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from core.charlm.sample import SampleResult, repetition_score
 from core.plots.style import HIGHLIGHT, WEIGHT_COLOURS, base_layout
 from core.sampling import softmax_with_temperature
 
@@ -72,6 +73,21 @@ def coloured_text_html(text: str, values: list[float], label: str, signed: bool 
         spans.append(f'<span title="{html.escape(tip)}" style="background: rgba({rgb},{alpha:.2f}){extra}">{shown}</span>')
     return ('<div style="font-family: monospace; font-size: 15px; line-height: 1.6; white-space: normal">'
             + "".join(spans) + "</div>")
+
+
+def scrub_payload(result: SampleResult, seed: int) -> dict:
+    """Everything the browser needs to show the sample of every row of `result` (one row per temperature) without
+    asking the server again: per row the text, each character's probability and its step's entropy (as whole
+    percent: the shading and tooltips show two decimals), and the repetition score. Plain data (JSON): the
+    browser inserts the text as text, never as markup."""
+    rows = []
+    for k in range(len(result.temperatures)):
+        text = result.text(k)
+        rows.append({"text": text,
+                     "p": [round(100 * v) for v in result.chosen_probs(k)],
+                     "e": [round(100 * min(1.0, max(0.0, e / 2.0))) for e in result.entropies(k)],  # 2 nats = darkest
+                     "repetition": round(repetition_score(text), 2)})
+    return {"grid": list(result.temperatures), "rows": rows, "prime": result.prime, "seed": int(seed)}
 
 
 def training_curves_figure(rows: list[dict[str, float]], reference: float | None = None) -> go.Figure:

@@ -1,9 +1,12 @@
 """Sampling & temperature: the slider changes the sample, argmax loops, bad priming text gets a message."""
-import html
-import re
+import json
 
 import pytest
 
+import core.charlm.sample as sampling_module
+from core.charlm.sample import TEMPERATURE_GRID, sample
+from core.charlm.vocab import Vocab
+from core.plots.charlm import show_char
 from tests.app.helpers import figure, open_page_with, tiny_checkpoint
 
 PAGE = "pages/sampling.py"
@@ -21,33 +24,61 @@ def open_with(tiny):
     return at
 
 
-def sample_text(at) -> str:
-    """The generated text itself, read out of the shaded HTML (tags and tooltips removed)."""
-    markup = next(m.value for m in at.markdown if m.value.startswith("<div style=\"font-family: monospace"))
-    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+def scrub(at) -> dict:
+    """What the temperature scrub was given: the sample of every temperature on the slider's grid."""
+    (component,) = at.get("bidi_component")
+    return json.loads(component.proto.json)
 
 
-def test_moving_the_temperature_changes_the_sample(tiny):
+def set_temperature(at, t: float):
+    """What the browser does when the slider comes to rest: the component's state says the temperature."""
+    at.session_state["temperature_scrub"] = {"temperature": t}
+    return at.run()
+
+
+def test_every_temperature_is_sampled_up_front_and_the_figures_follow_the_chosen_one(tiny):
     at = open_with(tiny)
-    texts = {}
-    for t in (0.0, 0.8, 2.0):
-        at.slider(key="temperature").set_value(t).run()
+    data = scrub(at)
+    assert data["grid"] == list(TEMPERATURE_GRID) and data["value"] == 0.8 and data["prime"] == "ROMEO:\n"
+    texts = {t: row["text"] for t, row in zip(data["grid"], data["rows"])}
+    assert len({texts[0.0], texts[0.8], texts[2.0]}) == 3
+    for t in (0.8, 2.0):  # the same seed gives the same text at every temperature as sampling it alone
+        alone = sample(tiny.model, Vocab(tiny.vocab), "ROMEO:\n", 300, (t,), seed=0)
+        assert texts[t] == alone.text()
+    for t in (0.0, 2.0, 0.8):
+        set_temperature(at, t)
         assert not at.exception
-        texts[t] = sample_text(at)
-    assert len(set(texts.values())) == 3
-    at.slider(key="temperature").set_value(0.8).run()
-    assert sample_text(at) == texts[0.8], "same seed, same temperature: same text"
+        assert scrub(at)["rows"] == data["rows"], "moving the temperature samples nothing new"
+        bars = figure(at, "softmax_bars")
+        assert bars["layout"]["title"]["text"].endswith(f"chose '{show_char(texts[t][0])}'")
     bars = figure(at, "softmax_bars")["data"][0]
     assert bars["marker"]["color"].count("#ff7f0e") == 1, "exactly one bar, the sampled character, is orange"
     assert bars["text"].count("argmax") == 1 and bars["y"][bars["text"].index("argmax")] == max(bars["y"])
+    set_temperature(at, "not a number")  # a hostile or broken client: the last good temperature stays
+    assert not at.exception and at.session_state["kept:temperature"] == 0.8
 
 
-def test_side_by_side_table_and_download(tiny):
+def test_a_second_session_reuses_the_first_sessions_samples_and_other_settings_do_not(tiny):
+    first = open_with(tiny)
+    calls = []
+    original = sampling_module.sample
+    try:
+        sampling_module.sample = lambda *a, **k: calls.append(a) or original(*a, **k)
+        second = open_with(tiny)  # same model, text, length and seed: nothing is sampled again
+        assert calls == [] and scrub(second) == scrub(first)
+        second.number_input(key="lm_seed").set_value(7).run()
+        assert len(calls) == 1 and scrub(second)["rows"] != scrub(first)["rows"]
+    finally:
+        sampling_module.sample = original
+
+
+def test_side_by_side_table_comes_from_the_same_samples(tiny):
     at = open_with(tiny)
     table = at.dataframe[0].value
     assert list(table["T"]) == [0.0, 0.5, 0.8, 1.0, 1.5]
+    rows = dict(zip(scrub(at)["grid"], scrub(at)["rows"]))
+    assert [t.replace(" ⏎ ", "\n") for t in table["text"]] == [rows[t]["text"] for t in table["T"]]
     assert table["repetition"].iloc[0] >= table["repetition"].iloc[-1]
-    assert at.get("download_button")
 
 
 def test_characters_the_model_never_saw_get_a_message(tiny):

@@ -26,6 +26,17 @@ def test_a_deployment_can_cap_the_threads_from_the_environment(monkeypatch):
         torch.set_num_threads(before)
 
 
+def test_a_server_uses_one_thread_unless_the_deployment_says_otherwise(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("RNN_LAB_TORCH_THREADS", raising=False)
+        assert configure_torch(serving=True) == 1 and torch.get_num_threads() == 1
+        monkeypatch.setenv("RNN_LAB_TORCH_THREADS", str(available_cores()))
+        assert configure_torch(serving=True) == available_cores()
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_pick_device_is_cuda_only_when_present(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert pick_device() == torch.device("cpu")

@@ -139,21 +139,6 @@ def test_editing_a_weight_recomputes_and_a_bad_weight_gets_a_message(app_url, pa
     assert exception_texts(page) == []
 
 
-def sample_text(page) -> str:
-    return page.locator('[data-testid="stMarkdownContainer"] div[style*="monospace"]').first.inner_text()
-
-
-def test_temperature_slider_changes_the_sample(app_url, page):
-    open_page(page, app_url, "sampling")
-    before = sample_text(page)
-    thumb = page.locator('[data-testid="stSlider"]', has_text="Temperature T").get_by_role("slider")
-    thumb.focus()
-    act(page, lambda: [thumb.press("ArrowRight") for _ in range(8)])
-    page.wait_for_function(
-        """(before) => { const d = document.querySelector('[data-testid="stMarkdownContainer"] div[style*="monospace"]');
-                         return d && d.innerText !== before; }""", arg=before, timeout=30_000)
-    assert exception_texts(page) == []
-
 
 def test_training_runs_in_the_background_survives_a_page_switch_and_stops(app_url, page):
     open_page(page, app_url, "train")

@@ -61,3 +61,39 @@ def test_dropout_acts_only_in_training():
     assert not torch.allclose(model(idx)[0], model(idx)[0])
     model.eval()
     assert torch.equal(model(idx)[0], model(idx)[0])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_the_fused_record_equals_the_hand_written_cells(cell, layers):
+    """What the views run (`record`, from the fused layers) is the readable reference (`forward_cells`): every
+    hidden state, cell state and gate of every layer and step, and the scores."""
+    torch.manual_seed(layers)
+    model = CharRNN(CharConfig(vocab_size=12, cell=cell, hidden_size=10, num_layers=layers, embed_size=5)).eval()
+    idx = torch.randint(0, 12, (3, 40))
+    with torch.no_grad():
+        ref_scores, _, ref = model.forward_cells(idx)
+        scores, rec = model.record(idx)
+    assert torch.allclose(scores, ref_scores, atol=1e-5)
+    assert rec.h.shape == ref.h.shape == (layers, 3, 40, 10) and torch.allclose(rec.h, ref.h, atol=1e-5)
+    assert (rec.c is None) == (ref.c is None) and (rec.c is None or torch.allclose(rec.c, ref.c, atol=1e-5))
+    assert rec.gates.keys() == ref.gates.keys()
+    for name in ref.gates:
+        assert torch.allclose(rec.gates[name], ref.gates[name], atol=1e-5), name
+
+
+def test_the_fused_record_equals_the_hand_written_cells_on_a_shipped_model_over_2000_characters():
+    from core.charlm.corpus import held_out_slice
+    from core.charlm.shipped import SHIPPED
+    from core.charlm.vocab import Vocab
+    from core.checkpoints import load_checkpoint
+
+    ck = load_checkpoint(SHIPPED[0].path)
+    idx = Vocab(ck.vocab).encode(held_out_slice()[:2000])[None]
+    with torch.inference_mode():
+        ref_scores, _, ref = ck.model.forward_cells(idx)
+        scores, rec = ck.model.record(idx)
+    assert torch.allclose(scores, ref_scores, atol=1e-3)
+    scale = ref.c.abs().max()  # the cell state can grow large: compare relative to its range
+    assert torch.allclose(rec.h, ref.h, atol=1e-4) and torch.allclose(rec.c / scale, ref.c / scale, atol=1e-5)
+    assert all(torch.allclose(rec.gates[n], ref.gates[n], atol=1e-4) for n in ref.gates)

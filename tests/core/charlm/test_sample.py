@@ -1,9 +1,12 @@
 """Sampling: seeded, argmax at temperature 0, the same noise at every temperature, filters."""
+import json
+
 import pytest
 import torch
 
 from core.charlm.model import CharConfig, CharRNN
-from core.charlm.sample import entropy, filter_logits, repetition_score, sample
+from core.charlm.sample import TEMPERATURE_GRID, entropy, filter_logits, grid_row, repetition_score, sample
+from core.plots.charlm import scrub_payload
 from core.charlm.vocab import Vocab
 
 VOCAB = Vocab(tuple("abcdefghij"))
@@ -94,3 +97,38 @@ def test_sampled_characters_follow_the_model_softmax():
     draws = [sample(m, VOCAB, "abc", 1, (1.0,), seed=s) for s in range(800)]
     freq = torch.bincount(torch.stack([d.chosen[0, 0] for d in draws]), minlength=10).float() / 800
     assert torch.allclose(freq, draws[0].probs[0, 0], atol=0.05)
+
+
+def test_the_temperature_grid_gives_the_same_text_at_every_temperature_as_sampling_it_alone():
+    """The sampling page samples the whole slider grid in one batch: each row must be exactly what that temperature
+    writes alone with the same seed (and top-k / top-p), and a longer sample starts with the shorter one."""
+    m = model(3)
+    for top_k, top_p in ((None, None), (4, None), (None, 0.8)):
+        grid = sample(m, VOCAB, "abc", 60, TEMPERATURE_GRID, seed=11, top_k=top_k, top_p=top_p)
+        for row, t in enumerate(TEMPERATURE_GRID):
+            alone = sample(m, VOCAB, "abc", 60, (t,), seed=11, top_k=top_k, top_p=top_p)
+            assert grid.text(row) == alone.text(), (t, top_k, top_p)
+            assert torch.allclose(grid.probs[row], alone.probs[0], atol=1e-5)
+    grid = sample(m, VOCAB, "abc", 60, TEMPERATURE_GRID, seed=11)
+    longer = sample(m, VOCAB, "abc", 90, TEMPERATURE_GRID, seed=11)
+    assert all(longer.text(r)[:60] == grid.text(r) for r in range(len(TEMPERATURE_GRID)))
+    assert len({grid.text(r) for r in range(len(TEMPERATURE_GRID))}) > 5
+
+
+def test_grid_row_snaps_any_temperature_to_the_nearest_slider_value():
+    assert TEMPERATURE_GRID[0] == 0.0 and TEMPERATURE_GRID[-1] == 2.0 and 0.8 in TEMPERATURE_GRID and 1.5 in TEMPERATURE_GRID
+    assert list(TEMPERATURE_GRID) == sorted(set(TEMPERATURE_GRID))
+    assert [TEMPERATURE_GRID[grid_row(t)] for t in (0.8, 0.84, 1.3, 1.4, -5.0, 99.0)] == [0.8, 0.8, 1.25, 1.5, 0.0, 2.0]
+
+
+def test_the_browser_payload_carries_each_rows_text_raw_with_its_shading():
+    m = model(4)
+    result = sample(m, VOCAB, "ab", 25, TEMPERATURE_GRID, seed=2)
+    payload = scrub_payload(result, seed=2)
+    assert payload["grid"] == list(TEMPERATURE_GRID) and payload["prime"] == "ab" and payload["seed"] == 2
+    for k, row in enumerate(payload["rows"]):
+        assert row["text"] == result.text(k)  # raw text: the browser inserts it as text, so nothing is escaped here
+        assert row["p"] == [round(100 * v) for v in result.chosen_probs(k)] and all(0 <= v <= 100 for v in row["e"])
+        assert row["repetition"] == round(repetition_score(row["text"]), 2)
+    assert set(payload["rows"][0]["p"]) == {100}  # T = 0 is the argmax: every choice had probability 1
+    json.dumps(payload)  # plain data
