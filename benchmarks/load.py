@@ -49,7 +49,7 @@ DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCE
 TIMEOUT = 60.0
 # page -> the controls a student moves there: (label, kind, values)
 MOVES: dict[str, list[tuple[str, str, list]]] = {
-    "sampling": [("rnnlab_temperature_scrub", "json:temperature", [0.3, 0.5, 0.8, 1.0, 1.3, 1.6]),
+    "sampling": [("temperature_scrub", "json:temperature", [0.3, 0.5, 0.8, 1.0, 1.25, 1.5]),
                  ("Seed", "int", list(range(50)))],
     "hidden_states": [("Start at character", "int", list(range(0, 40_000, 500)))],
     "gradient_flow": [("Spectral radius ρ of W_hh", "float", [0.6, 0.8, 0.95, 1.0, 1.05, 1.2, 1.5, 2.0])],
@@ -105,9 +105,9 @@ class Session:
                 which = element.WhichOneof("type")
                 if which == "exception":
                     tally.exceptions.append(f"{element.exception.type}: {element.exception.message[:200]}")
-                elif which in WIDGETS or which == "bidi_component":  # a component is known by its name
+                elif which in WIDGETS or which == "bidi_component":  # a component is known by its key
                     widget = getattr(element, which)
-                    self.ids[widget.component_name if which == "bidi_component" else widget.label] = widget.id
+                    self.ids[widget.id.rsplit("-", 1)[-1] if which == "bidi_component" else widget.label] = widget.id
                     self.fragments[widget.id] = reply.delta.fragment_id
             elif kind == "script_finished" and reply.script_finished in DONE:
                 return time.perf_counter() - start

@@ -7,7 +7,7 @@ import streamlit as st
 from core.charlm.analysis import MAX_CHARS, Analysis, AnalysisError, PreparedText, analyse, find_units, prepare_text
 from core.charlm.corpus import CorpusError, held_out_slice, python_corpus
 from core.charlm.vocab import Vocab
-from core.checkpoints import Checkpoint, fingerprint
+from core.checkpoints import Checkpoint
 from core.plots.charlm import show_char
 from pages._common import plain, remember
 from pages._models import all_models
@@ -35,7 +35,7 @@ class Selection:
     @property
     def key(self) -> str:
         """Identifies model and text, for caches."""
-        return f"{fingerprint(self.checkpoint.model)}:{hash(self.prepared.text)}"
+        return f"{self.checkpoint.key}:{hash(self.prepared.text)}"
 
 
 def choose_model_and_text() -> Selection:
@@ -87,7 +87,7 @@ def choose_model_and_text() -> Selection:
     return Selection(label, ck, prepared, KINDS[kind])
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Running the model over the text…")
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner="Running the model over the text…")
 def _analysis(key: str, _ck: Checkpoint, _prepared: PreparedText, kinds: tuple[str, ...]) -> tuple[Analysis, list]:
     """The recorded run and the finder's ranking, shared read-only by every session (keyed by model and text)."""
     result = analyse(_ck.model, Vocab(_ck.vocab), _prepared)

@@ -4,11 +4,11 @@ import streamlit as st
 
 from core.charlm.analysis import AnalysisError, connectivity, gate_saturation, prepare_text, reach
 from core.charlm.vocab import Vocab
-from core.checkpoints import fingerprint
-from core.plots.charlm import coloured_text_html, show_char
+from core.plots.charlm import show_char
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
 from pages._common import page_intro, plain, remember
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
+from pages._text_view import shaded_text
 from pages._models import all_models
 
 page_intro(
@@ -25,21 +25,45 @@ sel = choose_model_and_text()
 analysis, _ = analysis_of(sel)
 text, T = analysis.text, len(analysis.text)
 
-st.subheader("What the model expects next")
-window = min(T, 40)
-start = st.slider("Window start", 0, T - window, key=remember("guess_start", 0, range(T - window + 1)),
-                  help=f"Which {window} characters to show.") if T > window else 0
-st.plotly_chart(top_guesses_figure(analysis, start, start + window), key="top_guesses", theme=None)
-avg = float(analysis.surprise.mean()) if analysis.surprise.size else float("nan")
-st.caption(f"Dark cells are confident guesses. Inside a word the first guess is usually right; after a space or a "
-           f"newline the guesses spread out. Average surprise over this text: {avg:.2f} nats per character.")
 
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def guesses_figure(key: str, start: int, end: int, _analysis):
+    """The top-5 guesses under a window of the text (shared read-only)."""
+    return top_guesses_figure(_analysis, start, end)
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def saturation_of(key: str, _analysis):
+    """Gate saturation per layer and its figure (None for a vanilla RNN)."""
+    saturation = gate_saturation(_analysis)
+    return saturation, gate_saturation_figure(saturation) if any(saturation) else None
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Back-propagating to every input…")
+def _connectivity(key: str, _ck, _prepared, t: int, target: str) -> np.ndarray:
+    return connectivity(_ck.model, _prepared, t, target)
+
+
+@st.fragment
+def guesses() -> None:
+    """The window of guesses: moving it reruns only this."""
+    st.subheader("What the model expects next")
+    window = min(T, 40)
+    start = st.slider("Window start", 0, T - window, key=remember("guess_start", 0, range(T - window + 1)),
+                      help=f"Which {window} characters to show.") if T > window else 0
+    st.plotly_chart(guesses_figure(sel.key, start, start + window, analysis), key="top_guesses", theme=None)
+    avg = float(analysis.surprise.mean()) if analysis.surprise.size else float("nan")
+    st.caption(f"Dark cells are confident guesses. Inside a word the first guess is usually right; after a space or a "
+               f"newline the guesses spread out. Average surprise over this text: {avg:.2f} nats per character.")
+
+
+guesses()
 st.subheader("Gate saturation")
-saturation = gate_saturation(analysis)
-if not any(saturation):
+saturation, saturation_figure = saturation_of(sel.key, analysis)
+if saturation_figure is None:
     st.info("A vanilla RNN has no gates: pick an LSTM or GRU model to see them.")
 else:
-    st.plotly_chart(gate_saturation_figure(saturation), key="gate_saturation", theme=None)
+    st.plotly_chart(saturation_figure, key="gate_saturation", theme=None)
     forget = [layer["forget"][1] for layer in saturation if "forget" in layer]
     note = (f" In the top layer, {np.mean(forget[-1] > 0.5):.0%} of forget gates are open (> 0.9) on more than half "
             "the steps: those units remember." if forget else "")
@@ -47,46 +71,48 @@ else:
                "shut, near the origin gates that stay in between; on the dotted line they are always saturated "
                "one way or the other." + note)
 
-st.subheader("How far back does a prediction reach?")
-if T < 2:
-    st.info("Connectivity needs at least two characters: one to predict from and the next one to predict.")
-    st.stop()
-c1, c2 = st.columns([3, 2])
-t = c1.slider("Prediction at position t", 0, T - 2, key=remember("reach_t", min(T - 2, 300), range(T - 1)),
-              help="The output whose dependence on earlier characters is measured: it predicts character t + 1.") \
-    if T > 2 else 0
-target = c2.radio("Differentiate", ["loss", "score"], horizontal=True, key=remember("reach_target", "loss"),
-                  format_func=lambda v: {"loss": "the loss at t", "score": "the top score at t"}[v],
-                  help="The loss of the true next character, or the score of the likeliest one.")
-others = {name: ck for name, ck in all_models().items()
-          if name != sel.label and not Vocab(ck.vocab).unknown(text[: t + 2])}
-compare_key = remember("reach_compare", list(others)[:1])
-st.session_state[compare_key] = [m for m in st.session_state[compare_key] if m in others]  # the text or model changed
-compare = st.multiselect("Compare with", list(others), key=compare_key,
-                         help="Other models that know every character of the text up to t + 1.")
+
+@st.fragment
+def reach_back() -> None:
+    """Connectivity: the position, what is differentiated and the models compared rerun only this."""
+    st.subheader("How far back does a prediction reach?")
+    if T < 2:
+        st.info("Connectivity needs at least two characters: one to predict from and the next one to predict.")
+        return
+    c1, c2 = st.columns([3, 2])
+    t = c1.slider("Prediction at position t", 0, T - 2, key=remember("reach_t", min(T - 2, 300), range(T - 1)),
+                  help="The output whose dependence on earlier characters is measured: it predicts character t + 1.") \
+        if T > 2 else 0
+    target = c2.radio("Differentiate", ["loss", "score"], horizontal=True, key=remember("reach_target", "loss"),
+                      format_func=lambda v: {"loss": "the loss at t", "score": "the top score at t"}[v],
+                      help="The loss of the true next character, or the score of the likeliest one.")
+    others = {name: ck for name, ck in all_models().items()
+              if name != sel.label and not Vocab(ck.vocab).unknown(text[: t + 2])}
+    compare_key = remember("reach_compare", list(others)[:1])
+    st.session_state[compare_key] = [m for m in st.session_state[compare_key] if m in others]  # text or model changed
+    compare = st.multiselect("Compare with", list(others), key=compare_key,
+                             help="Other models that know every character of the text up to t + 1.")
+    curves = {}
+    for name, ck in {sel.label: sel.checkpoint, **{m: others[m] for m in compare}}.items():
+        prepared = sel.prepared if name == sel.label else prepare_text(text[: t + 2], Vocab(ck.vocab))
+        try:
+            curves[name] = _connectivity(f"{ck.key}:{hash(prepared.text)}", ck, prepared, t, target)
+        except AnalysisError as e:
+            st.warning(f"{name}: {e}")
+            return
+    norms = curves[sel.label]
+    shaded_text(text[: t + 2], (np.sqrt(norms / norms.max())).tolist() + [0.0], "relative ‖∂y/∂x‖", key="reach_text",
+                notes={**unknown_notes(sel.prepared), t + 1: "the character being predicted"}, height=280)
+    st.caption(f"Shaded by the square root of ‖∂y_t/∂x_s‖ relative to the largest; the outlined character "
+               f"'{plain(show_char(text[t + 1]))}' is the one predicted. "
+               + " ".join(f"{name}: 90% of the gradient comes from the last {reach(n)} characters."
+                          for name, n in curves.items()))
+    st.plotly_chart(connectivity_figure(curves), key="connectivity", theme=None)
+    st.caption("On a log scale: a vanilla RNN's line falls steeply (its gradient vanishes within a few dozen "
+               "characters); an LSTM's falls more slowly because its cell state passes gradients back through the "
+               "forget gates.")
 
 
-@st.cache_data(max_entries=32, show_spinner="Back-propagating to every input…")
-def _connectivity(key: str, _ck, _prepared, t: int, target: str) -> np.ndarray:
-    return connectivity(_ck.model, _prepared, t, target)
-
-
-curves = {}
-for name, ck in {sel.label: sel.checkpoint, **{m: others[m] for m in compare}}.items():
-    prepared = sel.prepared if name == sel.label else prepare_text(text[: t + 2], Vocab(ck.vocab))
-    try:
-        curves[name] = _connectivity(f"{fingerprint(ck.model)}:{hash(prepared.text)}", ck, prepared, t, target)
-    except AnalysisError as e:
-        st.warning(f"{name}: {e}")
-        st.stop()
-norms = curves[sel.label]
-with st.container(height=300, key="reach_text"):
-    st.markdown(coloured_text_html(text[: t + 2], (np.sqrt(norms / norms.max())).tolist() + [0.0], "relative ‖∂y/∂x‖",
-                                   notes={**unknown_notes(sel.prepared), t + 1: "the character being predicted"}),
-                unsafe_allow_html=True)
-st.caption(f"Shaded by the square root of ‖∂y_t/∂x_s‖ relative to the largest; the outlined character "
-           f"'{plain(show_char(text[t + 1]))}' is the one predicted. "
-           + " ".join(f"{name}: 90% of the gradient comes from the last {reach(n)} characters." for name, n in curves.items()))
-st.plotly_chart(connectivity_figure(curves), key="connectivity", theme=None)
-st.caption("On a log scale: a vanilla RNN's line falls steeply (its gradient vanishes within a few dozen characters); "
-           "an LSTM's falls more slowly because its cell state passes gradients back through the forget gates.")
+# Cost of a move: model or text: a new analysis (shared by the class) and the page; window start: a fragment with a
+# cached figure; position, target or comparison: a fragment and one backward pass per model (cached by its inputs).
+reach_back()

@@ -4,10 +4,11 @@ import streamlit as st
 
 from core.charlm.analysis import span_matches, span_units
 from core.charlm.features import FEATURES
-from core.plots.charlm import coloured_text_html, show_char
+from core.plots.charlm import show_char
 from core.plots.hidden import unit_heatmap_figure
 from pages._common import page_intro, remember
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
+from pages._text_view import shaded_text
 
 page_intro(
     "Hidden states",
@@ -53,56 +54,82 @@ else:
     st.info("None of the finder's features changes over this text (no line ends, brackets, quotes …), so there "
             "is nothing for a unit to follow. Use a longer or more varied text.")
 
-st.subheader("One unit, over the text")
-c1, c2 = st.columns([2, 1])
-signal = c1.selectbox("Signal", list(signals), key=remember("unit_signal", ranking[0].signal if ranking else next(iter(signals)),
-                                                            list(signals)),
-                      help="Hidden state h of a layer, or (LSTM) its cell state c, which is not squashed by tanh.")
-acts = signals[signal]
-unit = c2.number_input("Unit", 0, acts.shape[1] - 1,
-                       key=remember("unit_index", ranking[0].unit if ranking else 0, range(acts.shape[1])),
-                       help="Which unit to colour the text by. Picking a row of the finder table sets it.")
-values = acts[:, unit]
-scale = float(np.abs(values).max()) or 1.0
-with st.container(height=380, key="unit_text"):
-    st.markdown(coloured_text_html(text, (values / scale).tolist(), f"{signal} #{unit}", signed=True,
-                                   notes=unknown_notes(sel.prepared)), unsafe_allow_html=True)
-st.caption(f"Red: positive, blue: negative, scaled by this unit's largest |value| {scale:.2f}. "
-           "Hover a character for its value. Look for a pattern a reader would recognise.")
 
-st.subheader("Every unit over time")
-order = np.argsort(-acts.std(0))[:48].tolist()
-shown = sorted(set(order) | {int(unit)}, key=lambda u: (u != unit, order.index(u) if u in order else -1))
-st.plotly_chart(unit_heatmap_figure(acts, text, shown, f"{signal}: the unit above, then the 48 most variable units"),
-                key="unit_heatmap", theme=None)
-st.caption("Each row is one unit, each column a character (or the average over a few, for long texts). Hover shows "
-           "the characters and the value. Each row is scaled by its own largest |value|. Rows that change colour at line ends or brackets are worth a closer look.")
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def unit_heatmap(key: str, signal: str, unit: int, _acts: np.ndarray, _text: str):
+    """The units × time heatmap with `unit` first (shared read-only by every session looking at the same thing)."""
+    order = np.argsort(-_acts.std(0))[:48].tolist()
+    shown = sorted(set(order) | {unit}, key=lambda u: (u != unit, order.index(u) if u in order else -1))
+    return unit_heatmap_figure(_acts, _text, shown, f"{signal}: the unit above, then the 48 most variable units")
 
-st.subheader("Span search (as in LSTMVis)")
-st.markdown("Mark a stretch of text: the search finds units that stay **on** (above the threshold) all through it and "
-            "are off just before and after, then looks for other places where those units switch on together.")
-c1, c2 = st.columns([3, 1])
-span_key = remember("span", (0, min(len(text), 8)))
-st.session_state[span_key] = tuple(min(v, len(text)) for v in st.session_state[span_key])  # a shorter text came
-span = c1.slider("Span (character positions)", 0, len(text), key=span_key,
-                 help="Start and end of the stretch; the end is not included.")
-level = c2.slider("Threshold", -0.9, 0.9, step=0.05, key=remember("span_threshold", 0.3),
-                  help="A unit is on where its value is above this fraction of the signal's largest |value| "
-                       "(for h that is about 1; the cell state c can grow much larger).")
-threshold = level * float(np.abs(acts).max())
-start, end = span
-if start >= end:
-    st.info("The span is empty: move the end of the slider past its start.")
-else:
+
+def one_unit() -> str:
+    """Signal and unit: the coloured text and the heatmap; returns the signal."""
+    st.subheader("One unit, over the text")
+    c1, c2 = st.columns([2, 1])
+    signal = c1.selectbox("Signal", list(signals),
+                          key=remember("unit_signal", ranking[0].signal if ranking else next(iter(signals)), list(signals)),
+                          help="Hidden state h of a layer, or (LSTM) its cell state c, which is not squashed by tanh.")
+    acts = signals[signal]
+    unit = int(c2.number_input("Unit", 0, acts.shape[1] - 1,
+                               key=remember("unit_index", ranking[0].unit if ranking else 0, range(acts.shape[1])),
+                               help="Which unit to colour the text by. Picking a row of the finder table sets it."))
+    values = acts[:, unit]
+    scale = float(np.abs(values).max()) or 1.0
+    shaded_text(text, (values / scale).tolist(), f"{signal} #{unit}", key="unit_text", signed=True,
+                notes=unknown_notes(sel.prepared), height=360)
+    st.caption(f"Red: positive, blue: negative, scaled by this unit's largest |value| {scale:.2f}. "
+               "Hover a character for its value. Look for a pattern a reader would recognise.")
+    st.subheader("Every unit over time")
+    st.plotly_chart(unit_heatmap(sel.key, signal, unit, acts, text), key="unit_heatmap", theme=None)
+    st.caption("Each row is one unit, each column a character (or the average over a few, for long texts). Hover shows "
+               "the characters and the value. Each row is scaled by its own largest |value|. Rows that change colour "
+               "at line ends or brackets are worth a closer look.")
+    return signal
+
+
+def span_search(signal: str) -> None:
+    """LSTMVis's span search over the signal picked above."""
+    st.subheader("Span search (as in LSTMVis)")
+    st.markdown("Mark a stretch of text: the search finds units that stay **on** (above the threshold) all through it "
+                "and are off just before and after, then looks for other places where those units switch on together.")
+    acts = signals[signal]
+    c1, c2 = st.columns([3, 1])
+    span_key = remember("span", (0, min(len(text), 8)))
+    st.session_state[span_key] = tuple(min(v, len(text)) for v in st.session_state[span_key])  # a shorter text came
+    span = c1.slider("Span (character positions)", 0, len(text), key=span_key,
+                     help="Start and end of the stretch; the end is not included.")
+    level = c2.slider("Threshold", -0.9, 0.9, step=0.05, key=remember("span_threshold", 0.3),
+                      help="A unit is on where its value is above this fraction of the signal's largest |value| "
+                           "(for h that is about 1; the cell state c can grow much larger).")
+    threshold = level * float(np.abs(acts).max())
+    start, end = span
+    if start >= end:
+        st.info("The span is empty: move the end of the slider past its start.")
+        return
     st.text(f"Span: {''.join(show_char(c) for c in text[start:end])[:120]}")
     found = span_units(acts, start, end, threshold)
     if found.size == 0:
-        st.info(f"No unit of {signal} stays above {threshold:+.2f} ({level:+.2f} of its largest value) through the span and below it just outside. Try a "
-                "lower threshold, another signal, or a span that ends where something ends (a word, a line, a bracket).")
-    else:
-        st.write(f"**{found.size} unit(s)** switch on for the span: {', '.join(map(str, found[:40].tolist()))}")
-        matches = span_matches(acts, found, threshold, min_length=min(2, end - start))
-        st.dataframe([{"from": s, "to": e, "text": "".join(show_char(c) for c in text[s:e])[:80],
-                       "units on": f"{share:.0%}", "the span you marked": (s, e) == (start, end)}
-                      for s, e, share in matches], hide_index=True, key="span_matches")
-        st.caption("Stretches where all of those units are on together, longest first (at most 10).")
+        st.info(f"No unit of {signal} stays above {threshold:+.2f} ({level:+.2f} of its largest value) through the span "
+                "and below it just outside. Try a lower threshold, another signal, or a span that ends where something "
+                "ends (a word, a line, a bracket).")
+        return
+    st.write(f"**{found.size} unit(s)** switch on for the span: {', '.join(map(str, found[:40].tolist()))}")
+    matches = span_matches(acts, found, threshold, min_length=min(2, end - start))
+    st.dataframe([{"from": s, "to": e, "text": "".join(show_char(c) for c in text[s:e])[:80],
+                   "units on": f"{share:.0%}", "the span you marked": (s, e) == (start, end)}
+                  for s, e, share in matches], hide_index=True, key="span_matches")
+    st.caption("Stretches where all of those units are on together, longest first (at most 10).")
+
+
+@st.fragment
+def unit_views() -> None:
+    """Everything that depends on the signal, the unit, the span and the threshold: moving any of them reruns only
+    this (the finder table's selection reruns the page, which sets the signal and unit)."""
+    span_search(one_unit())
+
+
+# Cost of a move: model, text, start or length: a new analysis (about 0.3 s for 2,000 characters, shared by every
+# session reading the same text) and the page; signal, unit, span or threshold: a fragment (the text's numbers, a
+# cached heatmap, two numpy scans).
+unit_views()

@@ -10,7 +10,7 @@ from core.checkpoints import Checkpoint
 from core.plots.charlm import scrub_payload, show_char, softmax_bars_figure, temperature_panels_figure
 from pages._common import page_intro, plain, remember
 from pages._models import all_models
-from pages._scrub import temperature_scrub
+from pages._text_view import temperature_scrub
 
 KEPT_T = "kept:temperature"  # session key: the temperature last chosen, restored when the page is opened again
 

@@ -39,6 +39,14 @@ def figure(at: AppTest, key: str) -> dict:
     raise AssertionError(f"no plotly chart with key {key!r}")
 
 
+def component_data(at: AppTest, key: str) -> dict:
+    """What the page gave the browser component drawn with `key` (pages/_text_view.py): plain JSON data."""
+    for element in at.get("bidi_component"):
+        if element.proto.id.endswith(f"-{key}"):
+            return json.loads(element.proto.json)
+    raise AssertionError(f"no component with key {key!r}")
+
+
 def values(field: object) -> list:
     """A figure field as a flat list, whether plotly sent it as a list or as typed binary data (numpy arrays)."""
     if isinstance(field, dict) and "bdata" in field:

@@ -1,17 +1,15 @@
 """Hidden states: the finder shows a unit that follows a feature, picking a unit recolours the text,
 the heatmap draws, and odd texts (empty, one character, unknown characters, a huge paste) get messages."""
-import re
-
 import pytest
 
-from tests.app.helpers import figure, open_page, values
+from tests.app.helpers import component_data, figure, open_page, values
 
 PAGE = "pages/hidden_states.py"
 
 
-def coloured_text(at) -> str:
-    """The markup of the unit-coloured text."""
-    return next(m.value for m in at.markdown if m.value.startswith('<div style="font-family: monospace'))
+def coloured_text(at) -> dict:
+    """The unit-coloured text as the browser gets it: the text, one value per character, the label, the notes."""
+    return component_data(at, "unit_text")
 
 
 def paste(at, text: str):
@@ -34,19 +32,16 @@ def test_the_finder_shows_a_unit_that_follows_a_feature_on_held_out_plays(page):
     assert page.selectbox(key="unit_signal").value in best["unit"] and best["unit"].endswith(f"#{page.number_input(key='unit_index').value}")
 
 
-def colours(markup: str) -> list[str]:
-    """The background colour of every character."""
-    return re.findall(r"background: (rgba\([^)]*\))", markup)
-
-
 def test_choosing_a_unit_recolours_the_text(page):
-    before = colours(coloured_text(page))
+    before = coloured_text(page)["values"]
     page.number_input(key="unit_index").set_value(3).run()
-    after = colours(coloured_text(page))
-    assert len(after) == len(before) == 2000
+    shown = coloured_text(page)
+    after = shown["values"]
+    assert len(after) == len(before) == len(shown["text"]) == 2000 and shown["signed"]
+    assert all(-100 <= v <= 100 for v in after) and max(map(abs, after)) == 100  # scaled by the unit's largest |value|
     changed = sum(a != b for a, b in zip(before, after))
     assert changed > 1000, f"only {changed} of 2000 characters changed colour"
-    assert "#3 " in coloured_text(page)  # tooltips name the unit
+    assert shown["label"].endswith("#3")  # tooltips name the unit
     heat = figure(page, "unit_heatmap")["data"][0]
     assert heat["type"] == "heatmap" and heat["y"][0] == "unit 3"  # the chosen unit is the first row
     assert len(values(heat["x"])) <= 400
@@ -92,14 +87,15 @@ def test_a_text_with_nothing_to_follow_says_so():
 def test_a_single_character_is_analysed_without_the_finder():
     at = paste(open_page(PAGE, timeout=120), "a")
     assert any("at least 20 characters" in i.value for i in at.info)
-    assert "a" in re.sub(r"<[^>]+>", "", coloured_text(at))
+    assert coloured_text(at)["text"] == "a"
 
 
 def test_unknown_characters_are_shown_and_reported():
     at = paste(open_page(PAGE, timeout=120), "To be, or not — to be: “that” is the question.\n" * 3)
     warning = next(w.value for w in at.warning if "vocabulary" in w.value)
     assert "'—'" in warning and "'“'" in warning
-    assert "not in the model&#x27;s vocabulary" in coloured_text(at) and "—" in coloured_text(at)
+    shown = coloured_text(at)
+    assert "—" in shown["text"] and shown["notes"][str(shown["text"].index("—"))].startswith("not in the model's vocabulary")
 
 
 def test_a_huge_paste_is_truncated_with_a_message():

@@ -1,13 +1,11 @@
 """Sampling & temperature: the slider changes the sample, argmax loops, bad priming text gets a message."""
-import json
-
 import pytest
 
 import core.charlm.sample as sampling_module
 from core.charlm.sample import TEMPERATURE_GRID, sample
 from core.charlm.vocab import Vocab
 from core.plots.charlm import show_char
-from tests.app.helpers import figure, open_page_with, tiny_checkpoint
+from tests.app.helpers import component_data, figure, open_page_with, tiny_checkpoint
 
 PAGE = "pages/sampling.py"
 
@@ -26,8 +24,7 @@ def open_with(tiny):
 
 def scrub(at) -> dict:
     """What the temperature scrub was given: the sample of every temperature on the slider's grid."""
-    (component,) = at.get("bidi_component")
-    return json.loads(component.proto.json)
+    return component_data(at, "temperature_scrub")
 
 
 def set_temperature(at, t: float):

@@ -1,13 +1,16 @@
 """The hidden-state pages in a real browser: picking a unit recolours the text; odd texts get messages."""
-import re
-
 from tests.e2e.harness import act, exception_texts, open_page
 
-UNIT_TEXT = '[data-testid="stMarkdownContainer"] div[style*="monospace"]'
+UNIT_TEXT = ".rnnlab-text"  # the shaded-text component (Playwright's CSS selectors reach into its shadow root)
 
 
-def colours(markup: str) -> list[str]:
-    return re.findall(r"background: (rgba\([^)]*\))", markup)
+def colours(page) -> list[str]:
+    """The background of every character of the unit-coloured text."""
+    return page.locator(f"{UNIT_TEXT} span").evaluate_all("spans => spans.map(s => s.style.background)")
+
+
+def tooltip(page) -> str:
+    return page.locator(f"{UNIT_TEXT} span").first.get_attribute("title")
 
 
 def alert_texts(page) -> str:
@@ -26,16 +29,15 @@ def paste(page, text: str) -> None:
 def test_choosing_a_unit_recolours_the_text_and_the_heatmap_draws(app_url, page):
     open_page(page, app_url, "hidden_states")
     assert page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 1
-    before = colours(page.locator(UNIT_TEXT).first.inner_html())
+    before = colours(page)
+    assert len(before) == 2000
     box = page.locator('[data-testid="stNumberInput"]', has_text="Unit").locator("input")
     box.fill("5")
     act(page, lambda: box.press("Enter"))
-    page.wait_for_function(
-        """(sel) => { const d = document.querySelector(sel); return d && d.innerHTML.includes('#5 '); }""",
-        arg=UNIT_TEXT, timeout=30_000)
-    after = colours(page.locator(UNIT_TEXT).first.inner_html())
+    page.locator(f"{UNIT_TEXT} span[title*='#5 ']").first.wait_for(timeout=30_000)
+    after = colours(page)
     assert sum(a != b for a, b in zip(before, after)) > len(before) // 2
-    assert "#5 " in page.locator(UNIT_TEXT).first.inner_html()
+    assert "#5 " in tooltip(page)
     assert exception_texts(page) == []
 
 
@@ -66,5 +68,5 @@ def test_selecting_a_row_of_the_finder_table_shows_that_unit(app_url, page):
                            arg=['[data-testid="stNumberInput"] input[aria-label="Unit"]', before], timeout=30_000)
     second = unit_box.input_value()
     assert second != before
-    assert f"#{second} " in page.locator(UNIT_TEXT).first.inner_html()
+    page.locator(f"{UNIT_TEXT} span[title*='#{second} ']").first.wait_for(timeout=30_000)
     assert exception_texts(page) == []

@@ -1,8 +1,11 @@
-// The temperature scrub of the sampling page (st.components.v2): the server sends the sample of every
-// temperature on the slider's grid at once; moving the slider only switches between them here, in the browser,
-// with no round trip. The chosen temperature is sent back afterwards (debounced) so that the figures below it,
-// which do need the server, follow. Every character of the priming text and of the model's output is inserted
-// with textContent: text, never markup.
+// Shaded text (st.components.v2), in two modes:
+// - a text with one value per character (hidden states, connectivity): each character's background shows its
+//   value, its tooltip the number; the box scrolls and can be scrolled with the keyboard;
+// - the temperature scrub of the sampling page (data.grid present): the server sends the sample of every
+//   temperature on the slider's grid at once; moving the slider only switches between them here, in the browser,
+//   with no round trip. The chosen temperature is sent back afterwards (debounced) so that the figures below it,
+//   which do need the server, follow.
+// Every character (user text, model output) is inserted with textContent: text, never markup.
 
 const SHADES = { p: "its probability", e: "the step's entropy" };
 
@@ -11,6 +14,37 @@ function el(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+// Paint `text` into `box`, one span per character, background by value (whole percent: 0..100, or -100..100 when
+// `signed`: red positive, blue negative), the value in its tooltip; characters in `notes` (index -> words) outlined.
+function shade(box, text, values, { label, signed = false, notes = {} }) {
+  const frag = document.createDocumentFragment();
+  Array.from(text).forEach((c, i) => {
+    const v = (values[i] || 0) / 100;
+    const span = el("span", "rnnlab-char", c === "\n" ? "⏎" : c);
+    const a = (signed ? 0 : 0.08) + 0.75 * Math.min(1, Math.abs(v));
+    const rgb = !signed ? "255,127,14" : v >= 0 ? "214,39,40" : "31,119,180";
+    span.style.background = "rgba(" + rgb + "," + a.toFixed(2) + ")";
+    span.title = label + " " + (signed && v >= 0 ? "+" : "") + v.toFixed(2) + (i in notes ? " · " + notes[i] : "");
+    if (i in notes) span.classList.add("rnnlab-noted");
+    frag.append(span);
+    if (c === "\n") frag.append(el("br"));
+  });
+  box.replaceChildren(frag);
+}
+
+function textView(parentElement, data) {
+  let box = parentElement.querySelector(".rnnlab-text");
+  if (!box) {
+    box = el("div", "rnnlab-text");
+    box.tabIndex = 0;  // a scrolling box the keyboard can reach and scroll
+    box.setAttribute("role", "region");
+    parentElement.append(box);
+  }
+  box.setAttribute("aria-label", data.label);
+  box.style.maxHeight = data.height ? data.height + "px" : "";
+  shade(box, data.text, data.values, { label: data.label, signed: !!data.signed, notes: data.notes || {} });
 }
 
 function build(root, store, send) {
@@ -67,19 +101,7 @@ function paint(parts, data, store) {
   parts.slider.setAttribute("aria-valuetext", "T = " + t.toFixed(2));
   parts.shown.textContent = "T = " + t.toFixed(2);
 
-  const values = store.shade === "p" ? row.p : row.e;
-  const what = SHADES[store.shade];
-  const chars = Array.from(row.text);
-  const frag = document.createDocumentFragment();
-  chars.forEach((c, i) => {
-    const v = (values[i] || 0) / 100;
-    const span = el("span", "rnnlab-char", c === "\n" ? "⏎" : c);
-    span.style.background = "rgba(255,127,14," + (0.08 + 0.75 * v).toFixed(2) + ")";
-    span.title = what + " " + v.toFixed(2);
-    frag.append(span);
-    if (c === "\n") frag.append(el("br"));
-  });
-  parts.sample.replaceChildren(frag);
+  shade(parts.sample, row.text, store.shade === "p" ? row.p : row.e, { label: SHADES[store.shade] });
   parts.sample.dataset.t = t.toFixed(2);
 
   parts.note.textContent = "Repetition score " + row.repetition.toFixed(2) + " (share of 20-character windows seen " +
@@ -92,6 +114,10 @@ function paint(parts, data, store) {
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
+  if (data && typeof data.text === "string" && Array.isArray(data.values)) {
+    textView(parentElement, data);
+    return;
+  }
   if (!data || !Array.isArray(data.grid) || !Array.isArray(data.rows) || data.rows.length !== data.grid.length) {
     return;
   }

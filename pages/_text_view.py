@@ -1,0 +1,47 @@
+"""Shaded text in the browser (not a page itself): one small component, two uses.
+
+- `shaded_text`: a text with one value per character (a hidden unit, a gradient norm), shaded and with the value in
+  each character's tooltip, in a box that scrolls (by keyboard too). The browser gets the text and the numbers
+  (a few kB), not thousands of styled HTML spans to parse.
+- `temperature_scrub`: the sampling page's slider, holding the sample of every temperature on its grid, switching
+  between them without a round trip to the server; it reports the temperature it came to rest on.
+
+The JavaScript and CSS are in pages/components/. Every character is inserted as text (textContent), never as markup.
+"""
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import streamlit as st
+
+from core.charlm.sample import TEMPERATURE_GRID, grid_row
+
+_HERE = Path(__file__).parent / "components"
+_view = st.components.v2.component(
+    "rnnlab_text_view",
+    js=(_HERE / "text_view.js").read_text(encoding="utf-8"),
+    css=(_HERE / "text_view.css").read_text(encoding="utf-8"),
+)
+
+
+def shaded_text(text: str, values: Sequence[float], label: str, key: str, signed: bool = False,
+                notes: dict[int, str] | None = None, height: int | None = None) -> None:
+    """Show `text` with each character's background shaded by its value, in [0, 1] or (`signed`) [-1, 1]; characters
+    in `notes` are outlined with the note in their tooltip; `height` (px) makes the box scroll."""
+    clip = (lambda v: max(-1.0, min(1.0, v))) if signed else (lambda v: max(0.0, min(1.0, v)))
+    _view(key=key, data={"text": text, "values": [round(100 * clip(float(v))) for v in values], "label": label,
+                         "signed": signed, "notes": {str(i): n for i, n in (notes or {}).items()}, "height": height})
+
+
+def temperature_scrub(payload: dict, value: float, key: str) -> float:
+    """Show the samples of `payload` (core.plots.charlm.scrub_payload) with a temperature slider starting at `value`;
+    returns the temperature the user chose, on TEMPERATURE_GRID (a malformed value from the browser gives `value`)."""
+    state = _view(key=key, data={**payload, "value": value}, default={"temperature": value},
+                  on_temperature_change=lambda: None)
+    try:
+        chosen = float(state.get("temperature", value))
+    except (TypeError, ValueError):
+        chosen = value
+    if not math.isfinite(chosen):
+        chosen = value
+    return TEMPERATURE_GRID[grid_row(chosen)]
