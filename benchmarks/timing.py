@@ -4,7 +4,10 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 
 def timed(fn: Callable[[], Any], repeats: int, warm_up: bool = False) -> tuple[float, Any]:

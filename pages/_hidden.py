@@ -87,7 +87,7 @@ def choose_model_and_text() -> Selection:
     return Selection(label, ck, prepared, KINDS[kind])
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner="Running the model over the text…")
+@st.cache_resource(max_entries=24, ttl=3600, show_spinner="Running the model over the text…")
 def _analysis(key: str, _ck: Checkpoint, _prepared: PreparedText, kinds: tuple[str, ...]) -> tuple[Analysis, list]:
     """The recorded run and the finder's ranking, shared read-only by every session (keyed by model and text)."""
     result = analyse(_ck.model, Vocab(_ck.vocab), _prepared)

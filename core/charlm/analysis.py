@@ -99,17 +99,16 @@ def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5) 
     """Run `model` (in eval mode) over the text and record every step (the fused path of `CharRNN.record`, which a
     test holds equal to the hand-written cells)."""
     ids = prepared.ids.to(model.head.weight.device)[None]  # (1, T)
-    logits, rec = model.record(ids)  # logits (1, T, V)
+    logits, layers = model.record_layers(ids)  # logits (1, T, V); per layer (h, c, gates), each (1, T, H)
     probs = torch.softmax(logits[0].float(), dim=-1)  # (T, V)
     p, idx = probs.topk(min(top, probs.shape[-1]), dim=-1)  # (T, k)
     top_chars = tuple(tuple(vocab.chars[i] for i in row) for row in idx.tolist())
     nxt = ids[0, 1:, None]  # (T - 1, 1)
     surprise = -torch.log(probs[:-1].gather(1, nxt).squeeze(1).clamp_min(1e-12))  # (T - 1,)
-    layers = tuple(LayerRecord(rec.h[k, 0].float().cpu().numpy(),
-                               None if rec.c is None else rec.c[k, 0].float().cpu().numpy(),
-                               {name: g[k, 0].float().cpu().numpy() for name, g in rec.gates.items()})
-                   for k in range(model.config.num_layers))
-    return Analysis(prepared.text, model.config.cell, layers, top_chars, p.cpu().numpy(), surprise.cpu().numpy())
+    records = tuple(LayerRecord(h[0].float().cpu().numpy(), None if c is None else c[0].float().cpu().numpy(),
+                                {name: g[0].float().cpu().numpy() for name, g in gates.items()})
+                    for h, c, gates in layers)
+    return Analysis(prepared.text, model.config.cell, records, top_chars, p.cpu().numpy(), surprise.cpu().numpy())
 
 
 # ----------------------------------------------------------------------------- the interpretable-unit finder
