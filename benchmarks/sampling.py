@@ -7,7 +7,12 @@ Prints, medians of interleaved repeats:
 - the floor: the same model's per-step matrix-vector products (W_ih x and W_hh h for every layer,
   and the read-out) for 1000 steps, back to back in a tight loop with nothing else;
 - `ratio: X` = sample / floor (goal <= 1.25);
-- the time to sample 8 temperatures side by side in one batched pass, and its ratio to one (goal <= 1.5).
+- the time to sample 8 temperatures side by side in one batched pass, and its ratio to one (goal <= 1.5);
+- what the sampling page computes when the model, priming text, length, seed, top-k or top-p change: every
+  temperature of the slider's grid (15) for its default 300 characters, and the browser's copy of it
+  (core.plots.charlm.scrub_payload); after that, moving the temperature samples nothing.
+
+    python -m benchmarks.sampling --threads 1   # as the app's server runs torch
 """
 from __future__ import annotations
 
@@ -22,10 +27,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from core.charlm.model import CharConfig, CharRNN
-from core.charlm.sample import sample
+from core.charlm.sample import TEMPERATURE_GRID, sample
 from core.charlm.shipped import SHIPPED
 from core.charlm.vocab import Vocab
 from core.checkpoints import load_checkpoint
+from core.plots.charlm import scrub_payload
+from core.runtime import configure_torch
 
 
 def load_model() -> tuple[CharRNN, Vocab, str]:
@@ -81,17 +88,23 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--chars", type=int, default=1000)
     p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--threads", type=int, help="torch threads (default: one per core; the app's server uses 1)")
     a = p.parse_args()
+    configure_torch(a.threads)
     model, vocab, name = load_model()
     prime = "\n"
     one = lambda: sample(model, vocab, prime, a.chars, (1.0,), seed=0)  # noqa: E731
     eight = lambda: sample(model, vocab, prime, a.chars, (0.0, 0.3, 0.5, 0.7, 0.9, 1.0, 1.2, 1.5), seed=0)  # noqa: E731
+    grid = lambda: sample(model, vocab, "ROMEO:\n", 300, TEMPERATURE_GRID, seed=0)  # noqa: E731
     one(), eight(), floor(model, 50)  # warm up
-    t_one, t_floor, t_eight = [], [], []
-    for _ in range(a.repeats):  # interleaved, so a noisy moment hits all three alike
+    t_one, t_floor, t_eight, t_grid, t_payload = [], [], [], [], []
+    for _ in range(a.repeats):  # interleaved, so a noisy moment hits all alike
         t_one.append(timed(one))
         t_floor.append(floor(model, a.chars))
         t_eight.append(timed(eight))
+        t_grid.append(timed(grid))
+        result = grid()
+        t_payload.append(timed(lambda: scrub_payload(result, 0)))  # noqa: B023
     s, f, e = (statistics.median(t) for t in (t_one, t_floor, t_eight))
     print(f"model: {name}; torch threads: {torch.get_num_threads()}; {a.chars} characters; median of {a.repeats}")
     print(f"sample, batch 1:            {s * 1000:8.1f} ms  ({s / a.chars * 1e6:.0f} us/char)")
@@ -99,6 +112,9 @@ def main() -> None:
     print(f"ratio: {s / f:.2f}")
     print(f"8 temperatures, one batch:  {e * 1000:8.1f} ms")
     print(f"batched ratio (8 vs 1): {e / s:.2f}")
+    g, pay = statistics.median(t_grid), statistics.median(t_payload)
+    print(f"the page's sweep: {len(TEMPERATURE_GRID)} temperatures x 300 characters, one batch: {g * 1000:8.1f} ms, "
+          f"its browser copy {pay * 1000:.1f} ms (then each temperature move samples nothing)")
     one_row, eight_rows = product_costs(model, 8)
     flops = 2 * 8 * model.rnn.weight_hh_l0.shape[0] * 2 * model.config.hidden_size
     print(f"bound: the biggest matrix times 1 row {one_row * 1e6:.0f} us, times 8 rows {eight_rows * 1e6:.0f} us "
