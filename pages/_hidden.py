@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.charlm.analysis import MAX_CHARS, Analysis, AnalysisError, PreparedText, analyse, find_units, prepare_text
+from core.charlm.analysis import (MAX_CHARS, Analysis, AnalysisError, AnalysisShelf, PreparedText, find_units,
+                                  prepare_text)
 from core.charlm.corpus import CorpusError, held_out_slice, python_corpus
 from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
@@ -70,7 +71,8 @@ def choose_model_and_text() -> Selection:
                                 key=remember(f"hidden_start_{kind}", 0),
                                 help=f"Where in the {len(full):,} held-out characters the text begins.")
         length = c4.slider("Length (characters)", 100, MAX_CHARS, step=100, key=remember("hidden_length", 2000),
-                           help="Longer texts give the finder more evidence; the analysis takes about 1 s per 2,000.")
+                           help="Longer texts give the finder more evidence. Shortening the text reuses the analysis; lengthening it "
+                                "reads only the characters added.")
         text = full[int(start): int(start) + length]
     try:
         prepared = prepare_text(text, Vocab(ck.vocab))
@@ -87,16 +89,26 @@ def choose_model_and_text() -> Selection:
     return Selection(label, ck, prepared, KINDS[kind])
 
 
-@st.cache_resource(max_entries=24, ttl=3600, show_spinner="Running the model over the text…")
-def _analysis(key: str, _ck: Checkpoint, _prepared: PreparedText, kinds: tuple[str, ...]) -> tuple[Analysis, list]:
-    """The recorded run and the finder's ranking, shared read-only by every session (keyed by model and text)."""
-    result = analyse(_ck.model, Vocab(_ck.vocab), _prepared)
-    return result, find_units(result, kinds) if len(_prepared.text) >= 20 else []
+@st.cache_resource
+def shelf() -> AnalysisShelf:
+    """The server's recent analyses, shared read-only by every session: moving the length slider cuts or continues
+    one of them instead of reading the text again (core.charlm.analysis.AnalysisShelf)."""
+    return AnalysisShelf(size=16)
+
+
+@st.cache_resource(max_entries=48, ttl=3600, show_spinner="Ranking the units…")
+def _ranking(key: str, _analysis: Analysis, kinds: tuple[str, ...]) -> list:
+    """The finder's ranking of one analysis (keyed by model and text)."""
+    return find_units(_analysis, kinds) if len(_analysis.text) >= 20 else []
 
 
 def analysis_of(selection: Selection) -> tuple[Analysis, list]:
-    """The cached analysis of the selection and its finder ranking (empty for texts under 20 characters)."""
-    return _analysis(selection.key, selection.checkpoint, selection.prepared, selection.kinds)
+    """The analysis of the selection (from the shelf when it can be) and its finder ranking (empty for texts under 20
+    characters)."""
+    with st.spinner("Running the model over the text…", show_time=True):
+        analysis, _ = shelf().get(selection.checkpoint.key, selection.checkpoint.model, Vocab(selection.checkpoint.vocab),
+                                  selection.prepared)
+    return analysis, _ranking(selection.key, analysis, selection.kinds)
 
 
 def unknown_notes(prepared: PreparedText) -> dict[int, str]:

@@ -84,6 +84,13 @@ class Analysis:
     top_probs: np.ndarray  # (T, k)
     surprise: np.ndarray  # (T - 1,): -log p(next character) in nats
 
+    def prefix(self, n: int) -> Analysis:
+        """The analysis of the first `n` characters: the model reads left to right, so it is a slice of this one."""
+        return Analysis(self.text[:n], self.cell,
+                        tuple(LayerRecord(r.h[:n], None if r.c is None else r.c[:n], {k: g[:n] for k, g in r.gates.items()})
+                              for r in self.layers),
+                        self.top_chars[:n], self.top_probs[:n], self.surprise[: max(0, n - 1)])
+
     def signals(self) -> dict[str, np.ndarray]:
         """The activations a unit can be looked at by: name -> (T, H)."""
         out = {}
@@ -95,20 +102,74 @@ class Analysis:
 
 
 @torch.inference_mode()
-def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5) -> Analysis:
+def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5, after: Analysis | None = None) -> Analysis:
     """Run `model` (in eval mode) over the text and record every step (the fused path of `CharRNN.record`, which a
-    test holds equal to the hand-written cells)."""
+    test holds equal to the hand-written cells). With `after`, an analysis of a prefix of this text by the same model,
+    only the rest is run, from where `after` ended: the result equals analysing the whole text."""
     ids = prepared.ids.to(model.head.weight.device)[None]  # (1, T)
-    logits, layers = model.record_layers(ids)  # logits (1, T, V); per layer (h, c, gates), each (1, T, H)
-    probs = torch.softmax(logits[0].float(), dim=-1)  # (T, V)
-    p, idx = probs.topk(min(top, probs.shape[-1]), dim=-1)  # (T, k)
-    top_chars = tuple(tuple(vocab.chars[i] for i in row) for row in idx.tolist())
-    nxt = ids[0, 1:, None]  # (T - 1, 1)
-    surprise = -torch.log(probs[:-1].gather(1, nxt).squeeze(1).clamp_min(1e-12))  # (T - 1,)
+    start = 0 if after is None else len(after.text)
+    if after is not None and (not prepared.text.startswith(after.text) or not 0 < start < len(prepared.text)):
+        raise AnalysisError("an analysis can only be continued by a longer text that starts with its text")
+    state = None if after is None else [
+        (torch.from_numpy(r.h[-1:]).to(ids.device), None if r.c is None else torch.from_numpy(r.c[-1:]).to(ids.device))
+        for r in after.layers]  # per layer (1, H): where the first part ended
+    logits, layers = model.record_layers(ids[:, start:], state)  # logits (1, T', V); per layer (h, c, gates) (1, T', H)
+    if after is not None:  # the first new character's surprise comes from the last score of the first part
+        logits = torch.cat([model.head(state[-1][0])[:, None], logits], dim=1)  # (1, T' + 1, V)
+    probs = torch.softmax(logits[0].float(), dim=-1)  # (T' [+1], V)
+    p, idx = probs.topk(min(top, probs.shape[-1]), dim=-1)  # (T' [+1], k)
+    nxt = ids[0, max(0, start - 1) + 1:, None]  # the characters those scores predict
+    surprise = -torch.log(probs[:-1].gather(1, nxt).squeeze(1).clamp_min(1e-12)).cpu().numpy()
     records = tuple(LayerRecord(h[0].float().cpu().numpy(), None if c is None else c[0].float().cpu().numpy(),
                                 {name: g[0].float().cpu().numpy() for name, g in gates.items()})
                     for h, c, gates in layers)
-    return Analysis(prepared.text, model.config.cell, records, top_chars, p.cpu().numpy(), surprise.cpu().numpy())
+    first = 0 if after is None else 1  # with `after`, row 0 of the scores belongs to its last character
+    top_chars = tuple(tuple(vocab.chars[i] for i in row) for row in idx[first:].tolist())
+    new = Analysis(prepared.text, model.config.cell, records, top_chars, p[first:].cpu().numpy(), surprise)
+    return new if after is None else _joined(after, new)
+
+
+def _joined(first: Analysis, rest: Analysis) -> Analysis:
+    """`first`'s records followed by `rest`'s (whose text and surprise already cover the whole text)."""
+    layers = tuple(LayerRecord(np.concatenate([a.h, b.h]), None if a.c is None else np.concatenate([a.c, b.c]),
+                               {k: np.concatenate([a.gates[k], b.gates[k]]) for k in a.gates})
+                   for a, b in zip(first.layers, rest.layers))
+    return Analysis(rest.text, rest.cell, layers, first.top_chars + rest.top_chars,
+                    np.concatenate([first.top_probs, rest.top_probs]), np.concatenate([first.surprise, rest.surprise]))
+
+
+class AnalysisShelf:
+    """The last `size` analyses of each model, shared by every session: a text already analysed, a prefix of one
+    (a slice), or a longer text that starts with one (only the rest is run) costs little or nothing. Thread-safe."""
+
+    def __init__(self, size: int = 24) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.size, self.lock, self.shelf = size, threading.Lock(), OrderedDict()  # (model key, text) -> Analysis
+
+    def get(self, model_key: str, model: CharRNN, vocab: Vocab, prepared: PreparedText) -> tuple[Analysis, str]:
+        """The analysis of `prepared` by `model` and how it was had: "kept", "cut" (a slice of a longer one),
+        "continued" (a shorter one extended) or "new"."""
+        text = prepared.text
+        with self.lock:
+            if (model_key, text) in self.shelf:
+                self.shelf.move_to_end((model_key, text))
+                return self.shelf[(model_key, text)], "kept"
+            mine = [(t, a) for (k, t), a in self.shelf.items() if k == model_key]
+        longer = [a for t, a in mine if len(t) > len(text) and t.startswith(text)]
+        shorter = [a for t, a in mine if len(t) < len(text) and text.startswith(t)]
+        if longer:
+            found, how = longer[0].prefix(len(text)), "cut"
+        elif shorter:
+            found, how = analyse(model, vocab, prepared, after=max(shorter, key=lambda a: len(a.text))), "continued"
+        else:
+            found, how = analyse(model, vocab, prepared), "new"
+        with self.lock:
+            self.shelf[(model_key, text)] = found
+            while len(self.shelf) > self.size:
+                self.shelf.popitem(last=False)
+        return found, how
 
 
 # ----------------------------------------------------------------------------- the interpretable-unit finder

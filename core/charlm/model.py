@@ -60,11 +60,12 @@ class CellRecord:
     gates: dict[str, torch.Tensor]  # name -> (L, B, T, H): LSTM input/forget/output/candidate, GRU reset/update/candidate
 
 
-def cell_states(forget: torch.Tensor, written: torch.Tensor) -> torch.Tensor:
-    """c_t = f_t c_{t-1} + w_t from c_0 = 0, for (B, T, H) forget gates and writes (i_t g_t): the LSTM's only
+def cell_states(forget: torch.Tensor, written: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
+    """c_t = f_t c_{t-1} + w_t from c0 (B, H), for (B, T, H) forget gates and writes (i_t g_t): the LSTM's only
     sequential part once its gates are known, elementwise (a NumPy loop: a third of torch's per-call cost)."""
     f = forget.detach().cpu().numpy()
     c = written.detach().cpu().numpy().copy()  # (B, T, H): becomes c in place
+    c[:, 0] += f[:, 0] * c0.detach().cpu().numpy()
     for t in range(1, c.shape[1]):
         c[:, t] += f[:, t] * c[:, t - 1]
     return torch.from_numpy(c).to(written.device)
@@ -158,10 +159,11 @@ class CharRNN(nn.Module):
         cs = [layer[1] for layer in layers if layer[1] is not None]
         return scores, CellRecord(torch.stack([layer[0] for layer in layers]), torch.stack(cs) if cs else None, gates)
 
-    def record_layers(self, idx: torch.Tensor) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor | None,
-                                                                                   dict[str, torch.Tensor]]]]:
+    def record_layers(self, idx: torch.Tensor, state: list[tuple[torch.Tensor, torch.Tensor | None]] | None = None
+                      ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor | None, dict[str, torch.Tensor]]]]:
         """`record` per layer, without stacking the layers: (B, T, V) scores and, per layer, (h, c or None, gates),
-        each (B, T, H)."""
+        each (B, T, H). `state` continues from per-layer (h, c) of shape (B, H) (c None but for the LSTM) instead of
+        zeros: a text read in two parts records exactly what it records read at once."""
         B, T = idx.shape
         cell, H = self.config.cell, self.config.hidden_size
         fused = {"rnn": torch.rnn_tanh, "lstm": torch.lstm, "gru": torch.gru}[cell]
@@ -170,14 +172,14 @@ class CharRNN(nn.Module):
         for layer in range(self.config.num_layers):
             weights = self.layer_weights(layer)
             W_ih, W_hh, b_ih, b_hh = weights
-            h0 = x.new_zeros(1, B, H)
-            hx = (h0, h0) if cell == "lstm" else h0
+            h0, c0 = (x.new_zeros(B, H), x.new_zeros(B, H)) if state is None else state[layer]  # (B, H) each
+            hx = (h0[None], c0[None]) if cell == "lstm" else h0[None]  # (1, B, H)
             h = fused(x, hx, list(weights), True, 1, 0.0, False, False, True)[0]  # (B, T, H): every h_t
             if cell == "rnn":  # no gates to record
                 layers.append((h, None, {}))
                 x = h
                 continue
-            h_prev = torch.cat([x.new_zeros(B, 1, H), h[:, :-1]], dim=1).reshape(B * T, H)  # h_{t-1}
+            h_prev = torch.cat([h0[:, None], h[:, :-1]], dim=1).reshape(B * T, H)  # h_{t-1}
             if layer == 0:  # the input is an embedding: its half of every gate is a row of a (V, G*H) table
                 xs = (self.embed.weight @ W_ih.T + b_ih)[idx].reshape(B * T, -1)  # (B*T, G*H)
             else:
@@ -190,7 +192,7 @@ class CharRNN(nn.Module):
             else:  # LSTM: both halves of every gate in one product, then c_t = f_t c_{t-1} + i_t g_t
                 i, f, g, o = torch.addmm(xs + b_hh, h_prev, W_hh.T).reshape(B, T, -1).chunk(4, dim=-1)
                 i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-                layers.append((h, cell_states(f, i * g), {"input": i, "forget": f, "output": o, "candidate": g}))
+                layers.append((h, cell_states(f, i * g, c0), {"input": i, "forget": f, "output": o, "candidate": g}))
             x = h  # this layer's output is the next layer's input
         return self.head(x), layers
 

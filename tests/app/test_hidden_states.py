@@ -102,3 +102,22 @@ def test_a_huge_paste_is_truncated_with_a_message():
     at = paste(open_page(PAGE, timeout=120), "All the world's a stage.\n" * 4000)  # 100,000 characters
     assert any("100,000 characters; only the first 3,000" in w.value for w in at.warning)
     assert at.dataframe(key="finder_table").value.shape[0] > 0
+
+
+def test_a_second_session_and_the_length_slider_reuse_the_analysis_and_new_text_does_not(monkeypatch):
+    import core.charlm.analysis as analysis_module
+
+    calls = []
+    original = analysis_module.analyse
+    monkeypatch.setattr(analysis_module, "analyse",
+                        lambda *a, **k: calls.append(k.get("after") is not None) or original(*a, **k))
+    first = open_page(PAGE, timeout=120)
+    calls.clear()
+    second = open_page(PAGE, timeout=120)  # the same model and text: nothing is run again
+    assert calls == [] and coloured_text(second) == coloured_text(first)
+    second.slider(key="hidden_length").set_value(1000).run()  # a prefix: cut from the analysis of 2,000
+    assert calls == [] and coloured_text(second)["text"] == coloured_text(first)["text"][:1000]
+    second.slider(key="hidden_length").set_value(2500).run()  # longer: only the last 500 characters are read
+    assert calls == [True] and coloured_text(second)["text"][:2000] == coloured_text(first)["text"]
+    second.number_input(key="hidden_start_prose").set_value(500).run()  # another text: a new analysis
+    assert calls == [True, False] and coloured_text(second)["text"] != coloured_text(first)["text"]

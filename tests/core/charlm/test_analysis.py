@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.charlm.analysis import (AnalysisError, analyse, connectivity, correlations, downsample, find_units,
+from core.charlm.analysis import (AnalysisError, AnalysisShelf, analyse, connectivity, correlations, downsample, find_units,
                                   gate_saturation, prepare_text, reach, span_matches, span_units, threshold_accuracy)
 from core.charlm.model import CharConfig, CharRNN
 from core.charlm.vocab import Vocab
@@ -182,3 +182,39 @@ def test_every_cell_is_recorded_with_its_own_gates(cell, gates):
         out, _ = model.rnn(model.embed(prepare_text("ab(c)d", VOCAB).ids[None]))
     assert np.allclose(result.layers[1].h, out[0].numpy(), atol=1e-6)
     assert [set(layer) for layer in gate_saturation(result)] == [gates - {"candidate"}] * 2
+
+
+def _same(a, b, atol=1e-5) -> bool:
+    """Two analyses record the same numbers (to float32 rounding) and the same guesses."""
+    return (a.text == b.text and a.top_chars == b.top_chars and np.allclose(a.top_probs, b.top_probs, atol=atol)
+            and np.allclose(a.surprise, b.surprise, atol=atol)
+            and all(np.allclose(x.h, y.h, atol=atol) and (x.c is None or np.allclose(x.c, y.c, atol=atol))
+                    and all(np.allclose(x.gates[k], y.gates[k], atol=atol) for k in x.gates)
+                    for x, y in zip(a.layers, b.layers)))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_an_analysis_continued_or_cut_equals_reading_the_text_at_once(cell):
+    torch.manual_seed(5)
+    model = CharRNN(CharConfig(vocab_size=len(VOCAB), cell=cell, hidden_size=8, num_layers=2, embed_size=4)).eval()
+    text = "a(b)c de(f) ghij(a) bb\n" * 4
+    whole = analyse(model, VOCAB, prepare_text(text, VOCAB))
+    first = analyse(model, VOCAB, prepare_text(text[:30], VOCAB))
+    assert _same(analyse(model, VOCAB, prepare_text(text, VOCAB), after=first), whole)
+    assert _same(whole.prefix(30), first, atol=1e-6)
+    with pytest.raises(AnalysisError, match="longer text that starts with"):
+        analyse(model, VOCAB, prepare_text("zz" + text, VOCAB), after=first)
+
+
+def test_the_shelf_keeps_cuts_and_continues_analyses_per_model():
+    torch.manual_seed(6)
+    model = CharRNN(CharConfig(vocab_size=len(VOCAB), cell="lstm", hidden_size=8, embed_size=4)).eval()
+    other = CharRNN(CharConfig(vocab_size=len(VOCAB), cell="lstm", hidden_size=8, embed_size=4)).eval()
+    text = "(a(b)c) de(f) ghij " * 5
+    shelf = AnalysisShelf(size=3)
+    hows = [shelf.get("m", model, VOCAB, prepare_text(t, VOCAB))[1] for t in (text[:50], text[:50], text[:20], text)]
+    assert hows == ["new", "kept", "cut", "continued"]
+    assert _same(shelf.get("m", model, VOCAB, prepare_text(text, VOCAB))[0], analyse(model, VOCAB, prepare_text(text, VOCAB)))
+    got, how = shelf.get("other", other, VOCAB, prepare_text(text[:20], VOCAB))  # another model never shares
+    assert how == "new" and _same(got, analyse(other, VOCAB, prepare_text(text[:20], VOCAB)))
+    assert len(shelf.shelf) == 3  # bounded: the oldest went
