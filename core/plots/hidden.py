@@ -22,22 +22,25 @@ def _snippet(text: str, start: int, end: int, limit: int = 24) -> str:
 
 
 def unit_heatmap_figure(acts: np.ndarray, text: str, units: list[int], title: str, max_columns: int = 400) -> go.Figure:
-    """Units (rows) × characters (columns), coloured by activation; long texts are averaged into bins."""
+    """Units (rows) × characters (columns), coloured by activation; long texts are averaged into bins.
+
+    The hover text lives in the axes (one label per column, one per row), not in per-cell strings: the figure the
+    browser gets is a few kB of labels and one float array, which Streamlit serialises fast on every rerun.
+    """
     binned, spans = downsample(acts[:, units], max_columns)  # (B, U)
     scale = np.abs(binned).max(0)  # (U,): each row is scaled by its own largest |value|, so quiet units show too
     scale[scale == 0] = 1.0
-    chars = [_snippet(text, s, e) for s, e in spans]
-    where = [f"{s}–{e - 1}" if e - s > 1 else str(s) for s, e in spans]
-    custom = np.stack([np.array([where] * len(units)), np.round(binned.T, 3).astype(str)], axis=-1)  # (U, B, 2)
+    columns = [f"{s}–{e - 1} '{_snippet(text, s, e)}'" if e - s > 1 else f"{s} '{_snippet(text, s, e)}'"
+               for s, e in spans]  # unique (positions differ): the x categories, shown on hover
+    rows = [f"unit {u} · max {m:.2f}" for u, m in zip(units, scale)]
     fig = go.Figure(go.Heatmap(
-        z=binned.T / scale[:, None], x=list(range(len(spans))), y=[f"unit {u}" for u in units],
-        colorscale=SIGNED_SCALE, zmin=-1, zmax=1, colorbar=dict(title="value /<br>row's max"),
-        text=np.array([chars] * len(units)), customdata=custom,
-        hovertemplate="%{y} · position %{customdata[0]} · '%{text}'<br>value %{customdata[1]}<extra></extra>"))
+        z=(binned / scale).T, x=columns, y=rows, colorscale=SIGNED_SCALE, zmin=-1, zmax=1,
+        colorbar=dict(title="value /<br>row's max"),
+        hovertemplate="%{y}<br>position %{x}<br>value / row's max %{z:.2f}<extra></extra>"))
     size = spans[0][1] - spans[0][0]
     ticks = list(range(0, len(spans), max(1, len(spans) // 12)))
     fig.update_xaxes(title="position in the text" + (f" (each column averages {size} characters)" if size > 1 else ""),
-                     tickvals=ticks, ticktext=[str(spans[k][0]) for k in ticks])
+                     type="category", tickvals=[columns[k] for k in ticks], ticktext=[str(spans[k][0]) for k in ticks])
     fig.update_yaxes(title="unit", autorange="reversed", tickfont=dict(size=9 if len(units) > 30 else 12))
     return base_layout(fig, title, height=max(300, min(700, 60 + 12 * len(units))))
 

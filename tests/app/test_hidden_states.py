@@ -43,7 +43,7 @@ def test_choosing_a_unit_recolours_the_text(page):
     assert changed > 1000, f"only {changed} of 2000 characters changed colour"
     assert shown["label"].endswith("#3")  # tooltips name the unit
     heat = figure(page, "unit_heatmap")["data"][0]
-    assert heat["type"] == "heatmap" and heat["y"][0] == "unit 3"  # the chosen unit is the first row
+    assert heat["type"] == "heatmap" and heat["y"][0].startswith("unit 3 · max ")  # the chosen unit is the first row
     assert len(values(heat["x"])) <= 400
 
 
