@@ -43,6 +43,21 @@ def pick_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def freeze_startup_objects() -> int:
+    """Move every object alive now (the imported modules, torch, plotly, pandas …) out of the garbage collector's
+    sight, and return how many there were.
+
+    Streamlit runs a full collection after every script or fragment run (runner.postScriptGC); over the ~260,000
+    objects alive after start-up that costs about 0.15 s of CPU per move on every page, which alone would fill both
+    cores under a class (measured with benchmarks/moves.py). Objects made later are still collected as before.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def import_everything() -> list[str]:
     """Import every module of the `core` package (and the libraries they pull in: plotly, pandas, PIL), once.
 

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from core.jobs import Job, JobManager
+from core.plots.frozen import FrozenFigure
 
 # seconds a session may be gone (a network blip reconnects) before its job is stopped; tests shorten it
 DISCONNECT_GRACE = float(os.environ.get("RNN_LAB_DISCONNECT_GRACE", "30"))
@@ -82,3 +83,12 @@ def job_panel(key: str, progress: Callable[[Job], float], show: Callable[[Job], 
             st.rerun(scope="app")
 
     panel()
+
+
+def finished_figure(job: Job, name: str, build: Callable[[], Any]) -> FrozenFigure:
+    """`build()`, a figure of a finished job, made once per job and kept in this session under `name` (a page reruns
+    on every move; the job's figure does not change any more)."""
+    kept = st.session_state.get(name)
+    if kept is None or kept[0] is not job:
+        kept = st.session_state[name] = (job, FrozenFigure(build()))
+    return kept[1]

@@ -1,16 +1,17 @@
 """What the image pages share (not a page itself): the pretrained CNN, the shipped captioners and VQA models, loaded
 once per server; an image picker (a generated scene, a sample photo, or an upload through the one safe
-loader); the image's features, cached by its pixels."""
+loader) whose picture carries a short key naming its pixels; and, cached by that key and shared by every session,
+the scene, the picture as the figures embed it, and its features."""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 from PIL import Image
 
 from core.checkpoints import Checkpoint
+from core.plots.vision import ShownImage, shown_image
 from core.vision.encoder import Encoder, Features, class_names
 from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image
 from core.vision.shapes import Scene, make_scene
@@ -46,39 +47,58 @@ def vqa_models() -> dict[str, Checkpoint]:
     return {key: shipped_checkpoint(str(m.path)) for key, m in available_vqa_models().items()}
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
-def features_of(key: str, _image: Image.Image) -> Features:
-    """The encoder's view of an image, cached by `key` (a hash of its pixels) and shared read-only."""
-    return encoder().encode([_image])
-
-
-def features(image: Image.Image) -> Features:
-    """The image's features, computed once per distinct picture."""
-    key = hashlib.sha1(image.tobytes() + str(image.size).encode()).hexdigest()
-    return features_of(key, image)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def sample_photo(name: str) -> np.ndarray:
-    """A photo from scikit-image's data module (shipped with the package, nothing downloaded)."""
-    import skimage.data
-
-    return getattr(skimage.data, name)()
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner="Reading the image…")
-def decoded(data: bytes, name: str) -> LoadedImage:
-    """An upload through the safe loader, decoded once per distinct file (ImageError is not cached)."""
-    return load_image(data, name)
-
-
 @dataclass(frozen=True)
 class Picture:
-    """The image a page works on, and the scene behind it when it is a generated one."""
+    """The image a page works on, the scene behind it when it is a generated one, and `key`: a short name of its
+    pixels ("scene:seed:count", "photo:name", "upload:sha1 of the file") under which everything computed from it
+    is cached; two different pictures never share a key."""
 
     image: Image.Image
     scene: Scene | None
     name: str
+    key: str
+
+
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def scene(seed: int, count: int | None) -> Scene:
+    """Generated scene `seed` with `count` objects (None: the seed decides), drawn once (~15 ms), shared read-only."""
+    return make_scene(seed, count)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def photo(name: str) -> Image.Image:
+    """A photo from scikit-image's data module (shipped with the package, nothing downloaded), as RGB."""
+    import skimage.data
+
+    return Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading the image…")
+def decoded(data: bytes, name: str) -> tuple[LoadedImage, str]:
+    """An upload through the safe loader, decoded once per distinct file, and its key (ImageError is not cached)."""
+    return load_image(data, name), "upload:" + hashlib.sha1(data).hexdigest()
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def features_of(key: str, _image: Image.Image) -> Features:
+    """The encoder's view of the picture named `key`, shared read-only."""
+    return encoder().encode([_image])
+
+
+def features(picture: Picture) -> Features:
+    """The picture's features, computed once per distinct picture."""
+    return features_of(picture.key, picture.image)
+
+
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def shown_of(key: str, _image: Image.Image) -> ShownImage:
+    """The picture named `key` as the figures embed it (a PNG data URI, ~20 ms to encode), shared read-only."""
+    return shown_image(_image)
+
+
+def shown(picture: Picture) -> ShownImage:
+    """The picture encoded for display, once per distinct picture."""
+    return shown_of(picture.key, picture.image)
 
 
 def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") -> Picture | None:
@@ -95,12 +115,13 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         counts = ["from the seed", 1, 2, 3, 4]
         count = c2.selectbox("Objects", counts, key=remember(f"{prefix}_count", counts[0], counts),
                              help="How many objects the scene has (1 to 4), or let the seed decide.")
-        scene = make_scene(int(seed), None if count == counts[0] else int(count))
-        return Picture(scene.image, scene, f"scene {int(seed)}")
+        objects = None if count == counts[0] else int(count)
+        generated = scene(int(seed), objects)
+        return Picture(generated.image, generated, f"scene {int(seed)}", f"scene:{int(seed)}:{objects}")
     if source == SOURCES[1]:
         name = st.selectbox("Photo", list(PHOTOS), key=remember(f"{prefix}_photo", next(iter(PHOTOS)), list(PHOTOS)),
                             help="Photos that ship with scikit-image.")
-        return Picture(Image.fromarray(sample_photo(PHOTOS[name])).convert("RGB"), None, name)
+        return Picture(photo(PHOTOS[name]), None, name, f"photo:{PHOTOS[name]}")
     upload = st.file_uploader("Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload",
                               max_upload_size=MAX_BYTES // 1_000_000,
                               help=f"PNG, JPEG, GIF, WebP, BMP or TIFF, up to {MAX_BYTES // 1_000_000} MB.")
@@ -108,11 +129,11 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         st.info("Choose an image file to upload (PNG, JPEG, GIF, WebP, BMP or TIFF), or pick another source above.")
         return None
     try:
-        loaded = decoded(upload.getvalue(), plain(upload.name))
+        loaded, key = decoded(upload.getvalue(), plain(upload.name))
     except ImageError as e:
         st.error(str(e))
         return None
     if loaded.notes:
         st.caption(f"{plain(upload.name)} ({loaded.format}, {loaded.original_size[0]} × {loaded.original_size[1]}): "
                    + "; ".join(loaded.notes) + ".")
-    return Picture(loaded.image, None, upload.name)
+    return Picture(loaded.image, None, upload.name, key)

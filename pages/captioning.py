@@ -1,16 +1,21 @@
-"""Captioning & attention: CNN features into an RNN, and where the RNN looks for every word it says."""
+"""Captioning & attention: CNN features into an RNN, and where the RNN looks for every word it says.
+
+What a move costs the server (benchmarks/moves.py): everything below is cached by the picture and the settings and
+shared by every session (pages/_caption_views.py). A new scene seed draws the scene, encodes it (~25 ms), decodes
+three captions and the hard model's glimpses (~15 ms) and builds the figures (~60 ms); a seed anyone has opened
+before costs only the redraw. The word slider and the class picker rerun only their own fragment; the animation is
+built only while its expander is open. Measured (2 cores, one session, server CPU): a new seed 0.37 s, a seen one
+0.18 s; a word 0.22 s; about 0.15 s of each is the full garbage collection Streamlit runs after every rerun."""
 import streamlit as st
 
 from core.vision import explain as ex
-from core.vision.captioner import ATTENTION
-from core.vision.encoder import top_labels
 from core.vision.shapes import END, PAD, START, VOCAB
 from core.vision.shipped import TITLES
+from pages import _caption_views as cv
+from pages._common import page_intro, remember
+from pages._vision import Picture, captioners, imagenet_names, pick_image
 
 WORDS = [w for w in VOCAB if w not in (PAD, START, END)]
-from core.plots.vision import animation_figure, entropy_figure, labels_figure, overlay_figure
-from pages._common import page_intro, remember
-from pages._vision import captioners, encoder, features, imagenet_names, pick_image
 
 page_intro(
     "Captioning & attention",
@@ -53,8 +58,8 @@ with right:
 if picture is None:
     st.stop()
 
-f = features(picture.image)
-captions = {k: ex.caption_image(models[k].model, f, mode, temperature, int(seed), beam) for k in ATTENTION if k in models}
+how = ex.decoding(mode, temperature, int(seed), beam)
+captions = cv.captions(picture, how)
 scene = picture.scene
 if scene is None:
     st.info(f"The captioners have only ever seen the shapes world: they know {len(WORDS)} words (two sizes, five "
@@ -64,19 +69,12 @@ if scene is None:
 else:
     st.markdown(f"**True caption:** {scene.caption}")
 
-
-def chips(words: list[str], hits: list[bool | None]) -> str:
-    """The caption with every scored word marked: green hit, red miss (the words come from a fixed vocabulary)."""
-    return " ".join(w if h is None else f":{'green' if h else 'red'}-badge[{w} {'✓' if h else '✗'}]"
-                    for w, h in zip(words, hits))
-
-
 st.subheader("The captions")
 for key, c in captions.items():
     hits = ex.word_hits(c.words, c.maps, scene.things) if scene is not None and c.maps is not None else [None] * len(c.words)
     scored = [h for h in hits if h is not None]
     st.markdown(f"**{TITLES[key]}** · log p = {c.log_prob:.2f}"
-                f"{'' if c.ended else ' · stopped at the length limit'}  \n{chips(c.words, hits) or '(no words)'}"
+                f"{'' if c.ended else ' · stopped at the length limit'}  \n{cv.chips(c.words, hits) or '(no words)'}"
                 + (f"  \n{sum(scored)} of {len(scored)} colour/shape words point at their object" if scored else ""))
 
 st.subheader("Where it looks, word by word: soft and hard side by side")
@@ -84,59 +82,66 @@ view = st.radio("Follow the caption of", ["soft", "hard"], key=remember("cap_vie
                 horizontal=True, help="Whose words the word slider steps through, and whose entropy and animation are "
                                       "shown below. Soft reads a weighted average of all places; hard reads one sampled "
                                       "place.")
-chosen = captions[view]
-steps = [*chosen.words, "⟨end⟩"][: len(chosen.maps)]
-labels = [f"{k + 1}. {w}" for k, w in enumerate(steps)]
-if len(labels) > 1:
-    word = labels.index(st.select_slider("Word", labels, key=remember("cap_word", labels[0], labels),
-                                         help="The word whose attention map is drawn (the map of the step that chose it)."))
-else:
-    word = 0
-    st.caption(f"The {view}-attention caption has no words: the only map is the one that chose ⟨end⟩.")
-for column, key in zip(st.columns(2), ("soft", "hard")):
-    c = captions[key]
-    if word >= len(c.maps):
-        column.info(f"The {key}-attention caption ends before word {word + 1}.")
-        continue
-    said = [*c.words, "⟨end⟩"][word]
-    boxes = [] if scene is None else ex.object_marks(c.words, c.maps, scene.things, word)
-    points = [] if key == "soft" else ex.glimpse_points(
-        ex.hard_glimpses(models["hard"].model, f, c.words, c.ended, samples=8, seed=int(seed)), word, picture.image.size)
-    column.plotly_chart(overlay_figure(picture.image, ex.upsample(c.maps[word], (112, 112), smooth),
-                                       f"{key} attention, word {word + 1}: “{said}”", boxes=boxes, points=points),
-                        key=f"cap_overlay_{key}", theme=None)
-st.caption("Red-yellow: where each model looks for this word. On generated scenes the boxes are the true objects; the "
-           "named object's box turns green when the map's peak lies on it (one cell of tolerance), red when not. "
-           "✕: where the hard model looked in 8 readings of its caption that sample the place from a_t instead of "
-           "taking the likeliest.")
-a, b = st.columns(2)
-a.plotly_chart(entropy_figure(steps, ex.entropy_bits(chosen.maps), ex.uniform_bits(), word, view), key="cap_entropy",
-               theme=None)
-a.caption("Low bars: the model looks at one place for that word; the dashed line is attention spread evenly.")
-alike = ex.sameness(chosen.maps)
-if alike > 0.8:
-    a.warning(f"The {view} maps are nearly the same for every word (sameness {alike:.2f}): the model is not looking "
-              "anywhere in particular, typical for images nothing like its training scenes.")
-with b.expander(f"▶ Play the {view} attention across the whole caption"):
-    st.plotly_chart(animation_figure(picture.image, [ex.upsample(m, (112, 112), smooth) for m in chosen.maps], steps),
-                    key="cap_animation", theme=None)
-    st.caption("Press ▶ or drag the slider: the map of each word in turn, as the caption is spoken.")
+
+
+@st.fragment
+def where_it_looks(picture: Picture, how: ex.Decoding, view: str, smooth: bool, seed: int) -> None:
+    """The word slider and what follows it: a word move reruns only this."""
+    captions = cv.captions(picture, how)
+    chosen = captions[view]
+    labels = [f"{k + 1}. {w}" for k, w in enumerate(cv.steps(chosen))]
+    if len(labels) > 1:
+        word = labels.index(st.select_slider("Word", labels, key=remember("cap_word", labels[0], labels),
+                                             help="The word whose attention map is drawn (the map of the step that "
+                                                  "chose it)."))
+    else:
+        word = 0
+        st.caption(f"The {view}-attention caption has no words: the only map is the one that chose ⟨end⟩.")
+    for column, key in zip(st.columns(2), ("soft", "hard")):
+        if word >= len(captions[key].maps):
+            column.info(f"The {key}-attention caption ends before word {word + 1}.")
+            continue
+        column.plotly_chart(cv.overlay(picture, how, key, word, smooth, seed), key=f"cap_overlay_{key}", theme=None)
+    st.caption("Red-yellow: where each model looks for this word. On generated scenes the boxes are the true objects; "
+               "the named object's box turns green when the map's peak lies on it (one cell of tolerance), red when "
+               "not. ✕: where the hard model looked in 8 readings of its caption that sample the place from a_t "
+               "instead of taking the likeliest.")
+    a, b = st.columns(2)
+    a.plotly_chart(cv.entropy(picture, how, view, word), key="cap_entropy", theme=None)
+    a.caption("Low bars: the model looks at one place for that word; the dashed line is attention spread evenly.")
+    alike = ex.sameness(chosen.maps)
+    if alike > 0.8:
+        a.warning(f"The {view} maps are nearly the same for every word (sameness {alike:.2f}): the model is not "
+                  "looking anywhere in particular, typical for images nothing like its training scenes.")
+    play = b.expander(f"▶ Play the {view} attention across the whole caption", key="cap_play", on_change="rerun")
+    if play.open:  # built and sent only while open
+        play.plotly_chart(cv.animation(picture, how, view, smooth), key="cap_animation", theme=None)
+        play.caption("Press ▶ or drag the slider: the map of each word in turn, as the caption is spoken.")
+
+
+where_it_looks(picture, how, view, smooth, int(seed))
+
+
+@st.fragment
+def what_the_cnn_sees(picture: Picture, smooth: bool) -> None:
+    """The CNN's own labels and a class activation map: the class picker reruns only this."""
+    names = imagenet_names()
+    top, bars = cv.labels(picture)
+    c, d = st.columns(2)
+    c.plotly_chart(bars, key="cap_labels", theme=None)
+    c.caption("The pretrained CNN's own task: 1,000 ImageNet classes. The captioners read its features, not these "
+              "labels.")
+    classes = [i for i, _, _ in top]
+    label = d.selectbox("Class activation map for", classes, format_func=lambda i: f"{names[i]} (class {i})",
+                        key=remember("cap_cam", classes[0], classes),
+                        help="Which of the top-5 labels to explain: the map shows which places add most to its score.")
+    d.plotly_chart(cv.activation(picture, label, smooth), key="cap_camfig", theme=None)
+    d.caption("Class activation map (Zhou et al. 2016): each of the last layer's 7 × 7 cells weighted by the label's "
+              "classifier weights; red where the evidence for the label is.")
+
 
 st.subheader("What the CNN sees")
-names = imagenet_names()
-top = top_labels(f.logits[0], names)
-c, d = st.columns(2)
-c.plotly_chart(labels_figure(top), key="cap_labels", theme=None)
-c.caption("The pretrained CNN's own task: 1,000 ImageNet classes. The captioners read its features, not these labels.")
-classes = [i for i, _, _ in top]
-label = d.selectbox("Class activation map for", classes, format_func=lambda i: f"{names[i]} (class {i})",
-                    key=remember("cap_cam", classes[0], classes),
-                    help="Which of the top-5 labels to explain: the map shows which places add most to its score.")
-d.plotly_chart(overlay_figure(picture.image, ex.upsample(ex.activation_map(encoder(), f, label), (112, 112), smooth),
-                              f"Where “{names[label]}” comes from", name="activation", height=380),
-               key="cap_camfig", theme=None)
-d.caption("Class activation map (Zhou et al. 2016): each of the last layer's 7 × 7 cells weighted by the label's "
-          "classifier weights; red where the evidence for the label is.")
+what_the_cnn_sees(picture, smooth)
 
 st.subheader("The three decoders on 1,000 held-out scenes")
 st.dataframe([{"decoder": TITLES[k], **ex.decoder_row(models[k].metrics)} for k in models],

@@ -1,13 +1,21 @@
-"""Clipping & truncated BPTT: the lecture's two practical fixes, each as an experiment you run."""
+"""Clipping & truncated BPTT: the lecture's two practical fixes, each as an experiment you run.
+
+What a move costs the server (benchmarks/moves.py): the sliders only set up the trainings (which run in the
+background when started), so a move reruns the page and draws figures that are cached: the two truncated-BPTT figures
+by k, shared by every session (a new k costs the gradient map's 40 backward passes and the two figures, ~50 ms, once
+per server); a finished run's figure once per run, kept with this session. Measured (2 cores, one session, server
+CPU): a new k 0.25 s, any other move 0.17-0.20 s; about 0.15 s of each is the full garbage collection Streamlit runs
+after every rerun."""
 from dataclasses import replace
 
 import numpy as np
 import streamlit as st
 
 from core.gradients.remedies import EXPLODING, DelayConfig, clipping_runs, tbptt_gradient_map, train_delay
+from core.plots.frozen import FrozenFigure
 from core.plots.gradients import clipping_figure, delay_curves_figure, tbptt_diagram_figure, tbptt_figure
 from pages._common import page_intro, remember
-from pages._jobs import job_panel, start_button
+from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
     "Clipping & truncated BPTT",
@@ -46,7 +54,8 @@ def show_clipping(job) -> None:
     """The curves and a table once the runs are done."""
     if not job.done or not job.result:
         return
-    st.plotly_chart(clipping_figure(job.result), key="clip_curves", theme=None)
+    st.plotly_chart(finished_figure(job, "clip_figure", lambda: clipping_figure(job.result)), key="clip_curves",
+                    theme=None)
     rows, blown = [], []
     for label, r in job.result.items():
         final = float(np.mean(r.losses[-20:])) if r.losses else float("nan")
@@ -74,12 +83,19 @@ def show_clipping(job) -> None:
 
 job_panel("clip_job", lambda job: len(job.rows) / job.meta["evaluations"], show_clipping)
 
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def tbptt_figures(k: int) -> tuple[FrozenFigure, FrozenFigure]:
+    """The chunk diagram and the gradient map for chunks of k, frozen and shared."""
+    return FrozenFigure(tbptt_diagram_figure(24, k)), FrozenFigure(tbptt_figure(tbptt_gradient_map(40, k), k))
+
+
 st.subheader("Truncated backpropagation through time")
 k = st.slider("Chunk length k", 2, 20, key=remember("tbptt_k", 8),
               help="The sequence is cut into chunks of k steps; backpropagation stays inside a chunk.")
-st.plotly_chart(tbptt_diagram_figure(24, k), key="tbptt_diagram", theme=None)
-st.plotly_chart(tbptt_figure(st.cache_data(tbptt_gradient_map, show_spinner=False)(40, k), k), key="tbptt_map",
-                theme=None)
+diagram, grid = tbptt_figures(int(k))
+st.plotly_chart(diagram, key="tbptt_diagram", theme=None)
+st.plotly_chart(grid, key="tbptt_map", theme=None)
 st.caption("Each row is the loss at one step t, each column an input x_s. Blue cells got gradient; blank cells got "
            "none. Within a chunk the gradient reaches back to the chunk's first step and no further, however much "
            "the forward pass carried across the boundary in the hidden state.")
@@ -102,7 +118,9 @@ start_button(f"Train with k = {k} for d = {' and '.join(map(str, delays))}", "de
 def show_delay(job) -> None:
     """Accuracy over training for each delay."""
     if job.rows:
-        st.plotly_chart(delay_curves_figure(list(job.rows), job.meta["k"]), key="delay_curves", theme=None)
+        figure = (finished_figure(job, "delay_figure", lambda: delay_curves_figure(list(job.rows), job.meta["k"]))
+                  if job.done else delay_curves_figure(list(job.rows), job.meta["k"]))  # a running one grows
+        st.plotly_chart(figure, key="delay_curves", theme=None)
         st.caption("With d ≥ k no gradient ever connects an answer to its symbol: the accuracy stays at or near "
                    "chance (for very short delays, a little above: the untrained recurrence still carries some of "
                    "the last symbols across the cut). A delay just under k learns slowly: only k − d of every k "

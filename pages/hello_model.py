@@ -1,9 +1,20 @@
-"""RNN basics, part 2: the lecture's "hello" character model, trained live, with editable weights."""
+"""RNN basics, part 2: the lecture's "hello" character model, trained live, with editable weights.
+
+What a move costs the server (benchmarks/moves.py): the model is this session's own, but its figures are a function
+of its weights (and the loss curve of its loss history), so they are cached by a digest of those and shared by every
+session whose model is the same (every fresh model of a seed, every model trained alike). The learning-rate, steps, σ
+and noise-seed controls change no weight: a move costs only the redraw. Training or an edit builds the three figures
+anew (~40 ms). Measured (2 cores, one session, server CPU): 0.2 s a move; about 0.15 s of each is the full garbage
+collection Streamlit runs after every rerun."""
+import hashlib
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.basics.hello import MAX_WEIGHT, WEIGHT_NAMES, HelloConfig, hello_session
+from core.basics.hello import MAX_WEIGHT, WEIGHT_NAMES, HelloConfig, HelloRNN, hello_session
 from core.plots.basics import gradient_through_time_figure, hello_steps_figure, loss_curve_figure
+from core.plots.frozen import FrozenFigure
 from pages._common import page_intro, remember
 
 page_intro(
@@ -27,6 +38,25 @@ def controls() -> HelloConfig:
     return HelloConfig(hidden_size=hidden, seed=int(seed))
 
 
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def model_figures(fingerprint: str, _model: HelloRNN) -> tuple[FrozenFigure, FrozenFigure]:
+    """The per-step picture and the backward pass of the model with this fingerprint, frozen and shared."""
+    trace = _model.training_trace()
+    return (FrozenFigure(hello_steps_figure(trace, _model.config.vocab)),
+            FrozenFigure(gradient_through_time_figure(_model.bptt(trace).dh)))
+
+
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def loss_figure(digest: str, _losses: tuple[float, ...]) -> FrozenFigure:
+    """The loss curve of the history with this digest, frozen and shared."""
+    return FrozenFigure(loss_curve_figure(list(_losses)))
+
+
+def losses_digest(losses: list[float]) -> str:
+    """A digest of a loss history (its float64 values)."""
+    return hashlib.sha1(np.asarray(losses, dtype=np.float64).tobytes()).hexdigest()
+
+
 session = hello_session(st.session_state, controls())
 model = session.model
 
@@ -46,13 +76,15 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Total loss L", f"{trace.loss:.4f}", help="Sum over the 4 steps of −log p(target). ln 4 ≈ 1.386 per step is guessing.")
 m2.metric("Right argmax", f"{trace.correct()} / {len(trace.inputs)}", help="Steps whose highest score is the target character.")
 m3.metric("Steps trained", len(session.losses), help="Gradient steps taken since this model was created.")
-st.plotly_chart(hello_steps_figure(trace, model.config.vocab), key="steps", theme=None)
+steps_figure, bptt_figure = model_figures(model.fingerprint(), model)
+st.plotly_chart(steps_figure, key="steps", theme=None)
 st.caption("Read each column bottom-up, as in the lecture's slide: one-hot input → hidden layer → scores → softmax. "
            "Untrained, the orange boxes (the right answers) are rarely the largest score; after training they are.")
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(loss_curve_figure(session.losses + [trace.loss]), key="loss_curve", theme=None)
+    history = session.losses + [trace.loss]
+    st.plotly_chart(loss_figure(losses_digest(history), tuple(history)), key="loss_curve", theme=None)
     st.caption("Each press of Train extends the curve; the loss falls toward 0 as p(target) → 1.")
 with right:
     st.dataframe(pd.DataFrame(trace.step_rows(model.config.vocab)), hide_index=True, key="step_table")
@@ -61,7 +93,7 @@ with right:
 with st.expander("Backward pass: backpropagation through time"):
     st.latex(r"\frac{\partial L}{\partial h_t} = W_{hy}^\top (p_t - \mathbb{1}_{\text{target}_t}) + "
              r"W_{hh}^\top\!\left[(1-h_{t+1}^2)\odot\frac{\partial L}{\partial h_{t+1}}\right]")
-    st.plotly_chart(gradient_through_time_figure(model.bptt(trace).dh), key="bptt", theme=None)
+    st.plotly_chart(bptt_figure, key="bptt", theme=None)
     st.caption("Each hidden state gets gradient from its own output and from every later step, carried back "
                "through W_hh and tanh′. Later pages show what happens to that flow over hundreds of steps.")
 

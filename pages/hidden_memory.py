@@ -5,6 +5,7 @@ import streamlit as st
 from core.charlm.analysis import AnalysisError, connectivity, gate_saturation, prepare_text, reach
 from core.charlm.vocab import Vocab
 from core.plots.charlm import show_char
+from core.plots.frozen import FrozenFigure
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
 from pages._common import page_intro, plain, remember
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
@@ -29,14 +30,14 @@ text, T = analysis.text, len(analysis.text)
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
 def guesses_figure(key: str, start: int, end: int, _analysis):
     """The top-5 guesses under a window of the text (shared read-only)."""
-    return top_guesses_figure(_analysis, start, end)
+    return FrozenFigure(top_guesses_figure(_analysis, start, end))
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def saturation_of(key: str, _analysis):
     """Gate saturation per layer and its figure (None for a vanilla RNN)."""
     saturation = gate_saturation(_analysis)
-    return saturation, gate_saturation_figure(saturation) if any(saturation) else None
+    return saturation, FrozenFigure(gate_saturation_figure(saturation)) if any(saturation) else None
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Back-propagating to every input…")

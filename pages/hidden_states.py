@@ -5,6 +5,7 @@ import streamlit as st
 from core.charlm.analysis import span_matches, span_units
 from core.charlm.features import FEATURES
 from core.plots.charlm import show_char
+from core.plots.frozen import FrozenFigure
 from core.plots.hidden import unit_heatmap_figure
 from pages._common import page_intro, remember
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
@@ -60,7 +61,7 @@ def unit_heatmap(key: str, signal: str, unit: int, _acts: np.ndarray, _text: str
     """The units × time heatmap with `unit` first (shared read-only by every session looking at the same thing)."""
     order = np.argsort(-_acts.std(0))[:48].tolist()
     shown = sorted(set(order) | {unit}, key=lambda u: (u != unit, order.index(u) if u in order else -1))
-    return unit_heatmap_figure(_acts, _text, shown, f"{signal}: the unit above, then the 48 most variable units")
+    return FrozenFigure(unit_heatmap_figure(_acts, _text, shown, f"{signal}: the unit above, then the 48 most variable units"))
 
 
 def one_unit() -> str:

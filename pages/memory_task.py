@@ -1,10 +1,19 @@
-"""Long memory: a vanilla RNN and an LSTM race to remember one symbol through a lag of noise."""
+"""Long memory: a vanilla RNN and an LSTM race to remember one symbol through a lag of noise.
+
+What a move costs the server (benchmarks/moves.py): the controls only set up the training (it runs in the background
+when started), so a move reruns the page and redraws figures that are cached: the measured accuracy-against-lag
+figure once per server (by the results file's modification time), a finished training's figure once per run in this
+session. Only a running training's figure is rebuilt, once a second, as it grows. Measured (2 cores, one session,
+server CPU): 0.19 s a move; about 0.15 s of each is the full garbage collection Streamlit runs after every rerun."""
+from pathlib import Path
+
 import streamlit as st
 
 from core.gradients.memory import CHANCE, LAG_RESULTS, REGIMES, MemoryConfig, load_lag_results, train_both
+from core.plots.frozen import FrozenFigure
 from core.plots.gradients import accuracy_vs_lag_figure, memory_training_figure
 from pages._common import page_intro, remember
-from pages._jobs import job_panel, start_button
+from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
     "Long memory: RNN against LSTM",
@@ -16,6 +25,22 @@ page_intro(
 )
 
 REGIME_NAMES = {"sgd": "SGD, lr 0.1, momentum 0.9, no clipping", "adam": "Adam, lr 3e-3, clipped to norm 1"}
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def measured(path: str, modified: float) -> tuple[dict, FrozenFigure] | None:
+    """The measured lag results in `path` (as of `modified`) and their figure, read and drawn once per server."""
+    results = load_lag_results(path)
+    return None if results is None else (results, FrozenFigure(accuracy_vs_lag_figure(results["runs"], REGIME_NAMES)))
+
+
+def modified(path: str | Path) -> float:
+    """The file's modification time (0 when it is missing)."""
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return 0.0
+
 
 c1, c2, c3, c4, c5 = st.columns(5)
 lag = c1.select_slider("Lag", [2, 5, 10, 20, 30, 50, 80, 120, 200], key=remember("mem_lag", 20),
@@ -45,7 +70,9 @@ def show(job) -> None:
     """The race so far, and the verdict once both have trained."""
     rows = list(job.rows)
     if rows:
-        st.plotly_chart(memory_training_figure(rows), key="memory_curves", theme=None)
+        figure = (finished_figure(job, "memory_figure", lambda: memory_training_figure(rows)) if job.done
+                  else memory_training_figure(rows))  # a running one grows
+        st.plotly_chart(figure, key="memory_curves", theme=None)
         st.caption("Left: accuracy on fresh sequences (chance: 12.5%). Right: how much gradient reaches the first "
                    "input. A model learns the task only once that gradient is large enough to move the weights.")
     if job.done and job.result:
@@ -65,15 +92,16 @@ def show(job) -> None:
 job_panel("memory_job", lambda job: len(job.rows) / job.meta["evaluations"], show)
 
 st.subheader("Measured: accuracy against lag")
-measured = load_lag_results(LAG_RESULTS)
-if measured is None:
+lag_results = measured(str(LAG_RESULTS), modified(LAG_RESULTS))
+if lag_results is None:
     st.info("The measured curves are not here: run `python benchmarks/memory_lag.py --out "
             "assets/memory-lag-results.json` (about 7 minutes on two cores) to make them.")
 else:
-    st.plotly_chart(accuracy_vs_lag_figure(measured["runs"], REGIME_NAMES), key="lag_curves", theme=None)
-    st.caption(f"Every point is a full training run of {measured['steps']:,} steps (batch 64, hidden 64, one-hot inputs "
-               f"× 5, LSTM forget-gate bias 2), {len({r['seed'] for r in measured['runs']})} seeds per point. Reproduce "
-               f"with `{measured['command']}`.")
+    results, figure = lag_results
+    st.plotly_chart(figure, key="lag_curves", theme=None)
+    st.caption(f"Every point is a full training run of {results['steps']:,} steps (batch 64, hidden 64, one-hot inputs "
+               f"× 5, LSTM forget-gate bias 2), {len({r['seed'] for r in results['runs']})} seeds per point. Reproduce "
+               f"with `{results['command']}`.")
     st.markdown(
         "**Reading the two panels.** With plain SGD the update is the gradient times the learning rate, so a "
         "vanishing gradient means a vanishing update: the vanilla RNN stays at chance from lag 20 on (its "

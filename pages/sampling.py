@@ -8,6 +8,7 @@ from core.charlm.shipped import describe
 from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
 from core.plots.charlm import scrub_payload, show_char, softmax_bars_figure, temperature_panels_figure
+from core.plots.frozen import FrozenFigure
 from pages._common import page_intro, plain, remember
 from pages._models import all_models
 from pages._text_view import temperature_scrub
@@ -86,8 +87,8 @@ def step_figures(key: tuple, row: int, step: int, _result: SampleResult, _vocab:
     """The softmax that chose one character and its scores at four temperatures (figures are only read)."""
     probs, scores, chosen = _result.at_step(step, row)
     char = show_char(_result.text(row)[step])
-    return (softmax_bars_figure(probs, _vocab, chosen, title=f"Step {step + 1}: the softmax that chose '{char}'"),
-            temperature_panels_figure(scores, _vocab, [0.25, 0.5, 1.0, 2.0]))
+    return (FrozenFigure(softmax_bars_figure(probs, _vocab, chosen, title=f"Step {step + 1}: the softmax that chose '{char}'")),
+            FrozenFigure(temperature_panels_figure(scores, _vocab, [0.25, 0.5, 1.0, 2.0])))
 
 
 # Cost of a move: temperature, shading: none on the server (the browser switches between finished samples), then

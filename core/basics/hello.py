@@ -11,6 +11,7 @@ the precision.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -253,6 +254,11 @@ class HelloRNN(nn.Module):
                 except ValueError:
                     rejected.append((r, c))
         return changed, rejected
+
+    def fingerprint(self) -> str:
+        """A digest of the config and the weights: models with the same one compute the same thing (a cache key)."""
+        weights = b"".join(getattr(self, name).detach().numpy().tobytes() for name in WEIGHT_NAMES)
+        return hashlib.sha1(repr(self.config).encode() + weights).hexdigest()
 
     def weight_labels(self, name: str) -> tuple[list[str], list[str]]:
         """Row and column names of a weight matrix: hidden units h[k] or vocabulary characters."""

@@ -30,15 +30,16 @@ def unrolled_graph_figure(graph: UnrolledGraph) -> go.Figure:
     groups: dict[tuple[str, str], list] = {}
     for e in graph.edges:
         groups.setdefault((e.weight, e.part), []).append(e)
+    arrows = []  # set once at the end: adding annotations one by one re-validates all of them each time
     for (weight, part), edges in groups.items():
         xs, ys = [], []
         for e in edges:
             (x0, y0), (x1, y1) = pos[e.src], pos[e.dst]
             xs += [x0, x1, None]
             ys += [y0, y1, None]
-            fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
+            arrows.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
                                showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.6,
-                               arrowcolor=WEIGHT_COLOURS[weight], standoff=19, startstandoff=19)
+                               arrowcolor=WEIGHT_COLOURS[weight], standoff=19, startstandoff=19))
         name = _EDGE_NAMES[weight] + (f" ({part})" if part else "")
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
@@ -69,6 +70,7 @@ def unrolled_graph_figure(graph: UnrolledGraph) -> go.Figure:
     if any(n.summary for n in graph.nodes):  # a legend entry for the ring
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="final state h_T: the summary of the input",
                                  marker=dict(size=14, color=NODE_COLOURS["hidden"], line=dict(width=3, color=HIGHLIGHT))))
+    fig.update_layout(annotations=arrows)
     cols = [n.col for n in graph.nodes]
     rows = sorted({n.row for n in graph.nodes})
     names = {ROW_INPUT: "inputs x", ROW_HIDDEN: "hidden h", ROW_OUTPUT: "outputs y", ROW_LOSS: "losses", ROW_TOTAL: "total"}

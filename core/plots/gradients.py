@@ -82,20 +82,21 @@ def mechanism_figure(vanilla: Mechanism | None, lstm: Mechanism | None, vanilla_
 def lstm_cell_figure() -> go.Figure:
     """The LSTM cell as in the lecture, with the cell-state path c_{t-1} → c_t drawn thick in orange."""
     fig = go.Figure()
+    shapes, notes = [], []  # set once at the end: adding them one by one re-validates all of them each time
     boxes = {"σ  (f)": (2.0, 1.0), "σ  (i)": (3.2, 1.0), "tanh  (g)": (4.4, 1.0), "σ  (o)": (5.6, 1.0)}
     for name, (x, y) in boxes.items():
-        fig.add_shape(type="rect", x0=x - 0.5, x1=x + 0.5, y0=y - 0.3, y1=y + 0.3, fillcolor="#fdf2c4",
-                      line=dict(color="#888"))
-        fig.add_annotation(x=x, y=y, text=name, showarrow=False)
+        shapes.append(dict(type="rect", x0=x - 0.5, x1=x + 0.5, y0=y - 0.3, y1=y + 0.3, fillcolor="#fdf2c4",
+                           line=dict(color="#888")))
+        notes.append(dict(x=x, y=y, text=name, showarrow=False))
     ops = {"×": (2.0, 3.0), "+": (3.8, 3.0), "× ": (3.8, 2.0), "tanh": (6.4, 2.4), "×  ": (5.6, 1.9)}
     for name, (x, y) in ops.items():
-        fig.add_shape(type="circle", x0=x - 0.25, x1=x + 0.25, y0=y - 0.25, y1=y + 0.25, fillcolor="white",
-                      line=dict(color=HIGHLIGHT if y == 3.0 else "#888", width=3 if y == 3.0 else 1))
-        fig.add_annotation(x=x, y=y, text=name.strip(), showarrow=False, font=dict(size=15))
+        shapes.append(dict(type="circle", x0=x - 0.25, x1=x + 0.25, y0=y - 0.25, y1=y + 0.25, fillcolor="white",
+                           line=dict(color=HIGHLIGHT if y == 3.0 else "#888", width=3 if y == 3.0 else 1)))
+        notes.append(dict(x=x, y=y, text=name.strip(), showarrow=False, font=dict(size=15)))
 
     def arrow(x0, y0, x1, y1, colour="#888", width=1.5):
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                           arrowhead=2, arrowwidth=width, arrowcolor=colour, text="")
+        notes.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                          arrowhead=2, arrowwidth=width, arrowcolor=colour, text=""))
 
     arrow(0.2, 3.0, 1.75, 3.0, HIGHLIGHT, 5)
     arrow(2.25, 3.0, 3.55, 3.0, HIGHLIGHT, 5)
@@ -111,7 +112,8 @@ def lstm_cell_figure() -> go.Figure:
     arrow(0.2, 0.4, 1.5, 0.8)
     for text, x, y in [("c<sub>t−1</sub>", 0.05, 3.3), ("c<sub>t</sub>", 7.7, 3.3), ("h<sub>t−1</sub>, x<sub>t</sub>", 0.2, 0.2),
                        ("h<sub>t</sub>", 7.7, 0.3), ("∂c<sub>t</sub>/∂c<sub>t−1</sub> = f<sub>t</sub>: no W, no tanh", 4.8, 3.45)]:
-        fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=14, color=HIGHLIGHT if "∂" in text else "#333"))
+        notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=14, color=HIGHLIGHT if "∂" in text else "#333")))
+    fig.update_layout(shapes=shapes, annotations=notes)
     fig.update_xaxes(visible=False, range=[-0.2, 8.2])
     fig.update_yaxes(visible=False, range=[-0.1, 3.8])
     return base_layout(fig, "The LSTM cell: the uninterrupted path (orange)", height=330)
@@ -144,11 +146,10 @@ def tbptt_figure(grid: np.ndarray, chunk: int) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=z, x=np.arange(T), y=np.arange(T), colorscale="Blues", reversescale=False,
                                colorbar=dict(title="log₁₀ ‖∂L_t/∂x_s‖"),
                                hovertemplate="loss at t = %{y}, input s = %{x}: 10^%{z:.2f}<extra></extra>"))
-    for b in range(chunk, T, chunk):
-        for axis in ("x", "y"):
-            fig.add_shape(type="line", x0=b - 0.5 if axis == "x" else -0.5, x1=b - 0.5 if axis == "x" else T - 0.5,
-                          y0=-0.5 if axis == "x" else b - 0.5, y1=T - 0.5 if axis == "x" else b - 0.5,
-                          line=dict(color=HIGHLIGHT, dash="dash", width=2))
+    fig.update_layout(shapes=[dict(type="line", x0=b - 0.5 if axis == "x" else -0.5,
+                                   x1=b - 0.5 if axis == "x" else T - 0.5, y0=-0.5 if axis == "x" else b - 0.5,
+                                   y1=T - 0.5 if axis == "x" else b - 0.5, line=dict(color=HIGHLIGHT, dash="dash", width=2))
+                              for b in range(chunk, T, chunk) for axis in ("x", "y")])
     fig.update_xaxes(title="input step s (orange: a chunk boundary, where the gradient is cut)")
     fig.update_yaxes(title="loss at step t", autorange="reversed")
     return base_layout(fig, f"Truncated BPTT with chunks of {chunk}: gradient reaches only back to its chunk's start",
@@ -173,18 +174,20 @@ def tbptt_diagram_figure(steps: int, chunk: int) -> go.Figure:
     """Hidden states in chunks of k: the forward arrows (state carried) cross every boundary; the backward
     arrows (gradient) stay inside a chunk and are cut (✂) at its start."""
     fig = go.Figure()
+    shapes, notes = [], []  # set once at the end: adding them one by one re-validates all of them each time
     for start in range(0, steps, chunk):
         end = min(steps, start + chunk) - 1
-        fig.add_shape(type="rect", x0=start - 0.4, x1=end + 0.4, y0=-0.55, y1=0.55, line=dict(color="#bbb"),
-                      fillcolor="rgba(200,200,200,0.12)")
+        shapes.append(dict(type="rect", x0=start - 0.4, x1=end + 0.4, y0=-0.55, y1=0.55, line=dict(color="#bbb"),
+                           fillcolor="rgba(200,200,200,0.12)"))
         if start > 0:
-            fig.add_annotation(x=start - 0.5, y=-0.85, text="✂", showarrow=False, font=dict(size=18, color=HIGHLIGHT))
+            notes.append(dict(x=start - 0.5, y=-0.85, text="✂", showarrow=False, font=dict(size=18, color=HIGHLIGHT)))
     for t in range(steps - 1):
-        fig.add_annotation(x=t + 0.78, y=0.2, ax=t + 0.22, ay=0.2, xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#333", text="")
+        notes.append(dict(x=t + 0.78, y=0.2, ax=t + 0.22, ay=0.2, xref="x", yref="y", axref="x", ayref="y",
+                          showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#333", text=""))
         if (t + 1) % chunk:  # the gradient flows back only inside a chunk
-            fig.add_annotation(x=t + 0.22, y=-0.2, ax=t + 0.78, ay=-0.2, xref="x", yref="y", axref="x", ayref="y",
-                               showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor=HIGHLIGHT, text="")
+            notes.append(dict(x=t + 0.22, y=-0.2, ax=t + 0.78, ay=-0.2, xref="x", yref="y", axref="x", ayref="y",
+                              showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor=HIGHLIGHT, text=""))
+    fig.update_layout(shapes=shapes, annotations=notes)
     fig.add_trace(go.Scatter(x=list(range(steps)), y=[0] * steps, mode="markers+text", text=[f"h{t + 1}" for t in range(steps)],
                              textposition="top center", marker=dict(size=14, color=WEIGHT_COLOURS["W_hh"]),
                              hoverinfo="skip", showlegend=False))

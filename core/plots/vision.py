@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -27,6 +28,30 @@ def image_uri(image: Image.Image) -> tuple[str, int, int]:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), *shown.size
 
 
+@dataclass(frozen=True)
+class ShownImage:
+    """An image as the figures embed it: its PNG data URI, the shown size and the original width (boxes and points
+    come in the original's pixels). Encoding costs more than the rest of an overlay figure: do it once per image."""
+
+    uri: str
+    width: int
+    height: int
+    original_width: int
+
+    @property
+    def scale(self) -> float:
+        """Shown pixels per original pixel."""
+        return self.width / self.original_width
+
+
+def shown_image(image: Image.Image | ShownImage) -> ShownImage:
+    """`image` encoded for display (an already encoded one as it is)."""
+    if isinstance(image, ShownImage):
+        return image
+    uri, width, height = image_uri(image)
+    return ShownImage(uri, width, height, image.width)
+
+
 def _heatmap(heat: np.ndarray, width: int, height: int, name: str, hover: bool = True) -> go.Heatmap:
     """A map laid over a width × height picture; values scaled so the map's maximum is fully coloured (float32,
     to keep the figure small); with `hover`, the raw values show on hover."""
@@ -39,40 +64,44 @@ def _heatmap(heat: np.ndarray, width: int, height: int, name: str, hover: bool =
                       hovertemplate=f"{name}: %{{customdata:.3f}}<extra></extra>" if hover else None)
 
 
-def overlay_figure(image: Image.Image, heat: np.ndarray, title: str, name: str = "attention",
+def overlay_figure(image: Image.Image | ShownImage, heat: np.ndarray, title: str, name: str = "attention",
                    boxes: list[tuple[tuple[float, float, float, float], bool | None, str]] = (),
                    points: list[tuple[float, float]] = (), height: int = 460) -> go.Figure:
-    """`image` with `heat` (any grid, stretched over it) laid on top; `boxes` are (x0, y0, x1, y1) in the
-    original image's pixels, each with hit (green), miss (red) or None (grey) and a label; `points` are
-    (x, y) pixels marked as glimpses."""
-    uri, width, shown_height = image_uri(image)
-    scale = width / image.width
-    fig = go.Figure(go.Image(source=uri, x0=0.5, y0=0.5, hoverinfo="skip"))  # pixel centres: the image spans [0, width]
-    fig.add_trace(_heatmap(heat, width, shown_height, name))
-    for (x0, y0, x1, y1), hit, label in boxes:
-        colour = NEUTRAL if hit is None else (HIT if hit else MISS)
-        fig.add_shape(type="rect", x0=x0 * scale, y0=y0 * scale, x1=x1 * scale, y1=y1 * scale,
-                      line=dict(color=colour, width=3))
-        fig.add_annotation(x=x0 * scale, y=y0 * scale, text=label, showarrow=False, xanchor="left", yanchor="bottom",
-                           font=dict(color="white", size=12), bgcolor=colour)
+    """`image` (or its `shown_image`) with `heat` (any grid, stretched over it) laid on top; `boxes` are
+    (x0, y0, x1, y1) in the original image's pixels, each with hit (green), miss (red) or None (grey) and a
+    label; `points` are (x, y) pixels marked as glimpses."""
+    shown = shown_image(image)
+    width, shown_height, scale = shown.width, shown.height, shown.scale
+    traces = [go.Image(source=shown.uri, x0=0.5, y0=0.5, hoverinfo="skip"),  # pixel centres: it spans [0, width]
+              _heatmap(heat, width, shown_height, name)]
     if points:
         xs, ys = zip(*[(x * scale, y * scale) for x, y in points])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name="sampled glimpse",
+        traces.append(go.Scatter(x=xs, y=ys, mode="markers", name="sampled glimpse",
                                  marker=dict(symbol="x", size=13, color=HIGHLIGHT, line=dict(width=2, color="black")),
                                  hovertemplate="glimpse at (%{x:.0f}, %{y:.0f}) px<extra></extra>"))
-    fig.update_xaxes(visible=False, range=[0, width])
-    fig.update_yaxes(visible=False, range=[shown_height, 0], scaleanchor="x")
+    shapes, labels = [], []  # given at once: adding them one by one re-validates all of them each time
+    for (x0, y0, x1, y1), hit, label in boxes:
+        colour = NEUTRAL if hit is None else (HIT if hit else MISS)
+        shapes.append(dict(type="rect", x0=x0 * scale, y0=y0 * scale, x1=x1 * scale, y1=y1 * scale,
+                           line=dict(color=colour, width=3)))
+        labels.append(dict(x=x0 * scale, y=y0 * scale, text=label, showarrow=False, xanchor="left", yanchor="bottom",
+                           font=dict(color="white", size=12), bgcolor=colour))
+    fig = go.Figure(traces, layout=dict(xaxis=dict(visible=False, range=[0, width]),
+                                        yaxis=dict(visible=False, range=[shown_height, 0], scaleanchor="x"),
+                                        **(dict(shapes=shapes, annotations=labels) if boxes else {})))
     base_layout(fig, title, height)
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10), showlegend=bool(points))
     return fig
 
 
-def animation_figure(image: Image.Image, heats: list[np.ndarray], words: list[str], height: int = 480) -> go.Figure:
+def animation_figure(image: Image.Image | ShownImage, heats: list[np.ndarray], words: list[str],
+                     height: int = 480) -> go.Figure:
     """One frame per word: the attention map moving over the image as the caption is spoken (▶ plays it).
     Frames carry only the map (trace 1), so the picture is sent once."""
-    fig = overlay_figure(image, heats[0], f"word 1: “{words[0]}”", height=height)
+    shown = shown_image(image)
+    fig = overlay_figure(shown, heats[0], f"word 1: “{words[0]}”", height=height)
     fig.data[1].update(customdata=None, hoverinfo="skip", hovertemplate=None)
-    _, width, shown_height = image_uri(image)
+    width, shown_height = shown.width, shown.height
     fig.frames = [go.Frame(data=[_heatmap(h, width, shown_height, "attention", hover=False)], traces=[1], name=str(k),
                            layout=go.Layout(title_text=f"word {k + 1}: “{w}”"))
                   for k, (h, w) in enumerate(zip(heats, words))]
@@ -93,11 +122,14 @@ def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected:
     """The entropy of each word's attention, in bits, against attention spread evenly everywhere."""
     colours = [HIGHLIGHT if k == selected else "#4c78a8" for k in range(len(words))]
     labels = [f"{k + 1}. {w}" for k, w in enumerate(words)]
-    fig = go.Figure(go.Bar(x=labels, y=bits, marker_color=colours, hovertemplate="%{x}: %{y:.2f} bits<extra></extra>"))
-    fig.add_hline(y=uniform, line=dict(dash="dash", color="#7f7f7f"),
-                  annotation_text=f"looking everywhere equally ({uniform:.1f} bits)", annotation_position="top left")
-    fig.update_yaxes(title_text="attention entropy (bits)", range=[0, uniform * 1.12])
-    fig.update_xaxes(title_text="word of the caption", tickangle=-45)
+    fig = go.Figure(go.Bar(x=labels, y=bits, marker_color=colours, hovertemplate="%{x}: %{y:.2f} bits<extra></extra>"),
+                    layout=dict(  # the line at `uniform` as add_hline(annotation_position="top left") draws it
+                        shapes=[dict(type="line", x0=0, x1=1, xref="x domain", y0=uniform, y1=uniform, yref="y",
+                                     line=dict(dash="dash", color="#7f7f7f"))],
+                        annotations=[dict(text=f"looking everywhere equally ({uniform:.1f} bits)", showarrow=False,
+                                          x=0, xanchor="left", xref="x domain", y=uniform, yanchor="bottom", yref="y")],
+                        yaxis=dict(title_text="attention entropy (bits)", range=[0, uniform * 1.12]),
+                        xaxis=dict(title_text="word of the caption", tickangle=-45)))
     return base_layout(fig, f"How focused the {model + ' ' if model else ''}attention is, word by word", 340)
 
 

@@ -32,6 +32,26 @@ class Caption:
     log_prob: float  # log-probability of the words under the model (and of <end>, if reached)
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """How a caption is decoded. Build it with `decoding(...)`, which fixes the settings its mode does not use, so
+    settings that decode alike are equal (a cache holds one entry for them, not one per unused slider position)."""
+
+    mode: str = "greedy"
+    temperature: float = 1.0  # sample only
+    seed: int = 0  # sample only
+    beam: int = 3  # beam only
+
+
+def decoding(mode: str = "greedy", temperature: float = 1.0, seed: int = 0, beam: int = 3) -> Decoding:
+    """The Decoding for these settings, the unused ones at their defaults (they change nothing in `mode`)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    sample = mode == "sample"
+    return Decoding(mode, float(temperature) if sample else 1.0, int(seed) if sample else 0,
+                    int(beam) if mode == "beam" else 3)
+
+
 @torch.inference_mode()
 def caption_image(model: Captioner, features: Features, mode: str = "greedy", temperature: float = 1.0,
                   seed: int = 0, beam: int = 3) -> Caption:

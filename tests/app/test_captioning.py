@@ -57,6 +57,18 @@ def test_soft_and_hard_side_by_side_and_the_switch_follows_the_hard_caption(page
     assert "soft attention" in figure(page, "cap_entropy")["layout"]["title"]["text"]
 
 
+def test_the_animation_is_built_only_while_its_expander_is_open(page):
+    assert not [c for c in page.get("plotly_chart") if c.proto.id.endswith("-cap_animation")]  # closed: not sent
+    page.session_state["cap_play"] = True  # what opening it in the browser sets (then the fragment reruns)
+    ok(page.run())
+    frames = figure(page, "cap_animation")["frames"]
+    words = page.select_slider(key="cap_word").options
+    assert [f["name"] for f in frames] == [str(k) for k in range(len(words))]  # one frame per word of the caption
+    page.session_state["cap_play"] = False
+    ok(page.run())
+    assert not [c for c in page.get("plotly_chart") if c.proto.id.endswith("-cap_animation")]
+
+
 @pytest.mark.parametrize("mode", ["beam", "sample"])
 def test_beam_search_and_sampling_redraw_without_errors(page, mode):
     ok(page.radio(key="cap_mode").set_value(mode).run())

@@ -64,7 +64,11 @@ def test_a_learning_rate_of_10_without_clipping_is_shown_blowing_up():
     outcomes = at.dataframe[0].value["outcome"].tolist()  # (a dataframe without selection has no key in AppTest)
     assert outcomes[0].startswith(("blew up", "diverged")), outcomes
     assert any("exploded" in w.value or "diverged" in w.value for w in at.warning)
-    assert figure(at, "clip_curves")
+    curves = figure(at, "clip_curves")
+    kept = at.session_state["clip_figure"]
+    assert kept[0] is job
+    at.select_slider(key="clip_norm").set_value(3.0).run()  # a move after the run: its figure is not built again
+    assert at.session_state["clip_figure"] is kept and figure(at, "clip_curves") == curves
 
 
 def test_memory_training_shows_progress_and_stops():

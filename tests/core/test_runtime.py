@@ -1,7 +1,7 @@
 """Thread and device settings."""
 import torch
 
-from core.runtime import available_cores, configure_torch, import_everything, pick_device
+from core.runtime import available_cores, configure_torch, freeze_startup_objects, import_everything, pick_device
 
 
 def test_configure_torch_uses_at_most_the_available_cores():
@@ -35,6 +35,17 @@ def test_a_server_uses_one_thread_unless_the_deployment_says_otherwise(monkeypat
         assert configure_torch(serving=True) == available_cores()
     finally:
         torch.set_num_threads(before)
+
+
+def test_freezing_the_startup_objects_takes_them_out_of_the_collectors_sight():
+    import gc
+
+    try:
+        frozen = freeze_startup_objects()
+        assert frozen > 1000 and gc.get_freeze_count() == frozen
+        gc.collect()  # later garbage is still collected
+    finally:
+        gc.unfreeze()
 
 
 def test_pick_device_is_cuda_only_when_present(monkeypatch):

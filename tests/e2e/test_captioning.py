@@ -45,6 +45,9 @@ def test_upload_an_image_see_the_caption_and_the_overlay_change_word_and_model(a
     act(page, lambda: follow.get_by_text("hard", exact=True).click())
     titles = [t.text_content() for t in page.locator(f"{OVERLAY} .gtitle").all()]
     assert any(t.startswith("How focused the hard attention") for t in titles)
+    assert page.locator(f"{OVERLAY} .updatemenu-button").count() == 0  # the animation is built only when asked for
+    act(page, lambda: page.get_by_text("▶ Play the hard attention across the whole caption").click())
+    page.locator(f"{OVERLAY} .updatemenu-button", has_text="play").wait_for(timeout=30_000)
     screenshot(page, ARTIFACTS / "captioning-upload.png")
     upload(page, "notes.png", b"plain text pretending to be a picture " * 20)
     # replacing a file reruns twice (old file removed, new one in): wait for the second rerun's message

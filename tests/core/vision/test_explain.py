@@ -143,3 +143,19 @@ def test_glimpse_points_and_object_marks():
     marks = object_marks(words, maps, (RED_CIRCLE, BLUE_SQUARE), 2)
     assert marks == [(RED_CIRCLE.box, True, "small red circle  ✓"), (BLUE_SQUARE.box, None, "large blue square")]
     assert [m[1] for m in object_marks(words, maps, (RED_CIRCLE, BLUE_SQUARE), 4)] == [None, None]  # <end>
+
+
+def test_decoding_fixes_only_the_settings_its_mode_ignores_and_decodes_the_same():
+    from core.vision.explain import decoding
+
+    m, f = model("soft"), features(3)
+    assert decoding("greedy", 0.3, 7, 5) == decoding("greedy", 1.7, 2, 1)  # one cache entry for every greedy setting
+    assert decoding("beam", 0.3, 7, 5) == decoding("beam", 1.1, 0, 5) != decoding("beam", 0.3, 7, 4)
+    assert decoding("sample", 0.3, 7) != decoding("sample", 0.4, 7) != decoding("sample", 0.4, 8)
+    for raw in [("greedy", 0.3, 7, 5), ("sample", 1.5, 11, 2), ("beam", 0.8, 4, 4)]:
+        d = decoding(*raw)
+        mine, asked = caption_image(m, f, d.mode, d.temperature, d.seed, d.beam), caption_image(m, f, *raw)
+        assert mine.words == asked.words and mine.log_prob == asked.log_prob
+        assert np.array_equal(mine.maps, asked.maps)
+    with pytest.raises(ValueError, match="mode"):
+        decoding("nucleus")

@@ -1,0 +1,40 @@
+"""Finished figures kept as their JSON text, for caches shared by every session.
+
+A plotly figure object is ~800 Python objects (its template alone is most of them); Streamlit runs a full garbage
+collection after every script run, which walks each of them (~0.5 µs an object), so a cache holding hundreds of
+figure objects would slow every rerun of every page. A `FrozenFigure` holds one string instead: nothing for the
+collector to walk, nothing to validate or convert again when it is drawn, and nothing another session could change.
+st.plotly_chart reads a figure through `to_dict()`, which gives a fresh copy of the finished figure every time.
+"""
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+
+class FrozenFigure(go.Figure):
+    """A finished figure, read-only: draw it (st.plotly_chart) or read it back with `to_dict()`. It keeps nothing
+    of plotly's object tree (go.Figure.__init__ is not run), so it cannot be updated; indexing it (`.data`,
+    `.layout`) fails."""
+
+    def __init__(self, figure: go.Figure | dict) -> None:
+        self._frozen_json = pio.to_json(figure, validate=False)
+
+    def to_dict(self) -> dict:
+        """The finished figure as plain data (a new copy on every call)."""
+        return json.loads(self._frozen_json)
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+    def to_json(self, *args, **kwargs) -> str:
+        """The finished figure as JSON text."""
+        return self._frozen_json if not args and not kwargs else pio.to_json(self.to_dict(), *args, **kwargs)
+
+    def __reduce__(self) -> tuple:
+        return FrozenFigure, (self.to_dict(),)
+
+    def __repr__(self) -> str:
+        return f"FrozenFigure({len(self._frozen_json):,} characters of JSON)"
