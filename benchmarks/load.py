@@ -220,7 +220,7 @@ def main() -> None:
         wall = time.perf_counter() - started
         cpu_used = None if cpu_before is None else server_cpu_seconds(pid) - cpu_before
         memory = None if pid is None else server_memory_mb(pid)
-    threads = "" if args.url else f", server torch threads: {args.threads or 'one per core'}"
+    threads = "" if args.url else f", server torch threads: {args.threads or '1 (the served default)'}"
     print(f"{args.sessions} concurrent sessions for {args.seconds:.0f} s against {url} ({wall:.0f} s wall{threads}), "
           f"a pause of 1-3 s between a student's changes")
     print(f"{'page':15s} {'sessions':>8s} {'requests':>8s} {'errors':>6s} {'exceptions':>10s} {'open p50':>9s} "
