@@ -26,6 +26,7 @@ from core.charlm.sample import sample
 from core.charlm.vocab import Vocab
 from core.checkpoints import load_checkpoint, save_checkpoint
 from core.jobs import Job
+from core.seeded import build_seeded
 
 LN2 = math.log(2.0)
 
@@ -153,9 +154,7 @@ def train(cfg: TrainConfig, corpus: Corpus | None = None,
             raise ValueError("the model to continue has another vocabulary or architecture than this run")
         model.train()
     else:
-        with torch.random.fork_rng():  # seed the initial weights without touching other threads' random state
-            torch.manual_seed(cfg.seed)
-            model = CharRNN(arch)
+        model = build_seeded(lambda: CharRNN(arch), cfg.seed)  # the global generator is other sessions' too
     result = TrainResult(model, vocab)
     train_x = streams(vocab.encode(corpus.train), cfg.batch_size)  # (B, n)
     val = vocab.encode(corpus.val)

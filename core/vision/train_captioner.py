@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from core.seeded import build_seeded
 from core.vision.captioner import (FEEDS, PAD_ID, CaptionConfig, Captioner, caption_loss, sample_caption,
                                    pointing_accuracy)
 from core.vision.dataset import CaptionData, build_data, decode_caption, load_data, save_data
@@ -91,8 +92,7 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
                     on_step: Callable[[int, dict], None] | None = None,
                     should_stop: Callable[[], bool] | None = None) -> tuple[Captioner, list[dict[str, float]]]:
     """Train a captioner; `on_step(step, row)` after every epoch's evaluation (and row["loss"] every step)."""
-    torch.manual_seed(cfg.seed)
-    model = Captioner(cfg.model_config())
+    model = build_seeded(lambda: Captioner(cfg.model_config()), cfg.seed)  # not the global generator: others share it
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     total = cfg.epochs * -(-len(train) // cfg.batch)
     schedule = torch.optim.lr_scheduler.LambdaLR(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from core.seeded import build_seeded
 from core.vision.dataset import CaptionData
 from core.vision.questions import KINDS, RELATIONAL
 from core.vision.vqa import QUESTION_VOCAB, VQAConfig, VQAData, VQAModel, build_questions
@@ -86,8 +87,7 @@ def train_vqa(cfg: VQATrainConfig, train: tuple[CaptionData, VQAData], val: tupl
               on_step: Callable[[int, dict], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> tuple[VQAModel, list[dict[str, float]]]:
     """Train a VQA model; `on_step(step, row)` after every epoch's evaluation."""
-    torch.manual_seed(cfg.seed)
-    model = VQAModel(cfg.model_config())
+    model = build_seeded(lambda: VQAModel(cfg.model_config()), cfg.seed)  # not the global generator: others share it
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     features, data = train
     total = cfg.epochs * math.ceil(len(data) / cfg.batch)
