@@ -27,7 +27,7 @@ def measured():
 
 
 def test_the_attention_model_meets_the_issues_bars(measured):
-    """≥ 95% on non-relational and ≥ 85% on relational questions (measured: see the README)."""
+    """≥ 95% on non-relational and ≥ 85% on relational questions (measured: see docs/measured.md)."""
     _, att = measured["attention"]
     assert att["non_relational"] >= 0.95, att
     assert att["relational"] >= 0.85, att
