@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,11 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
-DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+
+from benchmarks.load import DONE, server_cpu_seconds  # noqa: E402
+from tests.e2e.harness import free_port  # noqa: E402
+
 SEEDS = [1_000_101 + k for k in range(40)]  # held-out scenes; the pages open on 1,000,000 and 1,000,006
 # page -> the controls moved there: (label, values; None: the widget's own options, from its second one on)
 MOVES: dict[str, list[tuple[str, list | None]]] = {
@@ -55,12 +58,6 @@ class Widget:
     kind: str  # the element type: slider, number_input, radio, selectbox, checkbox
     fragment: str
     options: list[str] = field(default_factory=list)
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds the process has used so far, all threads (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Tab:
@@ -89,7 +86,7 @@ class Tab:
                 state.string_array_value.data.append(str(value))
             else:
                 state.string_value = str(value)
-        cpu, start, errors = server_cpu(self.pid), time.perf_counter(), []
+        cpu, start, errors = server_cpu_seconds(self.pid), time.perf_counter(), []
         await self.ws.send(msg.SerializeToString())
         while True:
             reply = ForwardMsg()
@@ -102,7 +99,7 @@ class Tab:
                 await asyncio.sleep(0.05)  # let the server finish sending before its CPU is read
                 if reply.script_finished not in DONE:
                     errors.append(f"script finished with {reply.script_finished}")
-                return wall, server_cpu(self.pid) - cpu, errors
+                return wall, server_cpu_seconds(self.pid) - cpu, errors
 
     def learn(self, element, fragment: str, errors: list[str]) -> None:
         """Note a control the page showed (by its label), or an exception."""
@@ -119,13 +116,6 @@ class Tab:
         w = self.widgets[label]
         self.values[w.id] = (w.kind, value)
         return w.fragment
-
-
-def free_port() -> int:
-    """A TCP port on localhost that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(root: Path, port: int) -> subprocess.Popen:

@@ -42,8 +42,14 @@ def build_seeded(factory: Callable[[], M], seed: int) -> M:
     factory()`, without seeding the global generator (building the module still draws from it, and those numbers
     are overwritten)."""
     model = factory()  # its own draws are replaced below; its buffers (computed, not drawn) are kept
+    reseed(model, seed)
+    return model
+
+
+def reseed(model: nn.Module, seed: int) -> None:
+    """Draw every parameter of `model` again with PyTorch's default initialisation, layer by layer in construction
+    order, from a generator seeded with `seed` (the global generator is not touched)."""
     g = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
         for module in model.modules():
             _reset(module, g)
-    return model

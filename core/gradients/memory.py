@@ -19,6 +19,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from core.seeded import reseed
+
 SYMBOLS, NOISE = 8, 2
 QUERY = SYMBOLS + NOISE  # token ids: 0-7 symbols, 8-9 noise, 10 query
 VOCAB = SYMBOLS + NOISE + 1
@@ -72,20 +74,6 @@ class MemoryConfig:
         return asdict(self)
 
 
-def seeded_init(module: nn.Module, hidden: int, seed: int) -> None:
-    """Draw every parameter from U(−1/√H, 1/√H) with a generator of its own, in parameter order.
-
-    That is exactly PyTorch's default initialisation of RNN/LSTM/GRU layers and of a Linear read-out with H
-    inputs, and with the same seed the same numbers as torch.manual_seed(seed) before building the module,
-    but without touching the global generator, which other sessions' threads share.
-    """
-    g = torch.Generator().manual_seed(seed)
-    bound = hidden ** -0.5
-    with torch.no_grad():
-        for p in module.parameters():
-            p.uniform_(-bound, bound, generator=g)
-
-
 class MemoryNet(nn.Module):
     """One-hot tokens -> one recurrent layer -> a read-out of the symbol at the last step."""
 
@@ -95,7 +83,7 @@ class MemoryNet(nn.Module):
         layer = nn.LSTM if cfg.cell == "lstm" else nn.RNN
         self.rnn = layer(VOCAB, cfg.hidden, batch_first=True)
         self.head = nn.Linear(cfg.hidden, SYMBOLS)
-        seeded_init(self, cfg.hidden, cfg.seed)
+        reseed(self, cfg.seed)  # the global generator is other sessions' too
         if cfg.cell == "lstm":
             with torch.no_grad():  # gate order i, f, g, o: the forget block is the second
                 self.rnn.bias_ih_l0[cfg.hidden: 2 * cfg.hidden] = cfg.forget_bias

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.gradients.memory import MemoryConfig, MemoryResult, report, seeded_init, train_memory
+from core.gradients.memory import MemoryConfig, MemoryResult, report, train_memory
+from core.seeded import reseed
 
 EXPLODING = MemoryConfig(cell="rnn", lag=4, hidden=64, optimizer="sgd", lr=0.3, momentum=0.9, init_rho=1.5,
                          input_scale=1.0, steps=600, eval_every=100)  # gradients explode without clipping (measured: see the tests)
@@ -56,7 +57,7 @@ def tbptt_gradient_map(steps: int, chunk: int, hidden: int = 16, seed: int = 0) 
     """(T, T) matrix: entry [t, s] = ‖∂L_t/∂x_s‖ under truncated BPTT with chunks of `chunk` steps, where
     L_t = u·h_t. Zero above the diagonal (the future) and across every cut."""
     cell = nn.LSTMCell(4, hidden).double()
-    seeded_init(cell, hidden, seed)
+    reseed(cell, seed)
     g = torch.Generator().manual_seed(seed + 1)
     x = torch.randn(steps, 4, dtype=torch.float64, generator=g).requires_grad_(True)
     u = torch.randn(hidden, dtype=torch.float64, generator=g)
@@ -106,7 +107,7 @@ class DelayNet(nn.Module):
         self.symbols = cfg.symbols
         self.rnn = nn.LSTM(cfg.symbols, cfg.hidden, batch_first=True)
         self.head = nn.Linear(cfg.hidden, cfg.symbols)
-        seeded_init(self, cfg.hidden, cfg.seed)
+        reseed(self, cfg.seed)
 
     def forward(self, tokens: torch.Tensor, state=None):
         """(B, T) symbols -> (B, T, symbols) scores and the state to carry on."""
