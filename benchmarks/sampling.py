@@ -8,6 +8,8 @@ Prints, medians of interleaved repeats:
   and the read-out) for 1000 steps, back to back in a tight loop with nothing else;
 - `ratio: X` = sample / floor (goal <= 1.25);
 - the time to sample 8 temperatures side by side in one batched pass, and its ratio to one (goal <= 1.5);
+- the sweep alone and beside a thread running pure Python (a busy server), and the same steps driven from a
+  Python loop: the compiled loop holds no GIL, so its ratio stays near 1;
 - what the sampling page computes when the model, priming text, length, seed, top-k or top-p change: every
   temperature of the slider's grid (15) for its default 300 characters, and the browser's copy of it
   (core.plots.charlm.scrub_payload); after that, moving the temperature samples nothing.
@@ -78,6 +80,42 @@ def product_costs(model: CharRNN, rows: int, repeats: int = 300) -> tuple[float,
     return out[0], out[1]
 
 
+def beside_busy_python(fn) -> tuple[float, float]:
+    """Seconds `fn` takes alone, and beside a thread that runs pure Python all the while (as a server's other
+    sessions do): a loop that hands Python's GIL back and forth at every operation waits at each of them."""
+    import threading
+
+    alone = timed(fn)
+    stop = threading.Event()
+
+    def spin() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        busy = timed(fn)
+    finally:
+        stop.set()
+        spinner.join()
+    return alone, busy
+
+
+@torch.inference_mode()
+def python_loop(model: CharRNN, vocab: Vocab, steps: int) -> None:
+    """`steps` sampling steps of 15 rows driven from Python, one compiled step per call (the loop before it was
+    compiled whole made a dozen calls a step)."""
+    from core.charlm.sample import Stepper
+
+    stepper = Stepper(model)
+    state = stepper.state_from(model.init_state(len(TEMPERATURE_GRID)))
+    tokens = torch.zeros(len(TEMPERATURE_GRID), dtype=torch.long)
+    for _ in range(steps):
+        tokens = stepper(tokens, state).argmax(-1)
+
+
 def timed(fn) -> float:
     start = time.perf_counter()
     fn()
@@ -115,6 +153,11 @@ def main() -> None:
     g, pay = statistics.median(t_grid), statistics.median(t_payload)
     print(f"the page's sweep: {len(TEMPERATURE_GRID)} temperatures x 300 characters, one batch: {g * 1000:8.1f} ms, "
           f"its browser copy {pay * 1000:.1f} ms (then each temperature move samples nothing)")
+    for label, fn in (("the sweep (one compiled loop)", grid),
+                      ("300 steps driven from Python", lambda: python_loop(model, vocab, 300))):
+        alone, busy = beside_busy_python(fn)
+        print(f"{label}: alone {alone * 1000:.0f} ms, beside a busy Python thread {busy * 1000:.0f} ms "
+              f"(ratio {busy / alone:.2f})")
     one_row, eight_rows = product_costs(model, 8)
     flops = 2 * 8 * model.rnn.weight_hh_l0.shape[0] * 2 * model.config.hidden_size
     print(f"bound: the biggest matrix times 1 row {one_row * 1e6:.0f} us, times 8 rows {eight_rows * 1e6:.0f} us "

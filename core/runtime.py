@@ -38,6 +38,19 @@ def configure_torch(max_threads: int | None = None, serving: bool = False) -> in
     return threads
 
 
+def compiled(fn):
+    """`fn` compiled by TorchScript (torch.jit.script), which runs a loop of tensor operations as one call that holds
+    no GIL (core.charlm.generate says why a server needs that). TorchScript is deprecated in favour of torch.compile,
+    which cannot do this: it unrolls a Python loop of hundreds of steps into one graph and needs a C++ compiler at run
+    time. It still ships and works in the pinned torch, so its deprecation warning is silenced here, once, on purpose.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=DeprecationWarning)
+        return torch.jit.script(fn)
+
+
 def pick_device() -> torch.device:
     """CUDA when present, otherwise the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

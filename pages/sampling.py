@@ -93,8 +93,9 @@ def step_figures(key: tuple, row: int, step: int, _result: SampleResult, _vocab:
 
 # Cost of a move: temperature, shading: none on the server (the browser switches between finished samples), then
 # one fragment rerun from cached figures when the slider rests; inspect step: a fragment rerun (two cached figures);
-# model, priming text, length, seed, top-k, top-p: one batched sample of all 15 temperatures (about 0.2 s for 300
-# characters, README), shared by the class.
+# model, priming text, length, seed, top-k, top-p: one batched sample of all 15 temperatures (about 1 s of one
+# core for the shipped 2x512 LSTM and 300 characters, benchmarks/sampling.py; one compiled call that holds no GIL, so
+# it costs the same under a class's load), shared by the class.
 key = (ck.key, cfg.prime, cfg.length, cfg.seed, cfg.top_k, cfg.top_p)
 result, payload = sweep_of(key, ck, cfg.prime, cfg.length, cfg.seed, cfg.top_k, cfg.top_p)
 

@@ -13,7 +13,8 @@ import torch
 
 from core.charlm.model import CharRNN, State
 from core.charlm.vocab import Vocab
-from core.sampling import gumbel_noise, pick_next
+from core.charlm.generate import filter_logits, generate, step
+from core.sampling import gumbel_noise
 
 # The temperatures the sampling page's slider offers: every 0.1 up to 1, where the text changes character, then
 # every 0.25 up to 2. The page samples all 15 in one batched pass (the same random numbers in every row), so moving
@@ -50,7 +51,7 @@ class SampleResult:
 
 
 class Stepper:
-    """One generation step for a batch, with as few tensor operations as possible.
+    """One generation step for a batch, with as few tensor operations as possible (core.charlm.generate.step).
 
     Generation is bound by streaming the weight matrices once per step; what else a step costs is
     overhead. For the LSTM the stepper precomputes, per layer, one matrix [W_ih | W_hh] with its
@@ -63,69 +64,36 @@ class Stepper:
     def __init__(self, model: CharRNN) -> None:
         cfg = model.config
         self.cell, self.H = cfg.cell, cfg.hidden_size
-        self.layers = [model.layer_weights(k) for k in range(cfg.num_layers)]  # (W_ih, W_hh, b_ih, b_hh)
-        self.embed = model.embed.weight  # (V, E)
+        layers = [model.layer_weights(k) for k in range(cfg.num_layers)]  # (W_ih, W_hh, b_ih, b_hh)
+        embed = model.embed.weight  # (V, E)
         self.head_w, self.head_b = model.head.weight, model.head.bias  # (V, H), (V,)
         if self.cell == "lstm":
             H = self.H
             order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])  # i f o g
-            w_ih0, w_hh0, b_ih0, b_hh0 = self.layers[0]
-            self.table = (self.embed @ w_ih0.T + b_ih0 + b_hh0)[:, order]  # (V, 4H): token -> first layer's input gates
-            self.w_hh0 = w_hh0[order].contiguous()  # (4H, H)
-            self.upper = [(torch.cat([w_ih, w_hh], dim=1)[order].contiguous(), (b_ih + b_hh)[order])  # (4H, 2H), (4H,)
-                          for w_ih, w_hh, b_ih, b_hh in self.layers[1:]]
+            w_ih0, w_hh0, b_ih0, b_hh0 = layers[0]
+            self.weights = [(embed @ w_ih0.T + b_ih0 + b_hh0)[:, order],  # (V, 4H): token -> first layer's input gates
+                            w_hh0[order].contiguous()]  # (4H, H)
+            for w_ih, w_hh, b_ih, b_hh in layers[1:]:
+                self.weights += [torch.cat([w_ih, w_hh], dim=1)[order].contiguous(), (b_ih + b_hh)[order]]  # (4H, 2H), (4H,)
         else:
-            self.cell_fn = torch.gru_cell if self.cell == "gru" else torch.rnn_tanh_cell
+            self.weights = [embed] + [w for layer in layers for w in layer]
 
-    def state_from(self, state: State) -> list:
-        """The model's (L, B, H) state as a per-layer list this stepper updates."""
-        if self.cell == "lstm":
-            h, c = state
-            return [(h[k], c[k]) for k in range(h.shape[0])]
-        return [state[k] for k in range(state.shape[0])]
+    def state_from(self, state: State) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """The model's (L, B, H) state as per-layer lists (h, and c for the LSTM), as this stepper takes it."""
+        h, c = state if self.cell == "lstm" else (state, None)
+        return list(h.unbind(0)), [] if c is None else list(c.unbind(0))
 
-    def _lstm(self, gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pointwise LSTM update from (B, 4H) gate pre-activations in (i, f, o, g) order."""
-        H = self.H
-        ifo = torch.sigmoid(gates[:, : 3 * H])  # (B, 3H)
-        c = torch.addcmul(ifo[:, H: 2 * H] * c, ifo[:, :H], torch.tanh(gates[:, 3 * H:]))  # f*c + i*g
-        return ifo[:, 2 * H:] * torch.tanh(c), c  # h = o * tanh(c)
+    def __call__(self, tokens: torch.Tensor, state: tuple[list[torch.Tensor], list[torch.Tensor]]) -> torch.Tensor:
+        """Feed (B,) tokens, update `state` (from `state_from`) in place, return (B, V) next-character scores."""
+        scores, state[0][:], state[1][:] = step(self.cell, tokens, *state, self.weights, self.head_w, self.head_b)
+        return scores
 
-    def __call__(self, tokens: torch.Tensor, state: list) -> torch.Tensor:
-        """Feed (B,) tokens, update `state` in place (per layer), return (B, V) next-character scores."""
-        if self.cell == "lstm":
-            h, c = state[0]
-            state[0] = self._lstm(torch.addmm(self.table[tokens], h, self.w_hh0.T), c)
-            x = state[0][0]
-            for k, (w, b) in enumerate(self.upper, start=1):
-                h, c = state[k]
-                state[k] = self._lstm(torch.addmm(b, torch.cat([x, h], dim=1), w.T), c)
-                x = state[k][0]
-        else:
-            x = self.embed[tokens]  # (B, E)
-            for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.layers):
-                state[k] = self.cell_fn(x, state[k], w_ih, w_hh, b_ih, b_hh)
-                x = state[k]
-        return torch.addmm(self.head_b, x, self.head_w.T)  # (B, V)
-
-
-def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
-    """Set to -inf every score outside the top k, and outside the smallest set whose softmax mass reaches p.
-
-    logits (..., V) -> (..., V). top_p is applied to softmax(logits): pass logits already divided by
-    the temperature. The most probable character always survives.
-    """
-    out = logits.clone()
-    if top_k is not None and 0 < top_k < logits.shape[-1]:
-        kth = torch.topk(out, top_k, dim=-1).values[..., -1:]  # (..., 1)
-        out[out < kth] = float("-inf")
-    if top_p is not None and 0 < top_p < 1:
-        sorted_logits, order = torch.sort(out, dim=-1, descending=True)
-        mass_before = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1) - torch.softmax(sorted_logits, dim=-1)
-        drop_sorted = mass_before >= top_p  # keep a character while the mass before it is < p
-        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
-        out[drop] = float("-inf")
-    return out
+    def generate(self, last: torch.Tensor, state: tuple[list[torch.Tensor], list[torch.Tensor]], noise: torch.Tensor,
+                 temperatures: torch.Tensor, top_k: int | None, top_p: float | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """`len(noise)` sampling steps in one compiled call (core.charlm.generate.generate): ((B, L) chosen, (B, L, V)
+        raw scores)."""
+        return generate(self.cell, last, *state, self.weights, self.head_w, self.head_b, noise, temperatures, top_k,
+                        top_p)
 
 
 @torch.inference_mode()
@@ -144,22 +112,10 @@ def sample(model: CharRNN, vocab: Vocab, prime: str, length: int, temperatures: 
     idx = vocab.encode(prime).unsqueeze(0).repeat(B, 1)  # (B, P)
     noise = gumbel_noise((length, 1, V), seed, dtype=torch.float32)  # (L, 1, V): the same for every row
     temp_col = torch.tensor(temps).unsqueeze(1)  # (B, 1)
-    filtering = top_k is not None or top_p is not None
     logits, state = model(idx)  # read the priming text with the fused layers; logits (B, P, V)
-    step = Stepper(model)
-    state = step.state_from(state)
-    last = logits[:, -1]  # (B, V)
-    chosen, raw = [], []
-    for t in range(length):
-        raw.append(last)
-        if filtering:  # the top-k / top-p mask is decided on softmax(y / T), then applied to y
-            last = last.masked_fill(torch.isinf(filter_logits(last / temp_col.clamp(min=1e-6), top_k, top_p)),
-                                    float("-inf"))
-        nxt = pick_next(last, temp_col, noise[t])  # (B,): Gumbel-max, the same noise in every row
-        chosen.append(nxt)
-        last = step(nxt, state)  # (B, V)
-    raw_logits = torch.stack(raw, 1)  # (B, L, V)
-    return SampleResult(prime, temps, torch.stack(chosen, 1), raw_logits,
+    stepper = Stepper(model)
+    chosen, raw_logits = stepper.generate(logits[:, -1], stepper.state_from(state), noise, temp_col, top_k, top_p)
+    return SampleResult(prime, temps, chosen, raw_logits,
                         sampled_distribution(raw_logits, temp_col, top_k, top_p), vocab)
 
 

@@ -132,3 +132,29 @@ def test_the_browser_payload_carries_each_rows_text_raw_with_its_shading():
         assert row["repetition"] == round(repetition_score(row["text"]), 2)
     assert set(payload["rows"][0]["p"]) == {100}  # T = 0 is the argmax: every choice had probability 1
     json.dumps(payload)  # plain data
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("top_k, top_p", [(None, None), (3, None), (None, 0.8), (4, 0.9)])
+def test_the_compiled_loop_samples_what_a_step_by_step_python_loop_samples(cell, top_k, top_p):
+    """sample() runs its loop as one TorchScript call (no GIL); driving the same steps from Python, with
+    core.sampling.pick_next and the filter, must choose the same characters from the same scores."""
+    from core.charlm.sample import Stepper
+    from core.sampling import gumbel_noise, pick_next
+
+    torch.manual_seed(6)
+    m = CharRNN(CharConfig(vocab_size=10, cell=cell, hidden_size=12, num_layers=2, embed_size=5)).eval()
+    vocab = Vocab(tuple("abcdefghij"))
+    temps = (0.0, 0.5, 1.0, 2.0)
+    got = sample(m, vocab, "abc", 25, temps, seed=9, top_k=top_k, top_p=top_p)
+    with torch.no_grad():
+        logits, state = m(vocab.encode("abc").unsqueeze(0).repeat(len(temps), 1))
+        stepper, col = Stepper(m), torch.tensor(temps).unsqueeze(1)
+        state, last, chosen = stepper.state_from(state), logits[:, -1], []
+        for g in gumbel_noise((25, 1, 10), 9, dtype=torch.float32):
+            assert torch.allclose(last, got.logits[:, len(chosen)], atol=1e-5)
+            if top_k or top_p:
+                last = last.masked_fill(torch.isinf(filter_logits(last / col.clamp(min=1e-6), top_k, top_p)), float("-inf"))
+            chosen.append(pick_next(last, col, g))
+            last = stepper(chosen[-1], state)
+    assert torch.equal(torch.stack(chosen, 1), got.chosen)

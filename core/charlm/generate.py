@@ -1,0 +1,102 @@
+"""The sampling loop, compiled with TorchScript so that it runs outside Python.
+
+A sample is a loop of a few hundred steps, each a dozen small tensor operations. Run from Python, every operation
+hands Python's global interpreter lock (GIL) back and asks for it again; on a server where other sessions' threads
+run Python (building pages, figures), each of those asks waits for its turn, and a sample that takes 1 s alone took
+30 s under a class's load (benchmarks/load.py). Compiled, the whole loop is one call that holds no GIL, so it costs
+the same beside a busy server as alone. The operations and their order are those of the Python loop they replace,
+so the numbers are the same (tests/core/charlm/test_sample.py holds the steps equal to the fused model).
+
+This module has no `from __future__ import annotations`: TorchScript reads the annotations as types.
+"""
+from typing import List, Optional, Tuple
+
+import torch
+from torch import Tensor
+
+from core.runtime import compiled
+
+
+@compiled
+def filter_logits(logits: Tensor, top_k: Optional[int] = None, top_p: Optional[float] = None) -> Tensor:
+    """Set to -inf every score outside the top k, and outside the smallest set whose softmax mass reaches p.
+
+    logits (..., V) -> (..., V). top_p is applied to softmax(logits): pass logits already divided by
+    the temperature. The most probable character always survives.
+    """
+    out = logits.clone()
+    if top_k is not None:
+        if 0 < top_k < logits.shape[-1]:
+            kth = torch.topk(out, top_k, dim=-1).values[..., -1:]  # (..., 1)
+            out = out.masked_fill(out < kth, float("-inf"))
+    if top_p is not None:
+        if 0.0 < top_p < 1.0:
+            sorted_logits, order = torch.sort(out, dim=-1, descending=True)
+            mass_before = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1) - torch.softmax(sorted_logits, dim=-1)
+            drop_sorted = mass_before >= top_p  # keep a character while the mass before it is < p
+            drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+            out = out.masked_fill(drop, float("-inf"))
+    return out
+
+
+@compiled
+def _lstm(gates: Tensor, c: Tensor) -> Tuple[Tensor, Tensor]:
+    """Pointwise LSTM update from (B, 4H) gate pre-activations in (i, f, o, g) order: (h, c)."""
+    H = c.shape[1]
+    ifo = torch.sigmoid(gates[:, : 3 * H])  # (B, 3H)
+    c = torch.addcmul(ifo[:, H: 2 * H] * c, ifo[:, :H], torch.tanh(gates[:, 3 * H:]))  # f*c + i*g
+    return ifo[:, 2 * H:] * torch.tanh(c), c  # h = o * tanh(c)
+
+
+@compiled
+def step(cell: str, tokens: Tensor, hs: List[Tensor], cs: List[Tensor], weights: List[Tensor],
+         head_w: Tensor, head_b: Tensor) -> Tuple[Tensor, List[Tensor], List[Tensor]]:
+    """Feed (B,) tokens: ((B, V) next-character scores, the new per-layer h, the new per-layer c).
+
+    weights, as core.charlm.sample.Stepper prepares them: for the LSTM, the first layer's token -> gate table (V, 4H)
+    and its W_hh (4H, H), then per upper layer [W_ih | W_hh] (4H, 2H) and the summed biases (4H,), gate rows in
+    (i, f, o, g) order; for the RNN and GRU, the embedding (V, E), then per layer W_ih, W_hh, b_ih, b_hh. `cs` is
+    empty but for the LSTM.
+    """
+    new_h: List[Tensor] = []
+    new_c: List[Tensor] = []
+    if cell == "lstm":
+        h, c = _lstm(torch.addmm(weights[0][tokens], hs[0], weights[1].t()), cs[0])
+        new_h.append(h)
+        new_c.append(c)
+        for k in range(1, len(hs)):
+            w, b = weights[2 * k], weights[2 * k + 1]
+            h, c = _lstm(torch.addmm(b, torch.cat([h, hs[k]], dim=1), w.t()), cs[k])
+            new_h.append(h)
+            new_c.append(c)
+    else:
+        x = weights[0][tokens]  # (B, E)
+        for k in range(len(hs)):
+            w_ih, w_hh, b_ih, b_hh = weights[1 + 4 * k], weights[2 + 4 * k], weights[3 + 4 * k], weights[4 + 4 * k]
+            if cell == "gru":
+                x = torch.gru_cell(x, hs[k], w_ih, w_hh, b_ih, b_hh)
+            else:
+                x = torch.rnn_tanh_cell(x, hs[k], w_ih, w_hh, b_ih, b_hh)
+            new_h.append(x)
+    return torch.addmm(head_b, new_h[-1], head_w.t()), new_h, new_c
+
+
+@compiled
+def generate(cell: str, last: Tensor, hs: List[Tensor], cs: List[Tensor], weights: List[Tensor], head_w: Tensor,
+             head_b: Tensor, noise: Tensor, temperatures: Tensor, top_k: Optional[int],
+             top_p: Optional[float]) -> Tuple[Tensor, Tensor]:
+    """`len(noise)` steps from the scores `last` (B, V) and state (hs, cs): ((B, L) chosen indices, (B, L, V) the raw
+    scores each was chosen from). Each step draws argmax(y + T g) with the step's Gumbel noise g (1, V), the same in
+    every row (core.sampling.pick_next); with top-k / top-p, the mask is decided on softmax(y / T) and applied to y."""
+    chosen: List[Tensor] = []
+    raw: List[Tensor] = []
+    filtering = top_k is not None or top_p is not None
+    for t in range(noise.shape[0]):
+        raw.append(last)
+        if filtering:
+            mask = torch.isinf(filter_logits(last / temperatures.clamp(min=1e-6), top_k, top_p))
+            last = last.masked_fill(mask, float("-inf"))
+        nxt = torch.addcmul(last, temperatures, noise[t]).argmax(dim=-1)  # (B,)
+        chosen.append(nxt)
+        last, hs, cs = step(cell, nxt, hs, cs, weights, head_w, head_b)
+    return torch.stack(chosen, 1), torch.stack(raw, 1)
