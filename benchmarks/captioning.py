@@ -5,7 +5,8 @@
 An upload (a held-out four-object scene enlarged to a 1,024 × 1,024 JPEG, made here, so the captions are
 long ones) goes through the page's path: the safe loader, the frozen encoder (EfficientNet-Lite0), then each decoder's greedy caption with a map
 per word, upsampled for display. Prints the median of each part, the total for the soft-attention model
-against the goal (≤ 0.5 s on 2 cores), and beam search and the hard model's 8 sampled glimpses for scale.
+against the goal (≤ 0.5 s on 2 cores), and beam search and the hard model's 8 sampled glimpses for scale; then the
+encoder, the captions and the glimpses alone and beside a thread running Python, as on a busy server.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.timing import timed
+from benchmarks.timing import beside_busy_python, timed
 
 from core.checkpoints import load_checkpoint
 from core.runtime import configure_torch
@@ -93,6 +94,18 @@ def main() -> None:
               f"the encoder is {encode / total:.0%} of it")
         everything = load + encode + sum(decode.values())
         print(f"the page's three captions together: {everything:.3f} s")
+    with torch.inference_mode():
+        image = load_image(data, "photo.jpg").image
+        encoder = Encoder()
+        move = [("encoder", lambda: encoder.encode([image])),
+                ("three greedy captions", lambda: [caption_image(m, features) for m in models.values()])]
+        if "hard" in models:
+            move.append(("8 sampled glimpses", lambda: hard_glimpses(models["hard"], features, words, samples=8)))
+        for label, fn in move:
+            fn()
+            alone, busy = beside_busy_python(fn)
+            print(f"{label}: alone {alone * 1000:.0f} ms, beside a thread running Python {busy * 1000:.0f} ms "
+                  f"(a busy server; compiled and traced loops hold no GIL)")
 
 
 if __name__ == "__main__":

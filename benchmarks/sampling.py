@@ -28,6 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from benchmarks.timing import beside_busy_python
 from core.charlm.model import CharConfig, CharRNN
 from core.charlm.sample import TEMPERATURE_GRID, sample
 from core.charlm.shipped import SHIPPED
@@ -78,29 +79,6 @@ def product_costs(model: CharRNN, rows: int, repeats: int = 300) -> tuple[float,
             fn()
         out.append((time.perf_counter() - start) / repeats)
     return out[0], out[1]
-
-
-def beside_busy_python(fn) -> tuple[float, float]:
-    """Seconds `fn` takes alone, and beside a thread that runs pure Python all the while (as a server's other
-    sessions do): a loop that hands Python's GIL back and forth at every operation waits at each of them."""
-    import threading
-
-    alone = timed(fn)
-    stop = threading.Event()
-
-    def spin() -> None:
-        n = 0
-        while not stop.is_set():
-            n += 1
-
-    spinner = threading.Thread(target=spin)
-    spinner.start()
-    try:
-        busy = timed(fn)
-    finally:
-        stop.set()
-        spinner.join()
-    return alone, busy
 
 
 @torch.inference_mode()

@@ -19,3 +19,31 @@ def timed(fn: Callable[[], Any], repeats: int, warm_up: bool = False) -> tuple[f
         result = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), result
+
+
+def beside_busy_python(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Seconds `fn` takes alone, and beside a thread that runs pure Python all the while (as a server's other
+    sessions do): code that calls torch from Python hands the GIL back at every operation and, beside such a thread,
+    waits for it again each time; a compiled or traced loop is one call that holds no GIL."""
+    import threading
+
+    start = time.perf_counter()
+    fn()
+    alone = time.perf_counter() - start
+    stop = threading.Event()
+
+    def spin() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        start = time.perf_counter()
+        fn()
+        busy = time.perf_counter() - start
+    finally:
+        stop.set()
+        spinner.join()
+    return alone, busy

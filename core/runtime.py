@@ -51,6 +51,16 @@ def compiled(fn):
         return torch.jit.script(fn)
 
 
+def traced(fn, *example: torch.Tensor):
+    """`fn` recorded by torch.jit.trace on `example` inputs: a fixed sequence of tensor operations (a CNN's forward
+    pass, say) replayed as one call that holds no GIL. Only for code whose operations do not depend on the values."""
+    import warnings
+
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.filterwarnings("ignore", message=".*torch.jit.trace.* is deprecated", category=DeprecationWarning)
+        return torch.jit.trace(fn, example, check_trace=False)
+
+
 def pick_device() -> torch.device:
     """CUDA when present, otherwise the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -32,8 +32,9 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from core.sampling import gumbel_noise, pick_next
+from core.sampling import gumbel_noise
 from core.vision.shapes import VOCAB
+from core.vision.steps import caption_decode, caption_forward, caption_step, locations
 
 ATTENTION = ("none", "soft", "hard")
 FEEDS = ("context", "place")  # what the LSTM reads from the attention: all of z_t, or only where it looked
@@ -67,16 +68,6 @@ class CaptionConfig:
     def to_dict(self) -> dict:
         """Plain data for a checkpoint."""
         return asdict(self)
-
-
-def locations(mid: torch.Tensor) -> torch.Tensor:
-    """(B, D, G, G) grid -> (B, G², D + 2) location vectors: the features and the cell's (x, y) in [−1, 1]."""
-    B, D, G, _ = mid.shape
-    v = mid.float().flatten(2).transpose(1, 2)  # (B, G², D)
-    coords = torch.linspace(-1, 1, G, device=mid.device)
-    ys, xs = torch.meshgrid(coords, coords, indexing="ij")
-    xy = torch.stack([xs.flatten(), ys.flatten()], dim=-1).expand(B, G * G, 2)  # (B, G², 2)
-    return torch.cat([v, xy], dim=-1)
 
 
 @dataclass(frozen=True)
@@ -122,42 +113,30 @@ class Captioner(nn.Module):
         keys = torch.cat([v[..., : self.config.key_channels], v[..., -2:]], dim=-1)  # (B, L, key_channels + 2)
         return v, self.att_v(keys), (zeros, zeros.clone())
 
+    def weights(self) -> list[torch.Tensor]:
+        """The step's weights in the order core.vision.steps.caption_step takes them."""
+        w = [self.embed.weight, self.cell.weight_ih, self.cell.weight_hh, self.cell.bias_ih, self.cell.bias_hh,
+             self.out.weight, self.out.bias]
+        if self.config.attention != "none":
+            w += [self.att_h.weight, self.att_e.weight, self.att_w.weight, self.att_w.bias]
+        return w
+
     def step(self, word: torch.Tensor, v: torch.Tensor, pv: torch.Tensor | None, state: tuple,
              generator: torch.Generator | None = None) -> Step:
-        """Read the previous word (B,), attend, update the state, score the next word."""
-        h, c = state
-        x = self.embed(word)  # (B, E)
-        alpha = chosen = None
-        if self.config.attention != "none":
-            query = self.att_h(h) + self.att_e(x)  # (B, A): from h_{t-1} and the word just read
-            alpha = torch.softmax(self.att_w(torch.tanh(pv + query[:, None])).squeeze(-1), dim=-1)  # (B, L)
-            if self.config.attention == "soft":
-                z = torch.einsum("bl,bld->bd", alpha, v)  # (B, D): the expected location vector
-            else:
-                if self.training or generator is not None:  # training, or asked to sample with a generator
-                    chosen = torch.multinomial(alpha.detach(), 1, generator=generator).squeeze(1)
-                else:
-                    chosen = alpha.argmax(-1)  # at test time, by default, the most likely location
-                z = v[torch.arange(v.shape[0]), chosen]  # (B, D)
-            x = torch.cat([x, z if self.config.feed == "context" else z[:, -2:]], dim=-1)  # (x, y) come last
-        h, c = self.cell(x, (h, c))
-        out = h if self.config.attention == "none" else torch.cat([h, z], dim=-1)
-        logits = self.out(out).masked_fill(self.never_said, float("-inf"))  # (B, V)
+        """Read the previous word (B,), attend, update the state, score the next word (one compiled call,
+        core.vision.steps.caption_step). Hard attention samples where it looks when training or given a
+        generator; otherwise, at test time, it looks at the most likely location."""
+        logits, alpha, chosen, h, c = caption_step(self.config.attention, self.config.feed, word, v, pv, *state,
+                                                   self.weights(), self.never_said,
+                                                   self.training or generator is not None, generator)
         return Step(logits, alpha, chosen, (h, c))
 
     def forward(self, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Teacher forcing over (B, T) tokens: scores (B, T−1, V), attention (B, T−1, L), chosen (B, T−1)."""
         v, pv, state = self.start(mid, pooled)
-        logits, alphas, chosen = [], [], []
-        for t in range(tokens.shape[1] - 1):
-            s = self.step(tokens[:, t], v, pv, state, generator)
-            state = s.state
-            logits.append(s.logits)
-            alphas.append(s.alpha)
-            chosen.append(s.chosen)
-        stack = (lambda xs: None if xs[0] is None else torch.stack(xs, dim=1))
-        return torch.stack(logits, dim=1), stack(alphas), stack(chosen)
+        return caption_forward(self.config.attention, self.config.feed, v, pv, *state, tokens, self.weights(),
+                               self.never_said, self.training or generator is not None, generator)
 
 
 PAD_ID, START_ID, END_ID = VOCAB.index("<pad>"), VOCAB.index("<start>"), VOCAB.index("<end>")
@@ -218,28 +197,19 @@ def sample_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, te
     above 0, seeded Gumbel-max sampling from softmax(scores / T). Hard attention looks at the most likely
     location, or samples one from a_t when `location_seed` is given. Returns the word ids per image (without
     <end>), the (B, steps, L) attention and the (B, steps) chosen locations (None where they do not apply)."""
+    if not temperature >= 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
     was_training = model.training
     model.eval()
     v, pv, state = model.start(mid, pooled)
     B = mid.shape[0]
     noise = gumbel_noise((max_len, B, model.config.vocab_size), seed, dtype=torch.float32).to(mid.device)
-    word = torch.full((B,), START_ID, dtype=torch.int64, device=mid.device)
     places = None if location_seed is None else torch.Generator(mid.device).manual_seed(location_seed)
-    ids, alphas, chosen, done = [], [], [], torch.zeros(B, dtype=torch.bool, device=mid.device)
-    for t in range(max_len):
-        s = model.step(word, v, pv, state, places)
-        state, word = s.state, pick_next(s.logits.float(), temperature, noise[t])
-        ids.append(word)
-        alphas.append(s.alpha)
-        chosen.append(s.chosen)
-        done |= word == END_ID
-        if done.all():
-            break
+    words, alphas, chosen = caption_decode(model.config.attention, model.config.feed, v, pv, *state, model.weights(),
+                                           model.never_said, noise, float(temperature), START_ID, END_ID, places)
     model.train(was_training)
-    words = torch.stack(ids, dim=1).tolist()
-    out = [row[: row.index(END_ID)] if END_ID in row else row for row in words]
-    stack = (lambda xs: torch.stack(xs, dim=1) if xs[0] is not None else None)
-    return out, stack(alphas), stack(chosen)
+    rows = words.tolist()
+    return [row[: row.index(END_ID)] if END_ID in row else row for row in rows], alphas, chosen
 
 
 @dataclass(frozen=True)

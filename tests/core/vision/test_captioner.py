@@ -192,3 +192,35 @@ def test_feeding_the_place_keeps_what_was_read_out_of_the_lstm(attention):
         assert same_state == (feed == "place"), feed
     with pytest.raises(ValueError, match="feed"):
         CaptionConfig(feed="everything")
+
+
+@pytest.mark.parametrize("attention, feed", [("none", "context"), ("soft", "context"), ("soft", "place"),
+                                             ("hard", "context")])
+def test_the_compiled_loops_compute_what_the_step_computes_word_by_word(attention, feed):
+    """forward (teacher forcing) and sample_caption each run their loop as one TorchScript call; driving
+    Captioner.step word by word from Python must give the same numbers and words."""
+    from core.sampling import gumbel_noise, pick_next
+
+    torch.manual_seed(3)
+    model = Captioner(CaptionConfig(attention=attention, hidden=32, embed=8, attend=16, feed=feed)).eval()
+    mid, pooled, tokens = batch(2)
+    with torch.no_grad():
+        logits, alphas, _ = model(mid, pooled, tokens)
+        v, pv, state = model.start(mid, pooled)
+        for t in range(tokens.shape[1] - 1):
+            s = model.step(tokens[:, t], v, pv, state)
+            state = s.state
+            assert torch.equal(s.logits, logits[:, t])
+            assert s.alpha is None if alphas is None else torch.equal(s.alpha, alphas[:, t])
+        ids, _, _ = sample_caption(model, mid, pooled, temperature=0.7, seed=4, max_len=12)
+        noise = gumbel_noise((12, 2, model.config.vocab_size), 4, dtype=torch.float32)
+        v, pv, state = model.start(mid, pooled)
+        word, by_step = torch.full((2,), VOCAB.index("<start>")), []
+        for t in range(12):
+            s = model.step(word, v, pv, state)
+            state, word = s.state, pick_next(s.logits, 0.7, noise[t])
+            by_step.append(word.tolist())
+    end = VOCAB.index("<end>")
+    for row, got in enumerate(ids):
+        said = [w[row] for w in by_step]
+        assert got == (said[: said.index(end)] if end in said else said)

@@ -46,3 +46,17 @@ def test_sample_photos_get_the_right_imagenet_labels(encoder, name, expected):
 def test_the_encoder_is_frozen(encoder):
     assert not any(p.requires_grad for p in encoder.model.parameters())
     assert not encoder.model.training
+
+
+def test_encode_replays_the_traced_pass_and_gives_the_eager_numbers(encoder):
+    """encode runs a traced copy of `features` (one call that holds no GIL): for one image and for a batch, every
+    output equals the eager forward pass."""
+    from core.vision.shapes import make_scene
+
+    images = [make_scene(seed, None).image for seed in (1, 2, 3)]
+    for batch in (images[:1], images):
+        got = encoder.encode(batch)
+        with torch.inference_mode():
+            want = encoder.features(encoder.preprocess(batch))
+        for name in ("mid", "grid", "pooled", "logits"):
+            assert torch.equal(getattr(got, name), getattr(want, name)), name
