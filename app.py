@@ -3,6 +3,7 @@ all logic lives in core/."""
 import streamlit as st
 
 from core.runtime import configure_torch, freeze_startup_objects, import_everything
+from pages._common import start_workers
 from pages._registry import SECTIONS
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/replay:", layout="wide")
@@ -10,6 +11,7 @@ st.cache_resource(configure_torch)(serving=True)  # once per server process: one
 # once per process, before any page runs: sessions arriving together would otherwise import the same modules at
 # the same moment in their own threads, which Python does not make safe (see core.runtime.import_everything)
 st.cache_resource(show_spinner="Starting RNN Lab…")(import_everything)()
+st.cache_resource(start_workers)()  # once: the worker processes for NumPy loops (core.offload), started in the background
 st.cache_resource(freeze_startup_objects)()  # once, after the imports: keeps Streamlit's collection after every run cheap
 
 PAGES = {section: [st.Page(p.file, title=p.title, icon=p.icon, default=p.file == "pages/home.py") for p in pages]

@@ -5,7 +5,9 @@
 The three cells (tanh RNN, LSTM, GRU; hidden 64, T = 200): forward and hand-written backward, the
 mechanism (running Jacobian products with their singular values for the vanilla RNN, the forget-gate
 products for the LSTM), the eigenvalues, and building the plotly figures. Prints the median of each part
-and the total against the goal (≤ 0.3 s on 2 cores, so the slider feels live).
+and the total against the goal (≤ 0.3 s on 2 cores, so the slider feels live). Then the page's whole experiment
+(core.gradients.experiment) alone and beside a thread running Python (a busy server), computed in this thread and in
+a worker process (core.offload), as the page does.
 """
 from __future__ import annotations
 
@@ -18,7 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from benchmarks.timing import beside_busy_python
+from core.gradients.experiment import flow_experiment
 from core.gradients.flow import FlowConfig, eigenvalues, mechanism, run_flow
+from core.offload import Workers
 from core.plots.gradients import eigenvalues_figure, gradient_norms_figure, mechanism_figure
 from core.runtime import configure_torch
 
@@ -58,6 +63,16 @@ def main() -> None:
     print(f"  mechanism + eigenvalues          {t_mech * 1000:7.1f} ms")
     print(f"  plotly figures                   {t_figs * 1000:7.1f} ms")
     print(f"  total                            {total * 1000:7.1f} ms   goal ≤ 300 ms: {'met' if total <= 0.3 else 'MISSED'}")
+    workers = Workers(1)
+    workers.warm("core.gradients.experiment")
+    kinds = ("tanh", "lstm", "gru")
+    for label, run in (("in this thread", lambda c: flow_experiment(c, kinds)),
+                       ("in a worker process", lambda c: workers.run(flow_experiment, c, kinds))):
+        rho[0] += 0.01
+        alone, busy = beside_busy_python(lambda: run(FlowConfig(hidden=64, steps=args.steps, rho=rho[0])))  # noqa: B023
+        print(f"the page's experiment {label}: alone {alone * 1000:.0f} ms, beside a thread running Python "
+              f"{busy * 1000:.0f} ms")
+    workers.close()
 
 
 if __name__ == "__main__":

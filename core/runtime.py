@@ -40,7 +40,7 @@ def configure_torch(max_threads: int | None = None, serving: bool = False) -> in
 
 def compiled(fn):
     """`fn` compiled by TorchScript (torch.jit.script), which runs a loop of tensor operations as one call that holds
-    no GIL (core.charlm.generate says why a server needs that). TorchScript is deprecated in favour of torch.compile,
+    no GIL (core.charlm.loops says why a server needs that). TorchScript is deprecated in favour of torch.compile,
     which cannot do this: it unrolls a Python loop of hundreds of steps into one graph and needs a C++ compiler at run
     time. It still ships and works in the pinned torch, so its deprecation warning is silenced here, once, on purpose.
     """

@@ -1,9 +1,14 @@
 """What every page does first: run inside the router, then say what it teaches (title, a few
 sentences, the equations). Not a page itself: app.py does not list it."""
+import os
+import threading
 from collections.abc import Sequence
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+
+from core.offload import Workers
+from core.runtime import available_cores
 
 
 def ensure_router() -> None:
@@ -54,3 +59,21 @@ def remember(key: str, default: object, options: Sequence | None = None) -> str:
         st.session_state[key] = default
     st.session_state[shadow] = st.session_state[key]
     return key
+
+
+# The modules a worker process needs for the work the pages send it (imported when the server starts them).
+WORKER_MODULES = ("core.gradients.experiment",)
+
+
+@st.cache_resource
+def workers() -> Workers:
+    """The server's worker processes (core.offload), one pool shared by every session: RNN_LAB_WORKERS of them, by
+    default one per core up to two; 0 runs their work in the session's own thread."""
+    setting = os.environ.get("RNN_LAB_WORKERS", "").strip()
+    return Workers(int(setting) if setting.isdigit() else min(2, available_cores()))
+
+
+def start_workers() -> None:
+    """Start the workers and their imports in the background (app.py calls this once per server), so that the first
+    student to need one does not wait for it."""
+    threading.Thread(target=workers().warm, args=WORKER_MODULES, name="rnn-lab-workers", daemon=True).start()

@@ -3,18 +3,15 @@
 What a move costs the server (benchmarks/moves.py): every control sets the experiment, so a move reruns the page, but
 what it shows is cached by the settings and shared by every session. Settings nobody has tried yet cost the three
 forward and backward passes (~25 ms), the vanilla mechanism (~70 ms: two batched SVDs of T 64 × 64 matrices) and
-three figures (~50 ms); settings seen before cost only the redraw. The LSTM cell diagram is built once per server.
-Measured (2 cores, one session, server CPU): a new ρ 0.40 s, a seen one 0.19 s; about 0.15 s of each is the full
-garbage collection Streamlit runs after every rerun."""
-from dataclasses import dataclass, replace
-
-import numpy as np
+three figures (~50 ms), computed in a worker process (core.offload: NumPy loops there do not wait for the GIL behind
+other sessions); settings seen before cost only the redraw. The LSTM cell diagram is built once per server."""
 import streamlit as st
 
-from core.gradients.flow import INITS, FlowConfig, eigenvalues, mechanism, run_flow
+from core.gradients.experiment import Experiment, flow_experiment
+from core.gradients.flow import INITS, FlowConfig
 from core.plots.frozen import FrozenFigure
-from core.plots.gradients import eigenvalues_figure, gradient_norms_figure, lstm_cell_figure, mechanism_figure
-from pages._common import page_intro, remember
+from core.plots.gradients import lstm_cell_figure
+from pages._common import page_intro, remember, workers
 
 page_intro(
     "Vanishing & exploding gradients",
@@ -25,10 +22,6 @@ page_intro(
     r"\frac{\partial L}{\partial h_t} = \Big(\prod_{k=t+1}^{T} \mathrm{diag}\big(\tanh'(a_k)\big)\, W_{hh}\Big)^{\!\top}"
     r"\frac{\partial L}{\partial h_T}, \qquad \frac{\partial c_T}{\partial c_t}\Big|_{\text{cell path}} = \prod_{k=t+1}^{T} f_k",
 )
-
-LABELS = {"tanh": "vanilla RNN (tanh)", "relu": "vanilla RNN (ReLU)", "linear": "linear RNN", "lstm": "LSTM",
-          "gru": "GRU"}
-
 
 def controls() -> tuple[FlowConfig, list[str]]:
     """The knobs: ρ, length, initialisation, the vanilla nonlinearity, which cells, the forget-gate bias, the loss."""
@@ -57,35 +50,12 @@ def controls() -> tuple[FlowConfig, list[str]]:
     return FlowConfig(cell=vanilla, hidden=64, steps=steps, rho=rho, init=init, forget_bias=bias, loss=loss), kinds
 
 
-@dataclass(frozen=True)
-class Experiment:
-    """What the page shows for one setting: three figures, frozen, and per cell how much of the gradient at the last
-    step reaches the first ("overflow" past float64) and whether float32 would have overflowed."""
-
-    norms: FrozenFigure
-    eigenvalues: FrozenFigure
-    mechanism: FrozenFigure | None  # None without the vanilla RNN and the LSTM
-    reach: dict[str, str]
-    broken: list[str]
-
-
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
 def experiment(base: FlowConfig, kinds: tuple[str, ...]) -> Experiment:
-    """Every chosen cell's forward and backward pass, the mechanism of the vanilla RNN and the LSTM, and the
-    figures, for one setting; shared by every session (a few hundred kB each)."""
-    flows = {LABELS[k]: run_flow(replace(base, cell=k)) for k in kinds}
-    mechanisms = {f.config.cell: mechanism(f) for f in flows.values() if f.config.cell != "gru"}
-    vanilla = next((m for cell, m in mechanisms.items() if cell in ("tanh", "relu", "linear")), None)
-    lstm = mechanisms.get("lstm")
-    reach = {}
-    for label, flow in flows.items():
-        first, last = flow.norms[0], flow.norms[-1]
-        reach[label] = f"{first / last:.1e}" if np.isfinite(first / last) else "overflow"
-    return Experiment(FrozenFigure(gradient_norms_figure(flows)),
-                      FrozenFigure(eigenvalues_figure(eigenvalues(base), base.rho)),
-                      None if vanilla is None and lstm is None else
-                      FrozenFigure(mechanism_figure(vanilla, lstm, LABELS[base.cell])),
-                      reach, [label for label, flow in flows.items() if flow.overflows_float32])
+    """The experiment for one setting (core.gradients.experiment), computed in a worker process (a loop of small
+    NumPy operations, which on a busy server would wait for the GIL at each) and shared by every session (a few
+    hundred kB each)."""
+    return workers().run(flow_experiment, base, kinds)
 
 
 @st.cache_resource(show_spinner=False)

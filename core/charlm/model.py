@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from core.charlm.loops import cell_states
+
 CELLS = ("rnn", "lstm", "gru")
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h (L, B, H), or (h, c) for the LSTM
 
@@ -58,17 +60,6 @@ class CellRecord:
     h: torch.Tensor  # (L, B, T, H) hidden state after each step
     c: torch.Tensor | None  # (L, B, T, H) LSTM cell state
     gates: dict[str, torch.Tensor]  # name -> (L, B, T, H): LSTM input/forget/output/candidate, GRU reset/update/candidate
-
-
-def cell_states(forget: torch.Tensor, written: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
-    """c_t = f_t c_{t-1} + w_t from c0 (B, H), for (B, T, H) forget gates and writes (i_t g_t): the LSTM's only
-    sequential part once its gates are known, elementwise (a NumPy loop: a third of torch's per-call cost)."""
-    f = forget.detach().cpu().numpy()
-    c = written.detach().cpu().numpy().copy()  # (B, T, H): becomes c in place
-    c[:, 0] += f[:, 0] * c0.detach().cpu().numpy()
-    for t in range(1, c.shape[1]):
-        c[:, t] += f[:, t] * c[:, t - 1]
-    return torch.from_numpy(c).to(written.device)
 
 
 class CharRNN(nn.Module):

@@ -13,7 +13,7 @@ import torch
 
 from core.charlm.model import CharRNN, State
 from core.charlm.vocab import Vocab
-from core.charlm.generate import filter_logits, generate, step
+from core.charlm.loops import filter_logits, generate, step
 from core.sampling import gumbel_noise
 
 # The temperatures the sampling page's slider offers: every 0.1 up to 1, where the text changes character, then
@@ -51,7 +51,7 @@ class SampleResult:
 
 
 class Stepper:
-    """One generation step for a batch, with as few tensor operations as possible (core.charlm.generate.step).
+    """One generation step for a batch, with as few tensor operations as possible (core.charlm.loops.step).
 
     Generation is bound by streaming the weight matrices once per step; what else a step costs is
     overhead. For the LSTM the stepper precomputes, per layer, one matrix [W_ih | W_hh] with its
@@ -90,7 +90,7 @@ class Stepper:
 
     def generate(self, last: torch.Tensor, state: tuple[list[torch.Tensor], list[torch.Tensor]], noise: torch.Tensor,
                  temperatures: torch.Tensor, top_k: int | None, top_p: float | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """`len(noise)` sampling steps in one compiled call (core.charlm.generate.generate): ((B, L) chosen, (B, L, V)
+        """`len(noise)` sampling steps in one compiled call (core.charlm.loops.generate): ((B, L) chosen, (B, L, V)
         raw scores)."""
         return generate(self.cell, last, *state, self.weights, self.head_w, self.head_b, noise, temperatures, top_k,
                         top_p)

@@ -34,7 +34,14 @@ class FrozenFigure(go.Figure):
         return self._frozen_json if not args and not kwargs else pio.to_json(self.to_dict(), *args, **kwargs)
 
     def __reduce__(self) -> tuple:
-        return FrozenFigure, (self.to_dict(),)
+        return _thawed, (self._frozen_json,)  # pickled (to and from a worker process) as its JSON text
 
     def __repr__(self) -> str:
         return f"FrozenFigure({len(self._frozen_json):,} characters of JSON)"
+
+
+def _thawed(text: str) -> FrozenFigure:
+    """The FrozenFigure of this JSON text (unpickling), without parsing it."""
+    figure = FrozenFigure.__new__(FrozenFigure)
+    figure._frozen_json = text
+    return figure

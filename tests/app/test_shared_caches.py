@@ -62,10 +62,10 @@ def test_vqa_replies_are_shared_and_keyed_by_the_picture_and_the_question(monkey
 
 
 def test_gradient_flow_settings_are_computed_once_for_the_class(monkeypatch):
-    from core.gradients import flow
+    from core.gradients import experiment
 
     first, second = open_page("pages/gradient_flow.py"), open_page("pages/gradient_flow.py")
-    runs = counting(monkeypatch, flow, "run_flow")
+    runs = counting(monkeypatch, experiment, "run_flow")
     ok(first.slider(key="flow_rho").set_value(1.23).run())
     assert len(runs) == 3  # tanh RNN, LSTM, GRU
     ok(second.slider(key="flow_rho").set_value(1.23).run())
