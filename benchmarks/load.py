@@ -19,8 +19,8 @@ moves one control to a new value and waits for the page to finish rerunning, unt
 Prints, per page: requests served, errors (no answer within 60 s, a broken connection, a script that did not
 finish), exceptions shown on the page, and the p50 / p95 latency from sending the change to the page having
 finished, and the server's CPU seconds per move of that page (measured first, with that page's one session alone
-on the server); then the server's CPU use during the class and its peak memory. Exit status 1 if there was any
-error or exception.
+on the server); then the server's CPU use during the class and its peak memory. The server's figures include its
+worker processes (core.offload). Exit status 1 if there was any error or exception.
 """
 from __future__ import annotations
 
@@ -158,12 +158,28 @@ async def classroom(url: str, sessions: int, seconds: float) -> dict[str, Tally]
     return tallies
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process below it (the server and its worker processes, core.offload), Linux."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children[int(fields[1])].append(int(stat.parent.name))  # ppid -> pid
+    tree, todo = [], [pid]
+    while todo:
+        tree.append(todo.pop())
+        todo += children.get(tree[-1], [])
+    return tree
+
+
 def server_cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) the server process has used so far (Linux), in seconds."""
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
-    return None
+    """CPU time (user + system) the server process and its worker processes have used so far (Linux), in seconds."""
+    total = None
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total = (total or 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return total
 
 
 async def cpu_per_move(url: str, pid: int, moves: int) -> dict[str, float]:
@@ -186,12 +202,14 @@ async def cpu_per_move(url: str, pid: int, moves: int) -> dict[str, float]:
 
 
 def server_memory_mb(pid: int) -> float | None:
-    """Peak resident memory of the server process (Linux), in MB."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
+    """Peak resident memory of the server process plus the present one of its worker processes (Linux), in MB."""
+    total = None
+    for k, member in enumerate(process_tree(pid)):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmHWM:" if k == 0 else "VmRSS:"):
+                    total = (total or 0.0) + int(line.split()[1]) / 1024
+    return total
 
 
 def main() -> None:
@@ -248,7 +266,7 @@ def main() -> None:
         print(f"during the class: the server used {cpu_used:.0f} CPU seconds in {wall:.0f} s "
               f"({cpu_used / wall:.2f} of {os.cpu_count()} cores), {cpu_used / max(1, moves):.3f} s per move")
     if memory is not None:
-        print(f"server peak memory (resident): {memory:,.0f} MB")
+        print(f"server peak memory (resident, its worker processes included): {memory:,.0f} MB")
     if total_bad and server_log is not None:
         print(f"the server's log, with the tracebacks: {server_log}")
     sys.exit(1 if total_bad else 0)

@@ -211,10 +211,25 @@ def test_the_shelf_keeps_cuts_and_continues_analyses_per_model():
     model = CharRNN(CharConfig(vocab_size=len(VOCAB), cell="lstm", hidden_size=8, embed_size=4)).eval()
     other = CharRNN(CharConfig(vocab_size=len(VOCAB), cell="lstm", hidden_size=8, embed_size=4)).eval()
     text = "(a(b)c) de(f) ghij " * 5
-    shelf = AnalysisShelf(size=3)
+    shelf = AnalysisShelf()
     hows = [shelf.get("m", model, VOCAB, prepare_text(t, VOCAB))[1] for t in (text[:50], text[:50], text[:20], text)]
     assert hows == ["new", "kept", "cut", "continued"]
     assert _same(shelf.get("m", model, VOCAB, prepare_text(text, VOCAB))[0], analyse(model, VOCAB, prepare_text(text, VOCAB)))
     got, how = shelf.get("other", other, VOCAB, prepare_text(text[:20], VOCAB))  # another model never shares
     assert how == "new" and _same(got, analyse(other, VOCAB, prepare_text(text[:20], VOCAB)))
-    assert len(shelf.shelf) == 3  # bounded: the oldest went
+    assert len(shelf.shelf) == 4  # (text[:50], text[:20], text) by the model, text[:20] by the other
+
+
+def test_the_shelf_holds_what_fits_its_budget_newest_first():
+    torch.manual_seed(6)
+    model = CharRNN(CharConfig(vocab_size=len(VOCAB), cell="lstm", hidden_size=8, embed_size=4)).eval()
+    texts = [f"({k}) abc def ghi " * 4 for k in range(6)]
+    size = analyse(model, VOCAB, prepare_text(texts[0], VOCAB)).nbytes
+    shelf = AnalysisShelf(megabytes=3.5 * size / 2**20)  # room for three
+    for t in texts:
+        shelf.get("m", model, VOCAB, prepare_text(t, VOCAB))
+    assert [t for _, t in shelf.shelf] == texts[3:]
+    assert shelf.get("m", model, VOCAB, prepare_text(texts[0], VOCAB))[1] == "new"  # the oldest went
+    tiny = AnalysisShelf(megabytes=size / 2**20 / 10)  # smaller than one: it still keeps the newest
+    tiny.get("m", model, VOCAB, prepare_text(texts[0], VOCAB))
+    assert tiny.get("m", model, VOCAB, prepare_text(texts[0], VOCAB))[1] == "kept"
