@@ -139,6 +139,10 @@ def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C on `streamlit run` reaches the workers too: the server
+    # stops, closes the pipe, and that ends the worker quietly
     replies = os.fdopen(os.dup(1), "wb")  # the pipe to the server; print() and libraries write to stderr instead
     os.dup2(2, 1)
     sys.stdout = sys.stderr
