@@ -13,7 +13,7 @@ NumPy loop of 2,000 steps, took 7 ms alone and 1.2 s beside a thread running Pyt
 
 This module has no `from __future__ import annotations`: TorchScript reads the annotations as types.
 """
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -117,3 +117,38 @@ def cell_states(forget: Tensor, written: Tensor, c0: Tensor) -> Tensor:
         c = w[t] + f[t] * c
         out.append(c)
     return torch.stack(out, 1)
+
+
+@compiled
+def record_layer(cell: str, x: Tensor, h0: Tensor, c0: Tensor, weights: List[Tensor], embed: Optional[Tensor],
+                 idx: Tensor) -> Tuple[Tensor, Optional[Tensor], Dict[str, Tensor]]:
+    """One layer of CharRNN.record_layers: read x (B, T, in) from (h0, c0) (B, H) with the fused layer, then every
+    step's gates again from h_{t-1} in one matrix product, and (LSTM) c: (h, c or None, gates), each (B, T, H).
+    weights: W_ih, W_hh, b_ih, b_hh. With `embed` (the first layer) the input half of the gates is a row of the table
+    embed W_ihᵀ + b_ih, picked by the token ids `idx` (B, T)."""
+    B, T, H = x.shape[0], x.shape[1], h0.shape[1]
+    W_ih, W_hh, b_ih, b_hh = weights[0], weights[1], weights[2], weights[3]
+    if cell == "lstm":
+        h = torch.lstm(x, [h0[None], c0[None]], weights, True, 1, 0.0, False, False, True)[0]
+    elif cell == "gru":
+        h = torch.gru(x, h0[None], weights, True, 1, 0.0, False, False, True)[0]
+    else:
+        h = torch.rnn_tanh(x, h0[None], weights, True, 1, 0.0, False, False, True)[0]
+    gates: Dict[str, Tensor] = {}
+    if cell == "rnn":  # no gates to record
+        return h, None, gates
+    h_prev = torch.cat([h0[:, None], h[:, :-1]], dim=1).reshape(B * T, H)  # h_{t-1}
+    if embed is not None:
+        xs = (embed @ W_ih.t() + b_ih)[idx].reshape(B * T, -1)  # (B*T, G*H)
+    else:
+        xs = torch.addmm(b_ih, x.reshape(B * T, -1), W_ih.t())  # (B*T, G*H)
+    if cell == "gru":  # the candidate's recurrent half is gated by r, so it stays apart
+        xr, xz, xn = xs.reshape(B, T, -1).chunk(3, dim=-1)
+        hr, hz, hn = torch.addmm(b_hh, h_prev, W_hh.t()).reshape(B, T, -1).chunk(3, dim=-1)
+        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+        gates["reset"], gates["update"], gates["candidate"] = r, z, torch.tanh(xn + r * hn)
+        return h, None, gates
+    i, f, g, o = torch.addmm(xs + b_hh, h_prev, W_hh.t()).reshape(B, T, -1).chunk(4, dim=-1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    gates["input"], gates["forget"], gates["output"], gates["candidate"] = i, f, o, g
+    return h, cell_states(f, i * g, c0), gates

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from core.charlm.loops import cell_states
+from core.charlm.loops import record_layer
 
 CELLS = ("rnn", "lstm", "gru")
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h (L, B, H), or (h, c) for the LSTM
@@ -155,35 +155,14 @@ class CharRNN(nn.Module):
         """`record` per layer, without stacking the layers: (B, T, V) scores and, per layer, (h, c or None, gates),
         each (B, T, H). `state` continues from per-layer (h, c) of shape (B, H) (c None but for the LSTM) instead of
         zeros: a text read in two parts records exactly what it records read at once."""
-        B, T = idx.shape
-        cell, H = self.config.cell, self.config.hidden_size
-        fused = {"rnn": torch.rnn_tanh, "lstm": torch.lstm, "gru": torch.gru}[cell]
+        B, H = idx.shape[0], self.config.hidden_size
         x = self.embed(idx)  # (B, T, E)
         layers = []
-        for layer in range(self.config.num_layers):
-            weights = self.layer_weights(layer)
-            W_ih, W_hh, b_ih, b_hh = weights
+        for layer in range(self.config.num_layers):  # one compiled call a layer (core.charlm.loops.record_layer)
             h0, c0 = (x.new_zeros(B, H), x.new_zeros(B, H)) if state is None else state[layer]  # (B, H) each
-            hx = (h0[None], c0[None]) if cell == "lstm" else h0[None]  # (1, B, H)
-            h = fused(x, hx, list(weights), True, 1, 0.0, False, False, True)[0]  # (B, T, H): every h_t
-            if cell == "rnn":  # no gates to record
-                layers.append((h, None, {}))
-                x = h
-                continue
-            h_prev = torch.cat([h0[:, None], h[:, :-1]], dim=1).reshape(B * T, H)  # h_{t-1}
-            if layer == 0:  # the input is an embedding: its half of every gate is a row of a (V, G*H) table
-                xs = (self.embed.weight @ W_ih.T + b_ih)[idx].reshape(B * T, -1)  # (B*T, G*H)
-            else:
-                xs = torch.addmm(b_ih, x.reshape(B * T, -1), W_ih.T)  # (B*T, G*H)
-            if cell == "gru":  # the candidate's recurrent half is gated by r, so it stays apart
-                xr, xz, xn = xs.reshape(B, T, -1).chunk(3, dim=-1)
-                hr, hz, hn = torch.addmm(b_hh, h_prev, W_hh.T).reshape(B, T, -1).chunk(3, dim=-1)
-                r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-                layers.append((h, None, {"reset": r, "update": z, "candidate": torch.tanh(xn + r * hn)}))
-            else:  # LSTM: both halves of every gate in one product, then c_t = f_t c_{t-1} + i_t g_t
-                i, f, g, o = torch.addmm(xs + b_hh, h_prev, W_hh.T).reshape(B, T, -1).chunk(4, dim=-1)
-                i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-                layers.append((h, cell_states(f, i * g, c0), {"input": i, "forget": f, "output": o, "candidate": g}))
+            h, c, gates = record_layer(self.config.cell, x, h0, x.new_zeros(B, H) if c0 is None else c0,
+                                       list(self.layer_weights(layer)), self.embed.weight if layer == 0 else None, idx)
+            layers.append((h, c, gates))
             x = h  # this layer's output is the next layer's input
         return self.head(x), layers
 
