@@ -53,11 +53,15 @@ def compiled(fn):
 
 def traced(fn, *example: torch.Tensor):
     """`fn` recorded by torch.jit.trace on `example` inputs: a fixed sequence of tensor operations (a CNN's forward
-    pass, say) replayed as one call that holds no GIL. Only for code whose operations do not depend on the values."""
+    pass, say) replayed as one call that holds no GIL. Only for code whose operations do not depend on the values:
+    checks a module makes in Python while it runs (nn.LSTM's on its weights and input) are recorded as their outcome,
+    so the tracer's warnings about them are silenced; the tests hold each traced function's outputs equal to calling
+    it."""
     import warnings
 
     with warnings.catch_warnings(), torch.no_grad():
         warnings.filterwarnings("ignore", message=".*torch.jit.trace.* is deprecated", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         return torch.jit.trace(fn, example, check_trace=False)
 
 

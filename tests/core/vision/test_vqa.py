@@ -112,3 +112,21 @@ def test_a_reply_ranks_every_answer_and_carries_what_the_page_draws(kind):
     assert (r.question is None) == (kind == "image") and (r.image is None) == (kind == "question")
     with pytest.raises(QuestionError, match="does not know"):
         reply(model, mid, pooled, "what is the meaning of life")
+
+
+@pytest.mark.parametrize("kind", ["question", "lecture", "image", "attention"])
+def test_the_traced_answer_is_the_models_own_for_questions_of_any_length(kind):
+    """reply() answers through the model's forward pass traced once (core.vision.vqa.answer): for every kind of model
+    and questions longer and shorter than the one it was traced with, every output equals calling the model."""
+    from core.vision.vqa import answer, question_ids
+
+    torch.manual_seed(2)
+    model = VQAModel(VQAConfig(model=kind, hidden=16, embed=8)).eval()
+    mid, pooled = torch.randn(1, FEATURE_SIZE, GRID, GRID), torch.randn(1, 1280)
+    for text in ("what colour is the circle", "how many", "what colour is the object closest to the red circle"):
+        q = question_ids(text)
+        with torch.inference_mode():
+            got, want = answer(model, mid, pooled, q), model(mid, pooled, q)
+        for name in ("logits", "question", "image", "maps"):
+            a, b = getattr(got, name), getattr(want, name)
+            assert (a is None and b is None) or torch.equal(a, b), name
