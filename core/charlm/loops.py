@@ -1,15 +1,16 @@
-"""The character model's loops, compiled with TorchScript so that they run outside Python: sampling, and the LSTM's
-cell-state recurrence that an analysis needs.
+"""The character model's loops, compiled with TorchScript so that they run outside Python: sampling, and the
+analysis's per-layer recording (the fused reading, the gates again, the LSTM's cell-state recurrence).
 
 A sample is a loop of a few hundred steps, each a dozen small tensor operations. Run from Python, every operation
 hands Python's global interpreter lock (GIL) back and asks for it again; on a server where other sessions' threads
 run Python (building pages, figures), each of those asks waits for its turn, and a sample that takes 1 s alone took
 30 s under a class's load (benchmarks/load.py). Compiled, the whole loop is one call that holds no GIL, so it costs
-the same beside a busy server as alone. The operations and their order are those of the Python loop they replace,
-so the numbers are the same (tests/core/charlm/test_sample.py holds the steps equal to the fused model).
+the same beside a busy server as alone. The operations and their order are those of the Python loop they replace.
 
 The same holds for any Python loop over small tensor (or NumPy) operations: the analysis's cell-state recurrence, a
-NumPy loop of 2,000 steps, took 7 ms alone and 1.2 s beside a thread running Python; compiled, 11 and 29 ms.
+NumPy loop of 2,000 steps, took 7 ms alone and 1.2 s beside a thread running Python; compiled, 11 and 29 ms. The
+sampling loop's numbers are the same as the Python loop's (tests/core/charlm/test_sample.py); the analysis's gates
+and cell states agree with the eager path to about 1e-5, since TorchScript's matrix product rounds differently.
 
 This module has no `from __future__ import annotations`: TorchScript reads the annotations as types.
 """

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import torch
 
+from core.charlm.loops import filter_logits, generate, step
 from core.charlm.model import CharRNN, State
 from core.charlm.vocab import Vocab
-from core.charlm.loops import filter_logits, generate, step
 from core.sampling import gumbel_noise
 
 # The temperatures the sampling page's slider offers: every 0.1 up to 1, where the text changes character, then
