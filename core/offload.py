@@ -10,8 +10,8 @@ run here, in a process of their own, where no other session's Python competes fo
 
 `Workers(n)` keeps n such processes (`python -m core.offload`, started on first use); `run(fn, *args)` sends a
 module-level function and its picklable arguments to a free one and returns the result, or raises the exception
-it raised. With n = 0, or when a worker dies, the call runs in the calling thread instead (and the dead worker is
-replaced on the next call).
+it raised. A worker that dies is replaced; with n = 0 the call runs in the calling thread. Workers end when the
+server does (their pipe closes); they keep the code they imported, so after editing `core`, restart the server.
 
 The workers are plain subprocesses, not multiprocessing's: multiprocessing starts a child by re-running the parent's
 `__main__`, which inside Streamlit is the app script itself.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import select
 import subprocess
 import sys
 import threading
@@ -30,6 +31,11 @@ from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]  # the repository: where `core` is importable from
+READY, STARTUP_SECONDS = b"+", 120.0  # what a worker writes once it has started, and how long that may take
+
+
+class WorkerError(RuntimeError):
+    """A worker process could not finish a computation (it stopped, or ran past its time)."""
 
 
 class _Worker:
@@ -39,12 +45,20 @@ class _Worker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
         self.process = subprocess.Popen([sys.executable, "-m", "core.offload"], cwd=ROOT, env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        ready, _, _ = select.select([self.process.stdout], [], [], STARTUP_SECONDS)  # its imports, before any timing
+        if not ready or self.process.stdout.read(1) != READY:
+            self.stop()
+            raise OSError("a worker process did not start")
 
-    def call(self, fn: Callable[..., T], args: tuple) -> tuple[bool, Any]:
-        """Send fn(*args) and read the reply: (True, result) or (False, the exception fn raised); OSError or
-        EOFError if the worker is gone."""
-        self.process.stdin.write(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+    def call(self, request: bytes, timeout: float) -> tuple[bool, Any]:
+        """Send a pickled (fn, args) and read the reply: (True, result) or (False, the exception fn raised).
+        TimeoutError after `timeout` seconds without a reply; OSError, EOFError or a pickling error if the worker is
+        gone or its reply cannot be read."""
+        self.process.stdin.write(request)
         self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError
         return pickle.load(self.process.stdout)
 
     def stop(self) -> None:
@@ -57,38 +71,46 @@ class _Worker:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
 
 
 class Workers:
     """A pool of `count` worker processes for pure functions (thread-safe; see the module's docstring)."""
 
-    def __init__(self, count: int) -> None:
-        self.count = max(0, int(count))
+    def __init__(self, count: int, timeout: float = 120.0) -> None:
+        self.count, self.timeout = max(0, int(count)), timeout
         self._free: queue.Queue[_Worker | None] = queue.Queue()
         for _ in range(self.count):
             self._free.put(None)  # a slot whose process starts when it is first used
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """fn(*args) in a free worker (waiting for one), its exception raised here; in this thread if there are no
-        workers, or if the worker died (it is replaced on the next call)."""
+        """fn(*args) in a free worker (waiting for one), its exception raised here. A worker that dies while
+        computing is replaced and the call tried once more in the new one; WorkerError if that one dies too, or if
+        the call runs past the timeout (the server itself never runs it: whatever stopped the worker would stop the
+        server). With no workers, fn runs in this thread."""
         if self.count == 0:
             return fn(*args)
-        worker, replied = self._free.get(), None
-        try:
-            worker = worker or _Worker()
-            replied = worker.call(fn, args)
-        except (OSError, EOFError, pickle.UnpicklingError):  # the worker died: answer anyway, start a new one next time
-            pass
-        finally:  # a worker that did not answer (it died, or this thread was interrupted) is not used again
-            if replied is None and worker is not None:
-                worker.stop()
-            self._free.put(worker if replied is not None else None)
-        if replied is None:
-            return fn(*args)
-        ok, value = replied
-        if not ok:
-            raise value
-        return value
+        request = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)  # fails here, before any worker is used
+        for _ in range(2):
+            worker, reply = self._free.get(), None
+            try:
+                worker = worker or _Worker()
+                reply = worker.call(request, self.timeout)
+            except TimeoutError:
+                worker.process.kill()  # busy: it would not notice its pipe closing
+                raise WorkerError(f"the computation took longer than {self.timeout:.0f} s and was stopped") from None
+            except Exception:  # noqa: BLE001 - the worker died or its reply was cut: try a new one
+                pass
+            finally:  # a worker that did not answer is not used again (its pipe may hold half a message)
+                if reply is None and worker is not None:
+                    worker.stop()
+                self._free.put(worker if reply is not None else None)
+            if reply is not None:
+                ok, value = reply
+                if not ok:
+                    raise value
+                return value
+        raise WorkerError("the worker process stopped twice while computing this; the server is fine, try again")
 
     def warm(self, *modules: str) -> None:
         """Start every worker now and import `modules` in each, so that the first request does not wait for it."""
@@ -99,7 +121,7 @@ class Workers:
             thread.join()
 
     def close(self) -> None:
-        """Stop every worker that is not busy."""
+        """Stop every worker that is not busy (the others end when the server does: their pipe closes)."""
         while True:
             try:
                 worker = self._free.get_nowait()
@@ -121,6 +143,8 @@ def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
     from core.runtime import configure_torch
 
     configure_torch(1)  # one torch thread, like the server
+    replies.write(READY)
+    replies.flush()
     while True:
         try:
             fn, args = pickle.load(requests)
@@ -132,10 +156,16 @@ def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
             reply = (False, e)
         try:
             data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.loads(data)  # an exception class the server could not rebuild would cut its reading short
         except Exception as e:  # noqa: BLE001 - the result or the exception does not pickle
-            data = pickle.dumps((False, RuntimeError(f"{type(e).__name__}: {e}")), protocol=pickle.HIGHEST_PROTOCOL)
-        replies.write(data)
-        replies.flush()
+            failure = reply[1] if not reply[0] else e
+            data = pickle.dumps((False, RuntimeError(f"{type(failure).__name__}: {failure}")),
+                                protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            replies.write(data)
+            replies.flush()
+        except BrokenPipeError:  # the server stopped waiting (it timed out, or it is shutting down)
+            return
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
-"""Process-wide torch settings and the device choice, as explicit functions (no module state)."""
+"""Process-wide torch settings, the device choice and compiling loops, as explicit functions (no module state but a
+lock that keeps two threads from compiling at once)."""
 from __future__ import annotations
 
 import os
+import threading
 
 import torch
+
+_COMPILING = threading.RLock()  # compiled() and traced() silence warnings, which is process-wide: one at a time
 
 
 def available_cores() -> int:
@@ -46,7 +50,7 @@ def compiled(fn):
     """
     import warnings
 
-    with warnings.catch_warnings():
+    with _COMPILING, warnings.catch_warnings():  # catch_warnings changes process-wide state: one thread at a time
         warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=DeprecationWarning)
         return torch.jit.script(fn)
 
@@ -59,7 +63,7 @@ def traced(fn, *example: torch.Tensor):
     it."""
     import warnings
 
-    with warnings.catch_warnings(), torch.no_grad():
+    with _COMPILING, warnings.catch_warnings(), torch.no_grad():
         warnings.filterwarnings("ignore", message=".*torch.jit.trace.* is deprecated", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         return torch.jit.trace(fn, example, check_trace=False)

@@ -5,7 +5,8 @@ shared by every session (pages/_caption_views.py). A new scene seed draws the sc
 three captions and the hard model's glimpses (~15 ms) and builds the figures (~60 ms); a seed anyone has opened
 before costs only the redraw. The word slider and the class picker rerun only their own fragment; the animation is
 built only while its expander is open. Measured (2 cores, one session, server CPU): a new seed 0.37 s, a seen one
-0.18 s; a word 0.22 s; about 0.15 s of each is the full garbage collection Streamlit runs after every rerun."""
+0.18 s; a word 0.22 s; about 0.15 s of each was
+Streamlit's full garbage collection after every rerun, since switched off (.streamlit/config.toml)."""
 import streamlit as st
 
 from core.vision import explain as ex

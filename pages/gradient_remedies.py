@@ -4,8 +4,8 @@ What a move costs the server (benchmarks/moves.py): the sliders only set up the 
 background when started), so a move reruns the page and draws figures that are cached: the two truncated-BPTT figures
 by k, shared by every session (a new k costs the gradient map's 40 backward passes and the two figures, ~50 ms, once
 per server); a finished run's figure once per run, kept with this session. Measured (2 cores, one session, server
-CPU): a new k 0.25 s, any other move 0.17-0.20 s; about 0.15 s of each is the full garbage collection Streamlit runs
-after every rerun."""
+CPU): a new k 0.25 s, any other move 0.17-0.20 s; about 0.15 s of each was
+Streamlit's full garbage collection after every rerun, since switched off (.streamlit/config.toml)."""
 from dataclasses import replace
 
 import numpy as np

@@ -4,8 +4,8 @@ What a move costs the server (benchmarks/moves.py): the samples and figures are 
 the controls, so they are cached by the model's fingerprint and those settings and shared by every session with the
 same model. A new seed or length samples twice (1 and n strings, ~5 ms) and builds both figures (~30 ms); the
 "Samples to draw" slider reruns only its own fragment; settings seen before cost only the redraw. Measured (2 cores,
-one session, server CPU): 0.16-0.19 s a move; about 0.15 s of each is the full garbage collection Streamlit runs
-after every rerun."""
+one session, server CPU): 0.16-0.19 s a move; about 0.15 s of each was
+Streamlit's full garbage collection after every rerun, since switched off (.streamlit/config.toml)."""
 from dataclasses import dataclass
 
 import streamlit as st

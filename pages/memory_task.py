@@ -4,7 +4,8 @@ What a move costs the server (benchmarks/moves.py): the controls only set up the
 when started), so a move reruns the page and redraws figures that are cached: the measured accuracy-against-lag
 figure once per server (by the results file's modification time), a finished training's figure once per run in this
 session. Only a running training's figure is rebuilt, once a second, as it grows. Measured (2 cores, one session,
-server CPU): 0.19 s a move; about 0.15 s of each is the full garbage collection Streamlit runs after every rerun."""
+server CPU): 0.19 s a move; about 0.15 s of each was
+Streamlit's full garbage collection after every rerun, since switched off (.streamlit/config.toml)."""
 from pathlib import Path
 
 import streamlit as st

@@ -3,7 +3,8 @@
 What a move costs the server (benchmarks/moves.py): each control picks another graph; the graph and its figure are
 cached by (shape, T, T′) and shared by every session (181 settings in all), so a move costs only the redraw once
 anyone has seen that graph (a first one ~25 ms to build). Measured (2 cores, one session, server CPU): a new graph
-0.23 s, a seen one 0.19 s; about 0.15 s of each is the full garbage collection Streamlit runs after every rerun."""
+0.23 s, a seen one 0.19 s; about 0.15 s of each was
+Streamlit's full garbage collection after every rerun, since switched off (.streamlit/config.toml)."""
 from dataclasses import dataclass
 
 import streamlit as st

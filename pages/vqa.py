@@ -5,7 +5,8 @@ What a move costs the server (benchmarks/moves.py): the replies and figures are 
 and the model shown, and shared by every session (pages/_vqa_views.py). A new scene seed draws and encodes the scene
 (~40 ms), runs the four models (~5 ms) and builds four figures (~50 ms); a new question on a known picture skips the
 encoder; anything seen before costs only the redraw. Measured (2 cores, one session, server CPU): a new seed 0.25 s,
-a seen one 0.19 s; about 0.15 s of each is the full garbage collection Streamlit runs after every rerun."""
+a seen one 0.19 s; about 0.15 s of each was
+Streamlit's full garbage collection after every rerun, since switched off (.streamlit/config.toml)."""
 import streamlit as st
 
 from core.vision import explain as ex

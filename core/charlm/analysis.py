@@ -85,11 +85,13 @@ class Analysis:
     surprise: np.ndarray  # (T - 1,): -log p(next character) in nats
 
     def prefix(self, n: int) -> Analysis:
-        """The analysis of the first `n` characters: the model reads left to right, so it is a slice of this one."""
+        """The analysis of the first `n` characters: the model reads left to right, so it is a slice of this one
+        (copied, so that keeping it does not keep this one's memory)."""
+        cut = (lambda a: a[:n].copy())
         return Analysis(self.text[:n], self.cell,
-                        tuple(LayerRecord(r.h[:n], None if r.c is None else r.c[:n], {k: g[:n] for k, g in r.gates.items()})
-                              for r in self.layers),
-                        self.top_chars[:n], self.top_probs[:n], self.surprise[: max(0, n - 1)])
+                        tuple(LayerRecord(cut(r.h), None if r.c is None else cut(r.c),
+                                          {k: cut(g) for k, g in r.gates.items()}) for r in self.layers),
+                        self.top_chars[:n], cut(self.top_probs), self.surprise[: max(0, n - 1)].copy())
 
     @property
     def nbytes(self) -> int:

@@ -1,8 +1,8 @@
 """Finished figures kept as their JSON text, for caches shared by every session.
 
-A plotly figure object is ~800 Python objects (its template alone is most of them); Streamlit runs a full garbage
-collection after every script run, which walks each of them (~0.5 µs an object), so a cache holding hundreds of
-figure objects would slow every rerun of every page. A `FrozenFigure` holds one string instead: nothing for the
+A plotly figure object is ~800 Python objects (its template alone is most of them); a full garbage collection walks
+each of them (~0.5 µs an object), so a cache holding hundreds of figure objects would slow the collections of the
+whole server. A `FrozenFigure` holds one string instead: nothing for the
 collector to walk, nothing to validate or convert again when it is drawn, and nothing another session could change.
 st.plotly_chart reads a figure through `to_dict()`, which gives a fresh copy of the finished figure every time.
 """

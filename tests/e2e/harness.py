@@ -59,7 +59,8 @@ def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None, keep_log
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={**{k: v for k, v in os.environ.items() if k != "RNN_LAB_WORKERS"}, **(env or {})},  # real workers
     )
     url = f"http://127.0.0.1:{port}"
     SERVER_PIDS[url] = proc.pid

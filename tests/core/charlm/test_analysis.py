@@ -233,3 +233,14 @@ def test_the_shelf_holds_what_fits_its_budget_newest_first():
     tiny = AnalysisShelf(megabytes=size / 2**20 / 10)  # smaller than one: it still keeps the newest
     tiny.get("m", model, VOCAB, prepare_text(texts[0], VOCAB))
     assert tiny.get("m", model, VOCAB, prepare_text(texts[0], VOCAB))[1] == "kept"
+
+
+def test_a_cut_owns_its_memory_so_the_shelf_counts_what_it_keeps():
+    torch.manual_seed(6)
+    model = CharRNN(CharConfig(vocab_size=len(VOCAB), cell="lstm", hidden_size=8, embed_size=4)).eval()
+    text = "(a(b)c) de(f) ghij " * 5
+    whole = analyse(model, VOCAB, prepare_text(text, VOCAB))
+    cut = whole.prefix(10)
+    arrays = [cut.top_probs, cut.surprise] + [a for r in cut.layers for a in (r.h, r.c, *r.gates.values())]
+    assert all(a.base is None for a in arrays)  # no view into `whole`: keeping the cut does not keep it
+    assert cut.nbytes < whole.nbytes / 5
