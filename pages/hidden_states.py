@@ -130,7 +130,7 @@ def unit_views() -> None:
     span_search(one_unit())
 
 
-# Cost of a move: model, text, start or length: a new analysis (about 0.3 s for 2,000 characters, shared by every
-# session reading the same text) and the page; signal, unit, span or threshold: a fragment (the text's numbers, a
-# cached heatmap, two numpy scans).
+# Cost of a move: model, text, start or length: a new analysis (about 0.55 s of one core for 2,000 characters, shared
+# by every session reading the same text) and the page; signal, unit, span or threshold: a fragment (the text's
+# numbers, a cached heatmap, two numpy scans).
 unit_views()
