@@ -1,11 +1,11 @@
 """Building a model with seeded initial weights without touching torch's global random generator.
 
 The app trains in background threads while other sessions sample and analyse in theirs; all of them share torch's
-global generator, so `torch.manual_seed` in one thread changes what another draws (and another's draws change
+global generator, so seeding that generator in one thread changes what another draws (and another's draws change
 this run's weights). `build_seeded` builds the module, then draws every parameter again from a generator of its
-own with PyTorch's default initialisation, module by module in construction
-order: the same numbers as `torch.manual_seed(seed)` followed by building the module (tests/core/test_seeded.py),
-so seeded commands keep reproducing the shipped checkpoints.
+own with PyTorch's default initialisation, module by module in construction order: the same numbers as seeding the
+global generator with `seed` and then building the module (tests/core/test_seeded.py), so seeded commands keep
+reproducing the shipped checkpoints.
 """
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ def _reset(module: nn.Module, g: torch.Generator) -> None:
 
 
 def build_seeded(factory: Callable[[], M], seed: int) -> M:
-    """`factory()` with its weights drawn from a generator seeded with `seed`: equal to `torch.manual_seed(seed);
-    factory()`, without seeding the global generator (building the module still draws from it, and those numbers
-    are overwritten)."""
+    """`factory()` with its weights drawn from a generator seeded with `seed`: equal to seeding the global generator
+    with `seed` and then calling `factory()`, without touching the global generator's seed (building the module
+    still draws from it, and those numbers are overwritten)."""
     model = factory()  # its own draws are replaced below; its buffers (computed, not drawn) are kept
     reseed(model, seed)
     return model
