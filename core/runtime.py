@@ -69,6 +69,20 @@ def traced(fn, *example: torch.Tensor):
         return torch.jit.trace(fn, example, check_trace=False)
 
 
+class TracedOnce:
+    """`fn`, traced (`traced`) on the inputs of its first call and replayed from then on; thread-safe."""
+
+    def __init__(self, fn) -> None:
+        self.fn, self._replay = fn, None
+
+    def __call__(self, *args: torch.Tensor):
+        if self._replay is None:
+            with _COMPILING:
+                if self._replay is None:
+                    self._replay = traced(self.fn, *args)
+        return self._replay(*args)
+
+
 def pick_device() -> torch.device:
     """CUDA when present, otherwise the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

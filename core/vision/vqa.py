@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.runtime import traced
+from core.runtime import TracedOnce
 from core.vision.captioner import FEATURE_SIZE, POOLED_SIZE, locations
 from core.vision.dataset import GRID
 from core.vision.questions import ANSWERS, QUESTION_WORDS, QuestionError, parse_question
@@ -170,18 +170,18 @@ class _Answering(nn.Module):
         return tuple(t for t in (a.logits, a.question, a.image, a.maps) if t is not None)
 
 
-_REPLAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its traced forward pass
-_TRACING = threading.Lock()
+_REPLAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its forward pass, traced once
+_REPLAYS_LOCK = threading.Lock()
 
 
 def answer(model: VQAModel, mid: torch.Tensor, pooled: torch.Tensor, questions: torch.Tensor) -> Answer:
-    """`model`'s Answer through its forward pass traced once (core.runtime.traced): the same numbers
+    """`model`'s Answer through its forward pass traced once (core.runtime.TracedOnce): the same numbers
     as calling it, as one call that holds no GIL (four models' answers beside a thread running Python: ~1.6 s called
     from Python, ~60 ms traced). The trace holds the model's parameters, not copies, so later training shows."""
-    with _TRACING:
+    with _REPLAYS_LOCK:
         replay = _REPLAYS.get(model)
         if replay is None:
-            replay = _REPLAYS[model] = traced(_Answering(model), mid, pooled, questions)
+            replay = _REPLAYS[model] = TracedOnce(_Answering(model))
     parts = iter(replay(mid, pooled, questions))
     kind = model.config.model
     logits = next(parts)
