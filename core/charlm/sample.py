@@ -63,12 +63,12 @@ class Stepper:
 
     def __init__(self, model: CharRNN) -> None:
         cfg = model.config
-        self.cell, self.H = cfg.cell, cfg.hidden_size
+        self.cell = cfg.cell
         layers = [model.layer_weights(k) for k in range(cfg.num_layers)]  # (W_ih, W_hh, b_ih, b_hh)
         embed = model.embed.weight  # (V, E)
         self.head_w, self.head_b = model.head.weight, model.head.bias  # (V, H), (V,)
         if self.cell == "lstm":
-            H = self.H
+            H = cfg.hidden_size
             order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])  # i f o g
             w_ih0, w_hh0, b_ih0, b_hh0 = layers[0]
             self.weights = [(embed @ w_ih0.T + b_ih0 + b_hh0)[:, order],  # (V, 4H): token -> first layer's input gates
