@@ -27,9 +27,18 @@ text = analysis.text
 LABELS = {f.key: f.label for f in FEATURES}
 
 
+FOLLOW = "unit_follows_finder"  # True until the student picks a signal or a unit: then the finder's best is shown
+
+
 def show_unit(signal: str, unit: int) -> None:
-    """Callback: make the unit picker show this unit (used by the finder table)."""
+    """Callback: make the unit picker show this unit (used by the finder table); a choice, kept for other texts."""
     st.session_state["unit_signal"], st.session_state["unit_index"] = signal, unit
+    st.session_state[FOLLOW] = False
+
+
+def picked_by_hand() -> None:
+    """Callback of the signal and unit pickers: from now on they keep what the student chose."""
+    st.session_state[FOLLOW] = False
 
 
 def pick_finder_row() -> None:
@@ -67,13 +76,17 @@ def unit_heatmap(key: str, signal: str, unit: int, _acts: np.ndarray, _text: str
 def one_unit() -> str:
     """Signal and unit: the coloured text and the heatmap; returns the signal."""
     st.subheader("One unit, over the text")
+    if ranking and st.session_state.get(FOLLOW, True):  # nobody chose: show the best unit of this text
+        st.session_state["unit_signal"], st.session_state["unit_index"] = ranking[0].signal, ranking[0].unit
     c1, c2 = st.columns([2, 1])
     signal = c1.selectbox("Signal", list(signals),
                           key=remember("unit_signal", ranking[0].signal if ranking else next(iter(signals)), list(signals)),
+                          on_change=picked_by_hand,
                           help="Hidden state h of a layer, or (LSTM) its cell state c, which is not squashed by tanh.")
     acts = signals[signal]
     unit = int(c2.number_input("Unit", 0, acts.shape[1] - 1,
                                key=remember("unit_index", ranking[0].unit if ranking else 0, range(acts.shape[1])),
+                               on_change=picked_by_hand,
                                help="Which unit to colour the text by. Picking a row of the finder table sets it."))
     values = acts[:, unit]
     scale = float(np.abs(values).max()) or 1.0

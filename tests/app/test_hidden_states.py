@@ -121,3 +121,20 @@ def test_a_second_session_and_the_length_slider_reuse_the_analysis_and_new_text_
     assert calls == [True] and coloured_text(second)["text"][:2000] == coloured_text(first)["text"]
     second.number_input(key="hidden_start_prose").set_value(500).run()  # another text: a new analysis
     assert calls == [True, False] and coloured_text(second)["text"] != coloured_text(first)["text"]
+
+
+def test_the_unit_shown_follows_the_finder_until_the_student_picks_one():
+    at = open_page(PAGE, timeout=120)
+
+    def shown() -> str:
+        return f"{at.selectbox(key='unit_signal').value} #{at.number_input(key='unit_index').value}"
+
+    def best() -> str:
+        return at.dataframe(key="finder_table").value.iloc[0]["unit"]
+
+    assert shown() == best()
+    paste(at, "def greet(name):\n    # say hello\n    print('hello, ' + name)\n\nfor n in ['ada', 'alan']:\n    greet(n)\n")
+    assert shown() == best()  # a new text: its own best unit, not the last text's
+    at.number_input(key="unit_index").set_value(7).run()
+    paste(at, "if x:\n    y = [1, 2, (3, 4)]\n    print(y)  # done\n" * 3)
+    assert at.number_input(key="unit_index").value == 7  # picked by hand: kept for the next text
