@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from core.charlm.analysis import AnalysisError, connectivity, gate_saturation, prepare_text, reach
+from core.charlm.analysis import AnalysisError, analysis_gates, connectivity, gate_saturation, prepare_text, reach
 from core.charlm.vocab import Vocab
 from core.plots.charlm import show_char
 from core.plots.frozen import FrozenFigure
@@ -34,9 +34,9 @@ def guesses_figure(key: str, start: int, end: int, _analysis):
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def saturation_of(key: str, _analysis):
+def saturation_of(key: str, _analysis, _ck, _prepared):
     """Gate saturation per layer and its figure (None for a vanilla RNN)."""
-    saturation = gate_saturation(_analysis)
+    saturation = gate_saturation(analysis_gates(_ck.model, _analysis, _prepared))
     return saturation, FrozenFigure(gate_saturation_figure(saturation)) if any(saturation) else None
 
 
@@ -60,7 +60,7 @@ def guesses() -> None:
 
 guesses()
 st.subheader("Gate saturation")
-saturation, saturation_figure = saturation_of(sel.key, analysis)
+saturation, saturation_figure = saturation_of(sel.key, analysis, sel.checkpoint, sel.prepared)
 if saturation_figure is None:
     st.info("A vanilla RNN has no gates: pick an LSTM or GRU model to see them.")
 else:

@@ -1,8 +1,9 @@
 """Looking inside a character model: run it over a text and record what every unit does.
 
 - `prepare_text` checks a text against the model's vocabulary (empty, too long, unknown characters);
-- `analyse` runs the model once (CharRNN.record) and keeps, per step and layer, the hidden state h, the
-  LSTM's cell state c, every gate, and the top-5 guesses for the next character;
+- `analyse` runs the model once (CharRNN.record_layers) and keeps, per step and layer, the hidden state h, the
+  LSTM's cell state c, and the top-5 guesses for the next character; `analysis_gates` adds every gate when a view
+  shows them (from h, without reading the text again);
 - `find_units` ranks units by how well they follow each feature of core.charlm.features
   (Pearson r, and the balanced accuracy of the best one-threshold classifier);
 - `gate_saturation` is Karpathy, Johnson & Fei-Fei's (2015) statistic: how often a gate is < 0.1 or > 0.9;
@@ -66,11 +67,11 @@ def prepare_text(text: str, vocab: Vocab, max_chars: int = MAX_CHARS) -> Prepare
 
 @dataclass(frozen=True)
 class LayerRecord:
-    """One layer's values at every step (T steps, H units), as float32 arrays."""
+    """One layer's values at every step (T steps, H units), as float32 arrays. Its gates are not kept: only one view
+    shows them, and they would triple the memory an analysis takes (analysis_gates computes them)."""
 
     h: np.ndarray  # (T, H)
     c: np.ndarray | None  # (T, H), the LSTM only
-    gates: dict[str, np.ndarray]  # name -> (T, H)
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,13 @@ class Analysis:
         (copied, so that keeping it does not keep this one's memory)."""
         cut = (lambda a: a[:n].copy())
         return Analysis(self.text[:n], self.cell,
-                        tuple(LayerRecord(cut(r.h), None if r.c is None else cut(r.c),
-                                          {k: cut(g) for k, g in r.gates.items()}) for r in self.layers),
+                        tuple(LayerRecord(cut(r.h), None if r.c is None else cut(r.c)) for r in self.layers),
                         self.top_chars[:n], cut(self.top_probs), self.surprise[: max(0, n - 1)].copy())
 
     @property
     def nbytes(self) -> int:
         """Memory the recorded arrays take (what a shelf of analyses is bounded by)."""
-        arrays = [self.top_probs, self.surprise] + [a for r in self.layers
-                                                    for a in (r.h, r.c, *r.gates.values()) if a is not None]
+        arrays = [self.top_probs, self.surprise] + [a for r in self.layers for a in (r.h, r.c) if a is not None]
         return sum(a.nbytes for a in arrays) + 64 * len(self.top_chars)
 
     def signals(self) -> dict[str, np.ndarray]:
@@ -112,9 +111,10 @@ class Analysis:
 
 @torch.inference_mode()
 def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5, after: Analysis | None = None) -> Analysis:
-    """Run `model` (in eval mode) over the text and record every step (the fused path of `CharRNN.record`, which a
-    test holds equal to the hand-written cells). With `after`, an analysis of a prefix of this text by the same model,
-    only the rest is run, from where `after` ended: the result equals analysing the whole text."""
+    """Run `model` (in eval mode) over the text and record every step's h and c (the fused path of `CharRNN.record`,
+    which a test holds equal to the hand-written cells; without the gates, which analysis_gates adds). With `after`,
+    an analysis of a prefix of this text by the same model, only the rest is run, from where `after` ended: the
+    result equals analysing the whole text."""
     ids = prepared.ids.to(model.head.weight.device)[None]  # (1, T)
     start = 0 if after is None else len(after.text)
     if after is not None and (not prepared.text.startswith(after.text) or not 0 < start < len(prepared.text)):
@@ -122,16 +122,15 @@ def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5, 
     state = None if after is None else [
         (torch.from_numpy(r.h[-1:]).to(ids.device), None if r.c is None else torch.from_numpy(r.c[-1:]).to(ids.device))
         for r in after.layers]  # per layer (1, H): where the first part ended
-    logits, layers = model.record_layers(ids[:, start:], state)  # logits (1, T', V); per layer (h, c, gates) (1, T', H)
+    logits, layers = model.record_layers(ids[:, start:], state, with_gates=False)  # (1, T', V); per layer (h, c) (1, T', H)
     if after is not None:  # the first new character's surprise comes from the last score of the first part
         logits = torch.cat([model.head(state[-1][0])[:, None], logits], dim=1)  # (1, T' + 1, V)
     probs = torch.softmax(logits[0].float(), dim=-1)  # (T' [+1], V)
     p, idx = probs.topk(min(top, probs.shape[-1]), dim=-1)  # (T' [+1], k)
     nxt = ids[0, max(0, start - 1) + 1:, None]  # the characters those scores predict
     surprise = -torch.log(probs[:-1].gather(1, nxt).squeeze(1).clamp_min(1e-12)).cpu().numpy()
-    records = tuple(LayerRecord(h[0].float().cpu().numpy(), None if c is None else c[0].float().cpu().numpy(),
-                                {name: g[0].float().cpu().numpy() for name, g in gates.items()})
-                    for h, c, gates in layers)
+    records = tuple(LayerRecord(h[0].float().cpu().numpy(), None if c is None else c[0].float().cpu().numpy())
+                    for h, c, _ in layers)
     first = 0 if after is None else 1  # with `after`, row 0 of the scores belongs to its last character
     top_chars = tuple(tuple(vocab.chars[i] for i in row) for row in idx[first:].tolist())
     new = Analysis(prepared.text, model.config.cell, records, top_chars, p[first:].cpu().numpy(), surprise)
@@ -140,8 +139,7 @@ def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5, 
 
 def _joined(first: Analysis, rest: Analysis) -> Analysis:
     """`first`'s records followed by `rest`'s (whose text and surprise already cover the whole text)."""
-    layers = tuple(LayerRecord(np.concatenate([a.h, b.h]), None if a.c is None else np.concatenate([a.c, b.c]),
-                               {k: np.concatenate([a.gates[k], b.gates[k]]) for k in a.gates})
+    layers = tuple(LayerRecord(np.concatenate([a.h, b.h]), None if a.c is None else np.concatenate([a.c, b.c]))
                    for a, b in zip(first.layers, rest.layers))
     return Analysis(rest.text, rest.cell, layers, first.top_chars + rest.top_chars,
                     np.concatenate([first.top_probs, rest.top_probs]), np.concatenate([first.surprise, rest.surprise]))
@@ -150,8 +148,8 @@ def _joined(first: Analysis, rest: Analysis) -> Analysis:
 class AnalysisShelf:
     """The most recent analyses, up to `megabytes` of them (and at least the newest one), shared by every session: a
     text already analysed, a prefix of one (a slice), or a longer text that starts with one (only the rest is run)
-    costs little or nothing. An LSTM 2×512's analysis of 2,000 characters takes ~49 MB (h, c and four gates per layer
-    and step). Thread-safe."""
+    costs little or nothing. An LSTM 2×512's analysis of 2,000 characters takes ~16 MB (h and c per layer and step).
+    Thread-safe."""
 
     def __init__(self, megabytes: float = 1024) -> None:
         import threading
@@ -256,10 +254,24 @@ def find_units(analysis: Analysis, kinds: tuple[str, ...] = ("all", "code", "pro
 
 # ----------------------------------------------------------------------------- gates
 
-def gate_saturation(analysis: Analysis) -> list[dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """Per layer, per sigmoid gate: (fraction of steps < LOW, fraction of steps > HIGH), each (H,)."""
-    return [{name: ((g < LOW).mean(0), (g > HIGH).mean(0)) for name, g in layer.gates.items() if name in SIGMOID_GATES}
-            for layer in analysis.layers]
+@torch.inference_mode()
+def analysis_gates(model: CharRNN, analysis: Analysis, prepared: PreparedText) -> list[dict[str, np.ndarray]]:
+    """Every gate of every layer at every step of `analysis` (of `prepared` by `model`), from its recorded h: per
+    layer, name -> (T, H) (LSTM input, forget, output, candidate; GRU reset, update, candidate; none for a vanilla
+    RNN). One matrix product a layer: nothing is read step by step again."""
+    if prepared.text != analysis.text:
+        raise AnalysisError("the gates need the text the analysis read")
+    device = model.head.weight.device
+    hs = [torch.from_numpy(r.h)[None].to(device) for r in analysis.layers]
+    return [{name: g[0].float().cpu().numpy() for name, g in layer.items()}
+            for layer in model.gates_from_outputs(prepared.ids.to(device)[None], hs)]
+
+
+def gate_saturation(gates: list[dict[str, np.ndarray]]) -> list[dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Per layer, per sigmoid gate (of analysis_gates): (fraction of steps < LOW, fraction of steps > HIGH), each
+    (H,)."""
+    return [{name: ((g < LOW).mean(0), (g > HIGH).mean(0)) for name, g in layer.items() if name in SIGMOID_GATES}
+            for layer in gates]
 
 
 # ----------------------------------------------------------------------------- connectivity

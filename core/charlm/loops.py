@@ -108,48 +108,96 @@ def generate(cell: str, last: Tensor, hs: List[Tensor], cs: List[Tensor], weight
 
 
 @compiled
-def cell_states(forget: Tensor, written: Tensor, c0: Tensor) -> Tensor:
+def cell_states(forget: Tensor, written: Tensor, c0: Tensor, block: int = 64) -> Tensor:
     """c_t = f_t c_{t-1} + w_t from c0 (B, H), for (B, T, H) forget gates and writes (i_t g_t): the LSTM's only
-    sequential part once its gates are known, elementwise. (B, T, H)."""
-    f, w = forget.unbind(1), written.unbind(1)
-    out: List[Tensor] = []
+    sequential part once its gates are known, elementwise. (B, T, H).
+
+    A step-by-step loop would pay a few microseconds of interpreter for each of T steps. Cut into blocks of `block`
+    steps, the scan runs all blocks side by side from zero (block steps), then carries each block's entering value
+    across the blocks (T / block steps): c inside a block is its local scan plus the product of the block's forget
+    gates so far times the carried value. The same sums, grouped differently (equal to float32 rounding)."""
+    B, T, H = forget.shape
+    n = (T + block - 1) // block
+    f, w = forget, written
+    if n * block > T:  # pad the last block with steps that keep c as it is (f = 1, w = 0)
+        f = torch.cat([f, f.new_ones(B, n * block - T, H)], dim=1)
+        w = torch.cat([w, w.new_zeros(B, n * block - T, H)], dim=1)
+    f, w = f.reshape(B, n, block, H), w.reshape(B, n, block, H)
+    local: List[Tensor] = []
+    c = w.new_zeros(B, n, H)
+    for k in range(block):  # every block at once, each from zero
+        c = torch.addcmul(w[:, :, k], f[:, :, k], c)
+        local.append(c)
+    scanned = torch.stack(local, 2)  # (B, n, block, H)
+    kept = torch.cumprod(f, dim=2)  # (B, n, block, H): how much of the block's entering c is left at each step
+    entering: List[Tensor] = []
     c = c0
-    for t in range(len(w)):
-        c = w[t] + f[t] * c
-        out.append(c)
-    return torch.stack(out, 1)
+    for j in range(n):  # the c entering each block
+        entering.append(c)
+        c = torch.addcmul(scanned[:, j, -1], kept[:, j, -1], c)
+    out = torch.addcmul(scanned, kept, torch.stack(entering, 1)[:, :, None])
+    return out.reshape(B, n * block, H)[:, :T]
+
+
+@compiled
+def gate_halves(x: Tensor, h: Tensor, h0: Tensor, weights: List[Tensor], embed: Optional[Tensor], idx: Tensor,
+                start: int, stop: int) -> Tuple[Tensor, Tensor]:
+    """Gate rows start:stop of one layer at every step, all at once, as their input half W_ih x_t + b_ih and their
+    recurrent half W_hh h_{t-1} + b_hh, from the layer's input x (B, T, in), its outputs h (B, T, H) and the state
+    before the text h0 (B, H): each gate is a function of x_t and h_{t-1}, so no sequential work is left. weights:
+    W_ih, W_hh, b_ih, b_hh (rows in PyTorch's order: LSTM i, f, g, o; GRU r, z, n). With `embed` (the first layer)
+    the input half is a row of the table embed W_ihᵀ + b_ih, picked by the token ids `idx` (B, T). Each (B, T, rows)."""
+    B, T, H = x.shape[0], x.shape[1], h0.shape[1]
+    W_ih, W_hh, b_ih, b_hh = weights[0][start:stop], weights[1][start:stop], weights[2][start:stop], weights[3][start:stop]
+    h_prev = torch.cat([h0[:, None], h[:, :-1]], dim=1).reshape(B * T, H)  # h_{t-1}
+    if embed is not None:
+        xs = (embed @ W_ih.t() + b_ih)[idx].reshape(B, T, -1)
+    else:
+        xs = torch.addmm(b_ih, x.reshape(B * T, -1), W_ih.t()).reshape(B, T, -1)
+    return xs, torch.addmm(b_hh, h_prev, W_hh.t()).reshape(B, T, -1)
+
+
+@compiled
+def activated_gates(cell: str, x: Tensor, h: Tensor, h0: Tensor, weights: List[Tensor], embed: Optional[Tensor],
+                    idx: Tensor, write_only: bool) -> Dict[str, Tensor]:
+    """The gates of one layer at every step, activated (gate_halves): LSTM input, forget, candidate and (unless
+    `write_only`: what c needs and no more) output; GRU reset, update and candidate; none for a vanilla RNN. Each
+    (B, T, H)."""
+    gates: Dict[str, Tensor] = {}
+    H = h0.shape[1]
+    if cell == "lstm":
+        xs, hs = gate_halves(x, h, h0, weights, embed, idx, 0, (3 if write_only else 4) * H)
+        pre = (xs + hs).chunk(3 if write_only else 4, dim=-1)
+        gates["input"], gates["forget"], gates["candidate"] = torch.sigmoid(pre[0]), torch.sigmoid(pre[1]), torch.tanh(pre[2])
+        if not write_only:
+            gates["output"] = torch.sigmoid(pre[3])
+    elif cell == "gru":
+        xs, hs = gate_halves(x, h, h0, weights, embed, idx, 0, 3 * H)
+        xr, xz, xn = xs.chunk(3, dim=-1)
+        hr, hz, hn = hs.chunk(3, dim=-1)
+        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+        gates["reset"], gates["update"], gates["candidate"] = r, z, torch.tanh(xn + r * hn)  # n's recurrent half is gated by r
+    return gates
 
 
 @compiled
 def record_layer(cell: str, x: Tensor, h0: Tensor, c0: Tensor, weights: List[Tensor], embed: Optional[Tensor],
-                 idx: Tensor) -> Tuple[Tensor, Optional[Tensor], Dict[str, Tensor]]:
-    """One layer of CharRNN.record_layers: read x (B, T, in) from (h0, c0) (B, H) with the fused layer, then every
-    step's gates again from h_{t-1} in one matrix product, and (LSTM) c: (h, c or None, gates), each (B, T, H).
-    weights: W_ih, W_hh, b_ih, b_hh. With `embed` (the first layer) the input half of the gates is a row of the table
-    embed W_ihᵀ + b_ih, picked by the token ids `idx` (B, T)."""
-    B, T, H = x.shape[0], x.shape[1], h0.shape[1]
-    W_ih, W_hh, b_ih, b_hh = weights[0], weights[1], weights[2], weights[3]
+                 idx: Tensor, with_gates: bool) -> Tuple[Tensor, Optional[Tensor], Dict[str, Tensor]]:
+    """One layer of CharRNN.record_layers: read x (B, T, in) from (h0, c0) (B, H) with the fused layer, then (LSTM)
+    c from the write and forget gates of every step in one matrix product, and, `with_gates`, every gate
+    (activated_gates): (h, c or None, gates), each (B, T, H). Without them the LSTM computes only the three gate rows
+    that c needs, and the GRU nothing more than the fused pass. weights: W_ih, W_hh, b_ih, b_hh. With `embed` (the
+    first layer) the input half of the gates is a row of the table embed W_ihᵀ + b_ih, picked by the token ids `idx`."""
     if cell == "lstm":
         h = torch.lstm(x, [h0[None], c0[None]], weights, True, 1, 0.0, False, False, True)[0]
     elif cell == "gru":
         h = torch.gru(x, h0[None], weights, True, 1, 0.0, False, False, True)[0]
     else:
         h = torch.rnn_tanh(x, h0[None], weights, True, 1, 0.0, False, False, True)[0]
-    gates: Dict[str, Tensor] = {}
-    if cell == "rnn":  # no gates to record
+    if cell == "rnn" or (cell == "gru" and not with_gates):
+        return h, None, {}
+    gates = activated_gates(cell, x, h, h0, weights, embed, idx, not with_gates)
+    if cell == "gru":
         return h, None, gates
-    h_prev = torch.cat([h0[:, None], h[:, :-1]], dim=1).reshape(B * T, H)  # h_{t-1}
-    if embed is not None:
-        xs = (embed @ W_ih.t() + b_ih)[idx].reshape(B * T, -1)  # (B*T, G*H)
-    else:
-        xs = torch.addmm(b_ih, x.reshape(B * T, -1), W_ih.t())  # (B*T, G*H)
-    if cell == "gru":  # the candidate's recurrent half is gated by r, so it stays apart
-        xr, xz, xn = xs.reshape(B, T, -1).chunk(3, dim=-1)
-        hr, hz, hn = torch.addmm(b_hh, h_prev, W_hh.t()).reshape(B, T, -1).chunk(3, dim=-1)
-        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-        gates["reset"], gates["update"], gates["candidate"] = r, z, torch.tanh(xn + r * hn)
-        return h, None, gates
-    i, f, g, o = torch.addmm(xs + b_hh, h_prev, W_hh.t()).reshape(B, T, -1).chunk(4, dim=-1)
-    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    gates["input"], gates["forget"], gates["output"], gates["candidate"] = i, f, o, g
-    return h, cell_states(f, i * g, c0), gates
+    c = cell_states(gates["forget"], gates["input"] * gates["candidate"], c0)
+    return h, c, gates if with_gates else {}

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from core.charlm.loops import record_layer
+from core.charlm.loops import activated_gates, record_layer
 
 CELLS = ("rnn", "lstm", "gru")
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h (L, B, H), or (h, c) for the LSTM
@@ -150,21 +150,36 @@ class CharRNN(nn.Module):
         cs = [layer[1] for layer in layers if layer[1] is not None]
         return scores, CellRecord(torch.stack([layer[0] for layer in layers]), torch.stack(cs) if cs else None, gates)
 
-    def record_layers(self, idx: torch.Tensor, state: list[tuple[torch.Tensor, torch.Tensor | None]] | None = None
+    def record_layers(self, idx: torch.Tensor, state: list[tuple[torch.Tensor, torch.Tensor | None]] | None = None,
+                      with_gates: bool = True
                       ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor | None, dict[str, torch.Tensor]]]]:
         """`record` per layer, without stacking the layers: (B, T, V) scores and, per layer, (h, c or None, gates),
         each (B, T, H). `state` continues from per-layer (h, c) of shape (B, H) (c None but for the LSTM) instead of
-        zeros: a text read in two parts records exactly what it records read at once."""
+        zeros: a text read in two parts records exactly what it records read at once. Without gates the gate dicts
+        are empty and only what c needs is computed (gates_from_outputs computes them later from h)."""
         B, H = idx.shape[0], self.config.hidden_size
         x = self.embed(idx)  # (B, T, E)
         layers = []
         for layer in range(self.config.num_layers):  # one compiled call a layer (core.charlm.loops.record_layer)
             h0, c0 = (x.new_zeros(B, H), x.new_zeros(B, H)) if state is None else state[layer]  # (B, H) each
             h, c, gates = record_layer(self.config.cell, x, h0, x.new_zeros(B, H) if c0 is None else c0,
-                                       list(self.layer_weights(layer)), self.embed.weight if layer == 0 else None, idx)
+                                       list(self.layer_weights(layer)), self.embed.weight if layer == 0 else None, idx,
+                                       with_gates)
             layers.append((h, c, gates))
             x = h  # this layer's output is the next layer's input
         return self.head(x), layers
+
+    def gates_from_outputs(self, idx: torch.Tensor, hs: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        """Every layer's gates at every step, from the token ids (B, T) and each layer's outputs h (B, T, H), read from
+        a zero state: what `record_layers` gives with gates, without reading the text again (each gate is a function
+        of x_t and h_{t-1}). Per layer, name -> (B, T, H)."""
+        x, out = self.embed(idx), []
+        for layer, h in enumerate(hs):
+            out.append(activated_gates(self.config.cell, x, h, h.new_zeros(h.shape[0], h.shape[2]),
+                                       list(self.layer_weights(layer)), self.embed.weight if layer == 0 else None, idx,
+                                       False))
+            x = h
+        return out
 
     def num_parameters(self) -> int:
         """How many trainable numbers the model has."""

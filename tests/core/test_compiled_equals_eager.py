@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def results() -> dict:
     """Samples (with top-k and top-p), analyses and captions (greedy, sampled places) and a captioner's training
     gradients, from small seeded models of every kind."""
-    from core.charlm.analysis import analyse, prepare_text
+    from core.charlm.analysis import analyse, analysis_gates, prepare_text
     from core.charlm.model import CharConfig, CharRNN
     from core.charlm.sample import sample
     from core.charlm.vocab import Vocab
@@ -26,10 +26,12 @@ def results() -> dict:
         torch.manual_seed(1)
         model = CharRNN(CharConfig(vocab_size=10, cell=cell, hidden_size=12, num_layers=2, embed_size=5)).eval()
         s = sample(model, vocab, "abc", 30, (0.0, 0.7, 1.5), seed=3, top_k=4, top_p=0.9)
-        a = analyse(model, vocab, prepare_text("abcabcjihgfedcba" * 3, vocab))
+        prepared = prepare_text("abcabcjihgfedcba" * 3, vocab)
+        a = analyse(model, vocab, prepared)
+        gates = analysis_gates(model, a, prepared)
         out[cell] = {"chosen": s.chosen, "logits": s.logits, "surprise": torch.from_numpy(a.surprise),
                      **{f"{k}:{name}": torch.from_numpy(v) for k, layer in enumerate(a.layers)
-                        for name, v in [("h", layer.h), ("c", layer.c), *layer.gates.items()] if v is not None}}
+                        for name, v in [("h", layer.h), ("c", layer.c), *gates[k].items()] if v is not None}}
     for attention in ("none", "soft", "hard"):
         torch.manual_seed(2)
         model = Captioner(CaptionConfig(attention=attention, hidden=16, embed=8, attend=8)).eval()

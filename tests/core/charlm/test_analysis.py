@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.charlm.analysis import (AnalysisError, AnalysisShelf, analyse, connectivity, correlations, downsample, find_units,
-                                  gate_saturation, prepare_text, reach, span_matches, span_units, threshold_accuracy)
+from core.charlm.analysis import (AnalysisError, AnalysisShelf, analyse, analysis_gates, connectivity, correlations,
+                                  downsample, find_units, gate_saturation, prepare_text, reach, span_matches, span_units,
+                                  threshold_accuracy)
 from core.charlm.model import CharConfig, CharRNN
 from core.charlm.vocab import Vocab
 
@@ -56,8 +57,31 @@ def test_analysis_records_match_the_fused_forward_pass():
     nxt = prepared.ids[1:]
     assert np.allclose(result.surprise, -torch.log(probs[:-1].gather(1, nxt[:, None])).squeeze(1).numpy(), atol=1e-5)
     assert list(result.signals()) == ["layer 1 · hidden h", "layer 1 · cell c", "layer 2 · hidden h", "layer 2 · cell c"]
-    assert {name: g.shape for name, g in result.layers[1].gates.items()} == {
+    gates = analysis_gates(model, result, prepared)
+    assert {name: g.shape for name, g in gates[1].items()} == {
         name: (11, 8) for name in ("input", "forget", "output", "candidate")}
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_gates_computed_from_h_afterwards_equal_the_hand_cells(cell):
+    """The analysis keeps h and c only; analysis_gates rebuilds every gate from them (one product a layer) and must
+    give what the hand-written cells compute step by step; so must the analysis's c."""
+    torch.manual_seed(3)
+    model = CharRNN(CharConfig(vocab_size=len(VOCAB), cell=cell, hidden_size=8, num_layers=2, embed_size=4)).eval()
+    text = "a(b)c de(f) ghij(a) bb\n" * 3
+    prepared = prepare_text(text, VOCAB)
+    analysis = analyse(model, VOCAB, prepared, after=analyse(model, VOCAB, prepare_text(text[:20], VOCAB)))
+    gates = analysis_gates(model, analysis, prepared)
+    with torch.no_grad():
+        _, _, ref = model.forward_cells(prepared.ids[None])
+    assert [set(g) for g in gates] == [set(ref.gates)] * 2
+    for k, layer in enumerate(gates):
+        for name, g in layer.items():
+            assert np.allclose(g, ref.gates[name][k, 0].numpy(), atol=1e-5), (k, name)
+        if cell == "lstm":
+            assert np.allclose(analysis.layers[k].c, ref.c[k, 0].numpy(), atol=1e-5)
+    with pytest.raises(AnalysisError, match="the text the analysis read"):
+        analysis_gates(model, analysis, prepare_text(text[:10], VOCAB))
 
 
 def test_correlations_and_threshold_accuracy_against_brute_force():
@@ -92,8 +116,8 @@ def test_the_finder_ranks_the_planted_bracket_counter_first_for_bracket_depth():
 
 def test_gate_saturation_fractions_follow_the_hand_set_biases():
     text = "ab(cd)ef" * 5
-    result = analyse(bracket_counter(), VOCAB, prepare_text(text, VOCAB))
-    sat = gate_saturation(result)[0]
+    model, prepared = bracket_counter(), prepare_text(text, VOCAB)
+    sat = gate_saturation(analysis_gates(model, analyse(model, VOCAB, prepared), prepared))[0]
     left, right = sat["input"]
     bracket_share = sum(c in "()" for c in text) / len(text)
     assert left[0] == pytest.approx(1 - bracket_share) and right[0] == pytest.approx(bracket_share)
@@ -177,11 +201,12 @@ def test_every_cell_is_recorded_with_its_own_gates(cell, gates):
     model = CharRNN(CharConfig(vocab_size=len(VOCAB), cell=cell, hidden_size=5, num_layers=2, embed_size=3)).eval()
     result = analyse(model, VOCAB, prepare_text("ab(c)d", VOCAB))
     assert list(result.signals()) == ["layer 1 · hidden h", "layer 2 · hidden h"]
-    assert set(result.layers[0].gates) == gates and result.layers[1].h.shape == (6, 5)
+    prepared = prepare_text("ab(c)d", VOCAB)
+    assert set(analysis_gates(model, result, prepared)[0]) == gates and result.layers[1].h.shape == (6, 5)
     with torch.no_grad():
         out, _ = model.rnn(model.embed(prepare_text("ab(c)d", VOCAB).ids[None]))
     assert np.allclose(result.layers[1].h, out[0].numpy(), atol=1e-6)
-    assert [set(layer) for layer in gate_saturation(result)] == [gates - {"candidate"}] * 2
+    assert [set(layer) for layer in gate_saturation(analysis_gates(model, result, prepared))] == [gates - {"candidate"}] * 2
 
 
 def _same(a, b, atol=1e-5) -> bool:
@@ -189,7 +214,6 @@ def _same(a, b, atol=1e-5) -> bool:
     return (a.text == b.text and a.top_chars == b.top_chars and np.allclose(a.top_probs, b.top_probs, atol=atol)
             and np.allclose(a.surprise, b.surprise, atol=atol)
             and all(np.allclose(x.h, y.h, atol=atol) and (x.c is None or np.allclose(x.c, y.c, atol=atol))
-                    and all(np.allclose(x.gates[k], y.gates[k], atol=atol) for k in x.gates)
                     for x, y in zip(a.layers, b.layers)))
 
 
@@ -241,6 +265,6 @@ def test_a_cut_owns_its_memory_so_the_shelf_counts_what_it_keeps():
     text = "(a(b)c) de(f) ghij " * 5
     whole = analyse(model, VOCAB, prepare_text(text, VOCAB))
     cut = whole.prefix(10)
-    arrays = [cut.top_probs, cut.surprise] + [a for r in cut.layers for a in (r.h, r.c, *r.gates.values())]
+    arrays = [cut.top_probs, cut.surprise] + [a for r in cut.layers for a in (r.h, r.c)]
     assert all(a.base is None for a in arrays)  # no view into `whole`: keeping the cut does not keep it
     assert cut.nbytes < whole.nbytes / 5
