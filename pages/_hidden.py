@@ -92,7 +92,7 @@ def choose_model_and_text() -> Selection:
 @st.cache_resource
 def shelf() -> AnalysisShelf:
     """The server's recent analyses, shared read-only by every session: moving the length slider cuts or continues
-    one of them instead of reading the text again (core.charlm.analysis.AnalysisShelf). 1.5 GB: about 30 analyses of
+    one of them instead of reading the text again (core.charlm.analysis.AnalysisShelf). 1.5 GB: about 90 analyses of
     2,000 characters by the shipped LSTM, so that a class reading different parts of the plays shares more of them."""
     return AnalysisShelf(megabytes=1536)
 
