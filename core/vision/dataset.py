@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from core.vision.encoder import Encoder
-from core.vision.shapes import COLOURS, END, PAD, SHAPES, SIZE, START, VOCAB, Thing, describe, layout, make_scene
+from core.vision.shapes import COLOURS, END, PAD, SHAPES, SIZE, START, VOCAB, Scene, Thing, describe, layout, make_scene
 
 GRID = 14  # the encoder's middle grid is GRID × GRID cells
 MAX_TOKENS = 28  # the longest caption (25 words: two pairs joined by "and") with <start> and <end>, padded
@@ -71,12 +71,31 @@ def word_cells(things: Sequence[Thing], tokens: Sequence[str], links: Sequence[i
     return out
 
 
-def annotate(seeds: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token ids (N, MAX_TOKENS) and pointing ground truth (N, MAX_TOKENS, GRID²) of the scenes of `seeds`,
-    from their layouts alone."""
+def things_of(seed: int, family: str | None = None) -> tuple[Thing, ...]:
+    """The objects of scene `seed` as the model's square holds them: drawn by the shapes world's own renderer (family
+    None) or in a style of `family` (core.vision.styles), from the layout alone (nothing is drawn)."""
+    if family is None:
+        return layout(seed)[0]
+    from core.vision.styles import styled_layout
+
+    return styled_layout(seed, family)[0]
+
+
+def scene_of(seed: int, family: str | None = None) -> Scene:
+    """Scene `seed`, drawn by the shapes world's renderer (family None) or in a style of `family`."""
+    if family is None:
+        return make_scene(seed)
+    from core.vision.styles import styled_scene
+
+    return styled_scene(seed, family)
+
+
+def annotate(seeds: Sequence[int], family: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids (N, MAX_TOKENS) and pointing ground truth (N, MAX_TOKENS, GRID²) of the scenes of `seeds` (drawn as
+    `family` draws them), from their layouts alone."""
     tokens, cells = [], []
     for seed in seeds:
-        things, _ = layout(int(seed))
+        things = things_of(int(seed), family)
         words, links, _ = describe(things)
         tokens.append(encode_caption(words))
         cells.append(word_cells(things, words, links))
@@ -93,27 +112,30 @@ class CaptionData:
     pooled: torch.Tensor  # (N, 1280) float32: the encoder's summary vector
     tokens: torch.Tensor  # (N, MAX_TOKENS) int64: <start> words <end> <pad>…
     cells: torch.Tensor  # (N, MAX_TOKENS, GRID²) bool
+    family: str | None = None  # how the scenes were drawn: None by core.vision.shapes, else a core.vision.styles family
 
     def __len__(self) -> int:
         return len(self.seeds)
 
     def features(self) -> dict[str, torch.Tensor]:
         """The image features as plain tensors, for torch.save (captions are recomputed on loading)."""
-        return {"seeds": self.seeds, "mid": self.mid, "pooled": self.pooled}
+        return {"seeds": self.seeds, "mid": self.mid, "pooled": self.pooled,
+                **({} if self.family is None else {"family": self.family})}
 
 
 def build_data(seeds: Sequence[int], encoder: Encoder, batch: int = 64,
-               on_progress: Callable[[int, int], None] | None = None) -> CaptionData:
-    """Render, encode and annotate the scenes of `seeds`; `on_progress(done, total)` after each batch."""
+               on_progress: Callable[[int, int], None] | None = None, family: str | None = None) -> CaptionData:
+    """Render (as `family` draws them), encode and annotate the scenes of `seeds`; `on_progress(done, total)` after
+    each batch."""
     mids, pooled = [], []
     for start in range(0, len(seeds), batch):
-        f = encoder.encode([make_scene(int(s)).image for s in seeds[start: start + batch]])
+        f = encoder.encode([scene_of(int(s), family).image for s in seeds[start: start + batch]])
         mids.append(f.mid.half())
         pooled.append(f.pooled)
         if on_progress is not None:
             on_progress(min(len(seeds), start + batch), len(seeds))
     return CaptionData(torch.tensor(list(seeds), dtype=torch.int64), torch.cat(mids), torch.cat(pooled),
-                       *annotate(seeds))
+                       *annotate(seeds, family), family)
 
 
 def save_data(data: CaptionData, path: str | Path) -> None:
@@ -127,4 +149,5 @@ def save_data(data: CaptionData, path: str | Path) -> None:
 def load_data(path: str | Path) -> CaptionData:
     """Read features written by `save_data` (weights_only: plain tensors, no code) and annotate them."""
     d = torch.load(path, map_location="cpu", weights_only=True)
-    return CaptionData(d["seeds"], d["mid"], d["pooled"], *annotate(d["seeds"].tolist()))
+    family = d.get("family")
+    return CaptionData(d["seeds"], d["mid"], d["pooled"], *annotate(d["seeds"].tolist(), family), family)

@@ -24,6 +24,7 @@ import torch
 from PIL import Image
 
 from core.runtime import TracedOnce
+from core.vision.images import square
 
 SIZE = 224  # input side in pixels
 MID_BLOCK = 10  # the block whose output is the 14 × 14 × 112 grid
@@ -66,8 +67,9 @@ class Encoder:
         self._features = TracedOnce(lambda x: self._as_tuple(self.features(x)))
 
     def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
-        """RGB images -> (B, 3, 224, 224), the whole image squeezed to a square (so grid cells tile it)."""
-        arrays = [np.asarray(im.convert("RGB").resize((SIZE, SIZE), Image.Resampling.BICUBIC), dtype=np.float32)
+        """RGB images -> (B, 3, 224, 224): each padded to a square with the colour of its border
+        (core.vision.images.square: nothing cropped, no shape squeezed), then scaled, so grid cells tile it."""
+        arrays = [np.asarray(square(im.convert("RGB")).resize((SIZE, SIZE), Image.Resampling.BICUBIC), dtype=np.float32)
                   for im in images]
         x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)  # (B, H, W, 3) -> (B, 3, H, W)
         return ((x - MEAN) / STD).to(self.device)

@@ -1,5 +1,8 @@
 """The one way an uploaded image comes in: checked, decoded safely, turned into plain 8-bit RGB.
 
+`square` pads an image to a square (what the encoder does before it scales to 224 px), so nothing near the edge of
+a wide or tall picture is cut off or squeezed out of shape.
+
 `load_image` refuses what cannot be used with a message that names the problem (empty, too large a file,
 not an image, damaged, a decompression bomb) and repairs what can be repaired, saying what it did: the
 first frame of an animation, the EXIF orientation applied, palette / transparency / grayscale / CMYK /
@@ -112,3 +115,18 @@ def load_image(data: bytes, name: str = "upload", max_side: int = MAX_SIDE) -> L
     if min(image.size) < SMALL_SIDE:
         notes.append(f"very small ({image.size[0]} × {image.size[1]} pixels): it will be enlarged and look blurry")
     return LoadedImage(image, (width, height), fmt, tuple(notes))
+
+
+def square(image: Image.Image) -> Image.Image:
+    """`image` (RGB) centred on a square of the median colour of its outermost pixels: padded, not cropped or
+    stretched, so a circle stays round and an object at the edge stays in the picture. A square image is returned
+    as it is."""
+    width, height = image.size
+    if width == height:
+        return image
+    pixels = np.asarray(image)
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    side = max(width, height)
+    out = Image.new("RGB", (side, side), tuple(int(v) for v in np.median(border, axis=0)))
+    out.paste(image, ((side - width) // 2, (side - height) // 2))
+    return out

@@ -75,15 +75,25 @@ def relation(a: Thing, b: Thing) -> str:
     return "above" if dy < 0 else "below"
 
 
-def _place(rng: np.random.Generator, count: int) -> list[Thing]:
-    """`count` objects with distinct descriptions that do not overlap (rejection sampling)."""
+def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, float, float] = (0, 0, SIZE, SIZE)
+           ) -> list[Thing]:
+    """`count` objects with distinct descriptions that do not overlap, inside `bounds` (x0, y0, x1, y1) (rejection
+    sampling; in a narrow band the scene starts again, and after many tries has one object fewer)."""
+    x0, y0, x1, y1 = bounds
+    limit = None if bounds == (0, 0, SIZE, SIZE) else 2000  # the whole square keeps the scenes its seeds always drew
     things: list[Thing] = []
+    tries = 0
     while len(things) < count:
+        tries += 1
+        if limit is not None and tries > limit:  # a band too narrow for these objects: start again, smaller if it keeps failing
+            things, tries, count = [], 0, count - 1 if count > 1 and rng.random() < 0.2 else count
         shape, colour = SHAPES[rng.integers(3)], list(COLOURS)[rng.integers(len(COLOURS))]
         size = list(SIZES)[rng.integers(2)]
         radius = float(rng.uniform(*SIZES[size]))
         reach = radius * math.sqrt(2) + 4
-        centre = (float(rng.uniform(reach, SIZE - reach)), float(rng.uniform(reach, SIZE - reach)))
+        if x1 - x0 <= 2 * reach or y1 - y0 <= 2 * reach:
+            continue
+        centre = (float(rng.uniform(x0 + reach, x1 - reach)), float(rng.uniform(y0 + reach, y1 - reach)))
         angle = float(rng.uniform(-15, 15)) if shape != "circle" else 0.0
         candidate = Thing(shape, colour, size, centre, radius, angle)
         clear = all(math.dist(centre, t.centre) > reach + t.radius * math.sqrt(2) + 4 for t in things)
@@ -123,13 +133,15 @@ def _draw(things: list[Thing], rng: np.random.Generator) -> Image.Image:
     return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
-def layout(seed: int, count: int | None = None) -> tuple[tuple[Thing, ...], np.random.Generator]:
-    """The objects of scene `seed` (without drawing it) and the generator, ready to draw the rest."""
+def layout(seed: int, count: int | None = None, bounds: tuple[float, float, float, float] = (0, 0, SIZE, SIZE)
+           ) -> tuple[tuple[Thing, ...], np.random.Generator]:
+    """The objects of scene `seed` (without drawing it), inside `bounds` of the SIZE × SIZE square (all of it but for
+    the non-square canvases of core.vision.styles), and the generator, ready to draw the rest."""
     rng = np.random.default_rng(seed)
     count = int(rng.integers(1, 5)) if count is None else count
     if not 1 <= count <= 4:
         raise ValueError(f"a scene has 1 to 4 objects, not {count}")
-    return tuple(_place(rng, count)), rng
+    return tuple(_place(rng, count, bounds)), rng
 
 
 def describe(things: tuple[Thing, ...]) -> tuple[tuple[str, ...], tuple[int | None, ...], tuple[tuple[int, int, str], ...]]:

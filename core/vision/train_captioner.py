@@ -18,10 +18,10 @@ import torch
 from core.seeded import build_seeded
 from core.vision.captioner import (FEEDS, PAD_ID, CaptionConfig, Captioner, caption_loss, sample_caption,
                                    pointing_accuracy)
-from core.vision.dataset import CaptionData, build_data, decode_caption, load_data, save_data
+from core.vision.dataset import CaptionData, build_data, decode_caption, load_data, save_data, things_of
 from core.vision.encoder import Encoder
 from core.vision.scoring import score_objects
-from core.vision.shapes import COLOURS, SHAPES, VOCAB, layout
+from core.vision.shapes import COLOURS, SHAPES, VOCAB
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
         exact += sum(w == decode_caption(t.tolist()) for w, t in zip(said, tokens))
         captions += said
     model.train(was_training)
-    objects = score_objects(captions, [layout(int(seed))[0] for seed in data.seeds])
+    objects = score_objects(captions, [things_of(int(seed), data.family) for seed in data.seeds])
     pointing = {("pointing" if kind == "pointing" else f"pointing_{kind}"):
                 hits[kind] / named[kind] if named[kind] else float("nan") for kind in hits}
     return {"val_loss": nll / max(1, words), **pointing, "exact": exact / len(data), **objects.as_dict()}
@@ -122,34 +122,62 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
 
 
 FEATURES_VERSION = "v2"  # changes whenever the encoder's features change (v2: hypercolumns), so no stale cache is read
+STYLES_VERSION = "s1"  # changes whenever core.vision.styles draws differently
 CHUNK = 1000  # features are cached in files of this many scenes, so a larger set reuses a smaller one's work
 
 
-def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[int, int], None] | None = None
-                ) -> CaptionData:
-    """The encoder features of scenes first … first + count − 1, computed once (in whole chunks of CHUNK
-    scenes; one chunk of `count` when fewer) and kept in `cache_dir`."""
+def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[int, int], None] | None = None,
+                family: str | None = None) -> CaptionData:
+    """The encoder features of scenes first … first + count − 1 (drawn by the shapes world's renderer, or in a style
+    of `family`: core.vision.styles), computed once (in whole chunks of CHUNK scenes; one chunk of `count` when
+    fewer) and kept in `cache_dir`."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     chunk = min(CHUNK, count)
     parts, encoder = [], None
+    drawn = "" if family is None else f"styled-{family}-{STYLES_VERSION}-"
     for start in range(first, first + count, chunk):
-        path = cache_dir / f"shapes-features-{FEATURES_VERSION}-{start}-{chunk}.pt"
+        path = cache_dir / f"shapes-features-{FEATURES_VERSION}-{drawn}{start}-{chunk}.pt"
         if not path.exists():
             encoder = encoder or Encoder()
-            save_data(build_data(range(start, start + chunk), encoder, on_progress=on_progress), path)
+            save_data(build_data(range(start, start + chunk), encoder, on_progress=on_progress, family=family), path)
         parts.append(load_data(path))
     return CaptionData(*(torch.cat([getattr(p, name) for p in parts])[:count]
-                         for name in ("seeds", "mid", "pooled", "tokens", "cells")))
+                         for name in ("seeds", "mid", "pooled", "tokens", "cells")), family)
 
 
-TRAIN_FIRST, VAL_FIRST = 0, 1_000_000  # scene seeds: training scenes count up from 0, held-out ones from a million
+# scene seeds: training scenes count up from 0, held-out ones from a million (the user-style test set draws the same
+# held-out seeds in its own styles), styled training scenes from three million
+TRAIN_FIRST, VAL_FIRST, STYLED_FIRST = 0, 1_000_000, 3_000_000
 
 
-def cached_splits(scenes: int, val_scenes: int, cache_dir: Path) -> tuple[CaptionData, CaptionData]:
-    """The training and held-out scenes' features (encoded into `cache_dir` the first time, with progress printed);
-    what every command line that trains on the shapes world starts from."""
-    report = (lambda done, total: print(f"encoded {done}/{total} scenes", flush=True))
-    return cached_data(TRAIN_FIRST, scenes, cache_dir, report), cached_data(VAL_FIRST, val_scenes, cache_dir, report)
+def _report(done: int, total: int) -> None:
+    print(f"encoded {done}/{total} scenes", flush=True)
+
+
+def joined(parts: list[CaptionData]) -> CaptionData:
+    """Several sets of scenes as one (for training: a set of mixed families cannot be scored, so its family says
+    "mixed", which things_of refuses)."""
+    if len(parts) == 1:
+        return parts[0]
+    return CaptionData(*(torch.cat([getattr(p, name) for p in parts])
+                         for name in ("seeds", "mid", "pooled", "tokens", "cells")), "mixed")
+
+
+def cached_splits(scenes: int, val_scenes: int, cache_dir: Path, styled_scenes: int = 0
+                  ) -> tuple[CaptionData, CaptionData]:
+    """The training scenes (the shapes world's `scenes` and, with `styled_scenes`, that many drawn in the training
+    styles of core.vision.styles) and the held-out scenes, their features encoded into `cache_dir` the first time
+    (progress printed): what every command line that trains on the shapes world starts from."""
+    train = [cached_data(TRAIN_FIRST, scenes, cache_dir, _report)]
+    if styled_scenes:
+        train.append(cached_data(STYLED_FIRST, styled_scenes, cache_dir, _report, family="train"))
+    return joined(train), cached_data(VAL_FIRST, val_scenes, cache_dir, _report)
+
+
+def user_style_data(scenes: int, cache_dir: Path) -> CaptionData:
+    """The user-style test set: held-out scenes drawn in the test styles of core.vision.styles, which no training
+    uses (features cached in `cache_dir`)."""
+    return cached_data(VAL_FIRST, scenes, cache_dir, _report, family="test")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -163,6 +191,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--attention", choices=["none", "soft", "hard"], default="soft")
     p.add_argument("--scenes", type=int, default=5000)
     p.add_argument("--val-scenes", type=int, default=1000)
+    p.add_argument("--styled-scenes", type=int, default=0,
+                   help="training scenes drawn in varied styles (core.vision.styles), besides --scenes")
+    p.add_argument("--user-scenes", type=int, default=1000,
+                   help="held-out scenes in the held-out user styles, scored after training (0: skip)")
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--lr", type=float, default=2e-3)
@@ -175,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     configure_torch()
-    train, val = cached_splits(args.scenes, args.val_scenes, args.cache)
+    train, val = cached_splits(args.scenes, args.val_scenes, args.cache, args.styled_scenes)
     cfg = CaptionTrainConfig(attention=args.attention, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
                              penalty_weight=args.penalty, sharpen_weight=args.sharpen, feed=args.feed, seed=args.seed)
     start = time.perf_counter()
@@ -183,7 +215,12 @@ def main(argv: list[str] | None = None) -> None:
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "
         f"pointing {row['pointing']:.3f}  exact {row['exact']:.3f}  objects: precision {row['precision']:.3f} "
         f"recall {row['recall']:.3f} all named {row['all_named']:.3f}", flush=True))
-    metrics = {**history[-1], "seconds": time.perf_counter() - start, "scenes": args.scenes}
+    metrics = {**history[-1], "seconds": time.perf_counter() - start, "scenes": args.scenes,
+               "styled_scenes": args.styled_scenes}
+    if args.user_scenes:
+        user = evaluate_captioner(model, user_style_data(args.user_scenes, args.cache))
+        metrics.update({f"user_{k}": v for k, v in user.items()}, user_scenes=args.user_scenes)
+        print("user-style test set: " + ", ".join(f"{k} {v:.3f}" for k, v in user.items()), flush=True)
     save_checkpoint(args.out, "captioner", model, VOCAB, metrics, cfg.to_dict())
     print(f"saved {args.out}")
 

@@ -1,0 +1,87 @@
+"""Scenes drawn in users' styles (core.vision.styles) and the padding that turns any upload into a square."""
+import colorsys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.vision.images import square
+from core.vision.shapes import SIZE, describe
+from core.vision.styles import FAMILIES, SHADES, draw_style, shade, styled_layout, styled_scene
+
+
+def test_the_same_seed_and_family_draw_the_same_scene_and_families_differ():
+    a, b = styled_scene(1_000_003, "train"), styled_scene(1_000_003, "train")
+    assert a.caption == b.caption and np.array_equal(np.asarray(a.image), np.asarray(b.image))
+    assert not np.array_equal(np.asarray(styled_scene(1_000_003, "test").image), np.asarray(a.image))
+    with pytest.raises(ValueError, match="family"):
+        styled_scene(1, "photos")
+
+
+def test_the_caption_is_the_layouts_and_every_object_lies_inside_the_canvas_band():
+    for seed in range(40):
+        for family in FAMILIES:
+            things, style, _ = styled_layout(seed, family)
+            x0, y0, x1, y1 = style.band()
+            assert all(x0 <= t.centre[0] - t.radius and t.centre[0] + t.radius <= x1 and
+                       y0 <= t.centre[1] - t.radius and t.centre[1] + t.radius <= y1 for t in things)
+            assert styled_scene(seed, family).tokens == describe(things)[0]
+
+
+def test_each_test_scene_has_a_variation_that_training_never_draws():
+    rng = np.random.default_rng(0)
+    train = [draw_style(rng, "train") for _ in range(300)]
+    test = [draw_style(rng, "test") for _ in range(300)]
+
+    def held_out(s) -> bool:
+        aspect = s.width / s.height
+        return s.background in ("ruled", "squared") or s.light > 0 or s.doubled or not 0.74 <= aspect <= 1.34
+    assert not any(held_out(s) for s in train)
+    assert all(held_out(s) for s in test)
+    assert {s.background for s in train} == {"flat", "gradient", "paper"}
+    assert any(s.jpeg and s.jpeg < 40 for s in train) and any(s.blur for s in train) and any(s.wobble for s in train)
+    assert any(s.paper == (255, 255, 255) for s in train) and any(s.outline for s in train)
+    assert any(not s.antialias for s in train) and any(max(s.width, s.height) > 800 for s in train)
+
+
+def test_every_shade_is_still_called_by_its_name():
+    """A shade's hue stays nearer its own colour's hue range than any other's."""
+    rng = np.random.default_rng(1)
+    centre = {name: np.mean(h) % 360 for name, (h, _, _) in SHADES.items()}
+    for name in SHADES:
+        for _ in range(50):
+            r, g, b = shade(name, rng)
+            hue = colorsys.rgb_to_hsv(r / 255, g / 255, b / 255)[0] * 360
+            nearest = min(centre, key=lambda c: min(abs(hue - centre[c]), 360 - abs(hue - centre[c])))
+            assert nearest == name
+
+
+def test_objects_sit_where_their_boxes_say_once_the_canvas_is_padded_to_a_square():
+    """The encoder pads the canvas to a square; each object's centre (model pixels) lands on the object's colour."""
+    checked = 0
+    for seed in range(30):
+        scene = styled_scene(seed, "test")
+        model_view = np.asarray(square(scene.image).resize((SIZE, SIZE), Image.Resampling.BICUBIC), dtype=float)
+        for t in scene.things:
+            x, y = (int(round(v)) for v in t.centre)
+            r, g, b = model_view[y - 1: y + 2, x - 1: x + 2].reshape(-1, 3).mean(0) / 255
+            hue, sat, _ = colorsys.rgb_to_hsv(r, g, b)
+            (h0, h1), _, _ = SHADES[t.colour]
+            inside = (h0 - 12) % 360 <= hue * 360 <= (h1 + 12) % 360 if h0 >= 0 else hue * 360 >= 348 or hue * 360 <= h1 + 12
+            assert sat > 0.25 and inside, (seed, t)
+            checked += 1
+    assert checked > 50
+
+
+def test_square_pads_with_the_border_colour_and_keeps_every_pixel():
+    wide = np.full((60, 100, 3), 250, dtype=np.uint8)
+    wide[:, :5] = (200, 30, 30)  # a red object touching the left edge
+    wide[-4:, 90:] = (30, 30, 200)  # a blue one in the bottom-right corner
+    out = np.asarray(square(Image.fromarray(wide)))
+    assert out.shape == (100, 100, 3)
+    assert np.array_equal(out[20:80], wide)  # centred, nothing cropped or stretched
+    assert (out[:20] == 250).all() and (out[80:] == 250).all()  # padded with the border's median colour
+    tall = Image.fromarray(np.zeros((40, 10, 3), dtype=np.uint8))
+    assert square(tall).size == (40, 40)
+    same = Image.fromarray(wide[:60, :60])
+    assert square(same) is same
