@@ -9,7 +9,9 @@
            penalty λ Σ_i (1 − Σ_t a_ti)² asks every location to be looked at about once overall.
 - "hard":  one location s_t ~ a_t is sampled per step and z_t = v_{s_t}; the attention is trained with
            REINFORCE (reward: the log-likelihood of the caption, minus a moving-average baseline, plus an
-           entropy bonus), the rest by backpropagation, as in the paper.
+           entropy bonus), the rest by backpropagation, as in the paper; `Reinforce` holds what makes the
+           estimator usable (several samples with a leave-one-out baseline, a reward per word, the expected
+           context on some updates).
 
 Each location's feature is the grid vector with its (x, y) position appended, so "where" is explicit.
 Where to look is decided from the deep channels and the position only (`key_channels`); what is read
@@ -132,10 +134,14 @@ class Captioner(nn.Module):
         return Step(logits, alpha, chosen, (h, c))
 
     def forward(self, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
-                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """Teacher forcing over (B, T) tokens: scores (B, T−1, V), attention (B, T−1, L), chosen (B, T−1)."""
+                generator: torch.Generator | None = None, expected: bool = False
+                ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """Teacher forcing over (B, T) tokens: scores (B, T−1, V), attention (B, T−1, L), chosen (B, T−1).
+        `expected`: a hard-attention model reads the expected context Σ a_i v_i instead of a sampled location (the
+        paper's trick for half of its updates; chosen is then None)."""
         v, pv, state = self.start(mid, pooled)
-        return caption_forward(self.config.attention, self.config.feed, v, pv, *state, tokens, self.weights(),
+        attention = "soft" if expected and self.config.attention == "hard" else self.config.attention
+        return caption_forward(attention, self.config.feed, v, pv, *state, tokens, self.weights(),
                                self.never_said, self.training or generator is not None, generator)
 
 
@@ -149,15 +155,46 @@ class LossParts:
     total: torch.Tensor
     nll: float  # mean negative log-likelihood per word
     penalty: float  # doubly stochastic penalty (soft attention)
-    reward: float  # mean caption log-likelihood (hard attention's REINFORCE reward)
+    reward: float  # hard attention's mean REINFORCE reward: a caption's log-likelihood, or a word's (word_reward)
+
+
+@dataclass(frozen=True)
+class Reinforce:
+    """How hard attention's sampled locations are trained (REINFORCE), besides the entropy bonus.
+
+    - samples: location sequences drawn per caption; above 1, each is judged against the mean reward of the others
+      (a leave-one-out baseline) instead of the moving average the training loop keeps;
+    - word_reward: each step's location is rewarded by the log-probability of the word said at that step, not by the
+      whole caption's (whose other words it mostly did not affect);
+    - expected: this update reads the expected context Σ a_i v_i, as soft attention does, and samples nothing (Xu et
+      al. do this on half of the updates)."""
+
+    samples: int = 1
+    word_reward: bool = False
+    expected: bool = False
+
+
+def advantages(rewards: torch.Tensor, samples: int, baseline: float = 0.0) -> torch.Tensor:
+    """REINFORCE's advantage of each reward (rows: `samples` consecutive rows per caption): with one sample, the
+    reward minus the moving-average `baseline`; with several, minus the mean of the other samples of the same
+    caption (leave one out: no sample is compared with itself, so the estimate stays unbiased)."""
+    if samples == 1:
+        return rewards - baseline
+    grouped = rewards.reshape(-1, samples, *rewards.shape[1:])
+    return (grouped - (grouped.sum(1, keepdim=True) - grouped) / (samples - 1)).reshape(rewards.shape)
 
 
 def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
                  baseline: float = 0.0, penalty_weight: float = 0.1, entropy_weight: float = 0.01,
-                 generator: torch.Generator | None = None, sharpen_weight: float = 0.0) -> LossParts:
+                 generator: torch.Generator | None = None, sharpen_weight: float = 0.0,
+                 reinforce: Reinforce = Reinforce()) -> LossParts:
     """Cross-entropy of every next word; plus the doubly stochastic penalty (soft; and, with `sharpen_weight`,
-    the attention's mean entropy) or the REINFORCE term with `baseline` and an entropy bonus (hard)."""
-    logits, alphas, chosen = model(mid, pooled, tokens, generator)
+    the attention's mean entropy) or the REINFORCE term with `baseline` and an entropy bonus (hard; see Reinforce)."""
+    hard = model.config.attention == "hard" and not reinforce.expected
+    k = reinforce.samples if hard else 1
+    if k > 1:  # every caption k times, each with its own sampled locations
+        mid, pooled, tokens = (x.repeat_interleave(k, 0) for x in (mid, pooled, tokens))
+    logits, alphas, chosen = model(mid, pooled, tokens, generator, expected=reinforce.expected)
     targets = tokens[:, 1:]  # (B, T-1)
     mask = (targets != PAD_ID).float()
     nll_tok = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none", ignore_index=PAD_ID)  # (B, T-1)
@@ -170,13 +207,18 @@ def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, toke
         if sharpen_weight:  # the mean entropy of a_t (nats): a weight above 0 asks each word to look at fewer places
             entropy = -(alphas * torch.log(alphas.clamp_min(1e-12))).sum(-1)  # (B, T-1)
             total = total + sharpen_weight * (entropy * mask).sum() / mask.sum()
-    elif model.config.attention == "hard":
+    elif hard:
         log_p = torch.log(alphas.gather(2, chosen[..., None]).squeeze(-1).clamp_min(1e-12))  # (B, T-1)
-        reward = -nll_tok.sum(1).detach()  # (B,): log-likelihood of each caption with the sampled locations
-        advantage = reward - baseline
+        if reinforce.word_reward:  # (B, T-1): each step by the log-probability of its own word
+            rewards = -nll_tok.detach()
+            reward = (rewards * mask).sum() / mask.sum()
+        else:  # (B, 1): every step by the log-likelihood of the whole caption with the sampled locations
+            rewards = -nll_tok.sum(1, keepdim=True).detach()
+            reward = rewards.mean()
+        advantage = advantages(rewards, k, baseline)
         entropy = -(alphas * torch.log(alphas.clamp_min(1e-12))).sum(-1)  # (B, T-1)
-        total = total - ((advantage[:, None] * log_p + entropy_weight * entropy) * mask).sum() / mask.sum()
-    return LossParts(total, float(nll.detach()), float(penalty.detach()), float(reward.mean()))
+        total = total - ((advantage * log_p + entropy_weight * entropy) * mask).sum() / mask.sum()
+    return LossParts(total, float(nll.detach()), float(penalty.detach()), float(reward))
 
 
 def pointing_accuracy(alphas: torch.Tensor, cells: torch.Tensor) -> tuple[float, int]:

@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 
 from core.seeded import build_seeded
-from core.vision.captioner import (FEEDS, PAD_ID, CaptionConfig, Captioner, caption_loss, sample_caption,
-                                   pointing_accuracy)
+from core.vision.captioner import (FEEDS, PAD_ID, CaptionConfig, Captioner, Reinforce, caption_loss, pointing_accuracy,
+                                   sample_caption)
 from core.vision.dataset import CaptionData, build_data, decode_caption, load_data, save_data, things_of
 from core.vision.encoder import Encoder
 from core.vision.scoring import score_objects
@@ -39,6 +39,10 @@ class CaptionTrainConfig:
     entropy_weight: float = 0.01  # hard attention's entropy bonus
     sharpen_weight: float = 0.0  # soft attention: weight of the attention's entropy in the loss
     feed: str = "context"  # what the LSTM reads from the attention (core.vision.captioner.FEEDS)
+    samples: int = 1  # hard attention: location samples per caption (above 1: a leave-one-out baseline)
+    word_reward: bool = False  # hard attention: reward each step by its own word's log-probability
+    expected_half: bool = False  # hard attention: half of the updates read the expected context (Xu et al.)
+    init: str = ""  # the checkpoint whose weights training starts from ("" for a fresh model)
     seed: int = 0
 
     def model_config(self) -> CaptionConfig:
@@ -48,6 +52,10 @@ class CaptionTrainConfig:
     def to_dict(self) -> dict:
         """Plain data for a checkpoint."""
         return asdict(self)
+
+    def reinforce(self, expected: bool) -> Reinforce:
+        """How this update trains hard attention's locations."""
+        return Reinforce(self.samples, self.word_reward, expected)
 
 
 WORD_KINDS = {"colour": [VOCAB.index(w) for w in COLOURS], "shape": [VOCAB.index(w) for w in SHAPES]}
@@ -90,9 +98,13 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
 
 def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionData,
                     on_step: Callable[[int, dict], None] | None = None,
-                    should_stop: Callable[[], bool] | None = None) -> tuple[Captioner, list[dict[str, float]]]:
-    """Train a captioner; `on_step(step, row)` after every epoch's evaluation (and row["loss"] every step)."""
+                    should_stop: Callable[[], bool] | None = None,
+                    start: Captioner | None = None) -> tuple[Captioner, list[dict[str, float]]]:
+    """Train a captioner, from `start`'s weights when given (a warm start: the same sizes; a soft model's weights
+    start a hard one); `on_step(step, row)` after every epoch's evaluation (and row["loss"] every step)."""
     model = build_seeded(lambda: Captioner(cfg.model_config()), cfg.seed)  # not the global generator: others share it
+    if start is not None:
+        model.load_state_dict(start.state_dict())
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     total = cfg.epochs * -(-len(train) // cfg.batch)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -103,14 +115,16 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
         order = torch.randperm(len(train), generator=g)
         for s in range(0, len(train), cfg.batch):
             idx = order[s: s + cfg.batch]
+            expected = cfg.expected_half and cfg.attention == "hard" and bool(torch.rand((), generator=g) < 0.5)
             parts = caption_loss(model, train.mid[idx], train.pooled[idx], train.tokens[idx], baseline,
-                                 cfg.penalty_weight, cfg.entropy_weight, g, cfg.sharpen_weight)
+                                 cfg.penalty_weight, cfg.entropy_weight, g, cfg.sharpen_weight, cfg.reinforce(expected))
             opt.zero_grad(set_to_none=True)
             parts.total.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
             schedule.step()
-            baseline = 0.9 * baseline + 0.1 * parts.reward
+            if not expected:  # an update that sampled nothing has no reward to average
+                baseline = 0.9 * baseline + 0.1 * parts.reward
             step += 1
             if should_stop is not None and should_stop():
                 return model.eval(), history
@@ -184,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: train one captioner on cached features and save its checkpoint."""
     import argparse
 
-    from core.checkpoints import save_checkpoint
+    from core.checkpoints import load_checkpoint, save_checkpoint
     from core.runtime import configure_torch
 
     p = argparse.ArgumentParser(description="Train a shapes-world captioner (features cached in --cache).")
@@ -202,6 +216,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sharpen", type=float, default=0.0, help="soft attention: weight of the attention entropy")
     p.add_argument("--feed", choices=list(FEEDS), default="context",
                    help="what the LSTM reads from the attention: all of z_t (the paper) or only the place it looked at")
+    p.add_argument("--samples", type=int, default=1,
+                   help="hard attention: location samples per caption, each judged against the others' mean reward")
+    p.add_argument("--word-reward", action="store_true",
+                   help="hard attention: reward each step's location by the log-probability of that step's word")
+    p.add_argument("--expected-half", action="store_true",
+                   help="hard attention: half of the updates read the expected context, as soft attention does")
+    p.add_argument("--init", type=Path, help="a captioner checkpoint of the same sizes to start from (a warm start)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache", type=Path, default=Path(".cache"))
     p.add_argument("--out", type=Path, required=True)
@@ -209,9 +230,17 @@ def main(argv: list[str] | None = None) -> None:
     configure_torch()
     train, val = cached_splits(args.scenes, args.val_scenes, args.cache, args.styled_scenes)
     cfg = CaptionTrainConfig(attention=args.attention, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
-                             penalty_weight=args.penalty, sharpen_weight=args.sharpen, feed=args.feed, seed=args.seed)
+                             penalty_weight=args.penalty, sharpen_weight=args.sharpen, feed=args.feed,
+                             samples=args.samples, word_reward=args.word_reward, expected_half=args.expected_half,
+                             init="" if args.init is None else str(args.init), seed=args.seed)
+    initial = None
+    if args.init is not None:
+        initial = load_checkpoint(args.init).model
+        if initial.config.to_dict() | {"attention": args.attention} != cfg.model_config().to_dict():
+            p.error(f"{args.init} has other sizes ({initial.config}); a warm start needs the same hidden, embed, "
+                    "attend and feed")
     start = time.perf_counter()
-    model, history = train_captioner(cfg, train, val, on_step=lambda step, row: print(
+    model, history = train_captioner(cfg, train, val, start=initial, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "
         f"pointing {row['pointing']:.3f}  exact {row['exact']:.3f}  objects: precision {row['precision']:.3f} "
         f"recall {row['recall']:.3f} all named {row['all_named']:.3f}", flush=True))

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from core.vision.captioner import (FEATURE_SIZE, CaptionConfig, Captioner, beam_caption, caption_loss, locations,
-                                   pointing_accuracy, sample_caption)
+from core.vision.captioner import (FEATURE_SIZE, CaptionConfig, Captioner, Reinforce, advantages, beam_caption,
+                                   caption_loss, locations, pointing_accuracy, sample_caption)
 from core.vision.dataset import GRID, MAX_TOKENS, encode_caption
 from core.vision.shapes import VOCAB
 
@@ -224,3 +224,42 @@ def test_the_compiled_loops_compute_what_the_step_computes_word_by_word(attentio
     for row, got in enumerate(ids):
         said = [w[row] for w in by_step]
         assert got == (said[: said.index(end)] if end in said else said)
+
+
+def test_the_leave_one_out_advantage_compares_each_sample_with_the_others_of_its_caption():
+    rewards = torch.tensor([[1.0, 0.0], [2.0, 0.0], [6.0, 3.0],  # caption 1: three samples, two words each
+                            [-1.0, 5.0], [-1.0, 5.0], [-1.0, 5.0]])  # caption 2: three equal samples
+    adv = advantages(rewards, 3)
+    assert torch.allclose(adv[0], torch.tensor([1.0 - 4.0, 0.0 - 1.5]))  # minus the mean of rows 1 and 2
+    assert torch.allclose(adv.reshape(2, 3, 2).sum(1), torch.zeros(2, 2))  # each caption's advantages sum to 0
+    assert torch.equal(adv[3:], torch.zeros(3, 2))  # samples that did equally well teach nothing
+    assert torch.equal(advantages(rewards, 1, baseline=0.5), rewards - 0.5)  # one sample: the moving average
+
+
+def test_an_expected_context_update_is_the_soft_models_loss_with_the_same_weights():
+    torch.manual_seed(4)
+    hard = Captioner(CaptionConfig(attention="hard", hidden=16, embed=8, attend=8, feed="place")).train()
+    soft = Captioner(CaptionConfig(attention="soft", hidden=16, embed=8, attend=8, feed="place")).train()
+    soft.load_state_dict(hard.state_dict())
+    mid, pooled = torch.randn(2, FEATURE_SIZE, GRID, GRID), torch.randn(2, 1280)
+    tokens = torch.tensor([encode_caption("a large red circle".split())] * 2)
+    expected = caption_loss(hard, mid, pooled, tokens, generator=torch.Generator().manual_seed(0),
+                            reinforce=Reinforce(expected=True))
+    assert torch.allclose(expected.total, caption_loss(soft, mid, pooled, tokens, penalty_weight=0.0).total)
+    assert expected.reward == 0.0  # nothing was sampled, so nothing is rewarded
+
+
+def test_a_reward_per_word_is_each_words_log_probability_and_several_samples_share_one_caption():
+    torch.manual_seed(5)
+    model = Captioner(CaptionConfig(attention="hard", hidden=16, embed=8, attend=8)).train()
+    mid, pooled = torch.randn(2, FEATURE_SIZE, GRID, GRID), torch.randn(2, 1280)
+    tokens = torch.tensor([encode_caption(c.split()) for c in ("a large red circle", "a small blue square")])
+    per_word = caption_loss(model, mid, pooled, tokens, generator=torch.Generator().manual_seed(0),
+                            reinforce=Reinforce(word_reward=True))
+    assert per_word.reward == pytest.approx(-per_word.nll, rel=1e-5)  # the mean word log-likelihood
+    per_caption = caption_loss(model, mid, pooled, tokens, generator=torch.Generator().manual_seed(0))
+    assert per_caption.reward == pytest.approx(-per_caption.nll * 5, rel=1e-5)  # 5 targets each: 4 words and <end>
+    several = caption_loss(model, mid, pooled, tokens, generator=torch.Generator().manual_seed(0),
+                           reinforce=Reinforce(samples=4))
+    several.total.backward()  # four sampled readings of each caption, one loss
+    assert all(p.grad is not None for p in model.att_w.parameters())

@@ -1,6 +1,7 @@
 """The captioner training loop: it learns a tiny set, reports every epoch, and stops when asked."""
 import math
 
+import pytest
 import torch
 
 from core.vision.captioner import FEATURE_SIZE
@@ -53,6 +54,17 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
         "shapes-features-v2-0-24.pt", "shapes-features-v2-1000000-8.pt",
         "shapes-features-v2-styled-test-s1-1000000-4.pt", "shapes-features-v2-styled-train-s1-3000000-6.pt"]
+    # a hard-attention model started from the soft one's weights, with the REINFORCE options
+    main(["--attention", "hard", "--init", str(tmp_path / "cap.pt"), "--scenes", "24", "--val-scenes", "8",
+          "--user-scenes", "0", "--samples", "2", "--word-reward", "--expected-half", "--epochs", "1", "--hidden", "16",
+          "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "hard.pt")])
+    hard = load_checkpoint(tmp_path / "hard.pt")
+    assert hard.model.config.attention == "hard" and hard.train_config["init"] == str(tmp_path / "cap.pt")
+    assert hard.train_config["samples"] == 2 and hard.train_config["word_reward"] and hard.train_config["expected_half"]
+    with pytest.raises(SystemExit):  # a warm start needs the same sizes
+        main(["--attention", "hard", "--init", str(tmp_path / "cap.pt"), "--hidden", "8", "--scenes", "24",
+              "--val-scenes", "8", "--user-scenes", "0", "--cache", str(tmp_path / "cache"),
+              "--out", str(tmp_path / "bad.pt")])
 
 
 def test_cached_features_are_reused_chunk_by_chunk(tmp_path, monkeypatch):
