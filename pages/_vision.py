@@ -13,7 +13,7 @@ from PIL import Image
 from core.checkpoints import Checkpoint
 from core.plots.vision import ShownImage, shown_image
 from core.vision.encoder import Encoder, Features, class_names
-from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image
+from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, square
 from core.vision.shapes import Scene, make_scene
 from core.vision.shipped import available_captioners, available_vqa_models
 from pages._common import plain, remember
@@ -121,7 +121,7 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
     if source == SOURCES[1]:
         name = st.selectbox("Photo", list(PHOTOS), key=remember(f"{prefix}_photo", next(iter(PHOTOS)), list(PHOTOS)),
                             help="Photos that ship with scikit-image.")
-        return Picture(photo(PHOTOS[name]), None, name, f"photo:{PHOTOS[name]}")
+        return Picture(square(photo(PHOTOS[name])), None, name, f"photo:{PHOTOS[name]}")
     upload = st.file_uploader("Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload",
                               max_upload_size=MAX_BYTES // 1_000_000,
                               help=f"PNG, JPEG, GIF, WebP, BMP or TIFF, up to {MAX_BYTES // 1_000_000} MB.")
@@ -133,7 +133,24 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
     except ImageError as e:
         st.error(str(e))
         return None
-    if loaded.notes:
+    notes = list(loaded.notes)
+    if loaded.image.width != loaded.image.height:
+        notes.append("padded to a square with the colour of its edges, as the models see it (nothing is cut off)")
+    if notes:
         st.caption(f"{plain(upload.name)} ({loaded.format}, {loaded.original_size[0]} × {loaded.original_size[1]}): "
-                   + "; ".join(loaded.notes) + ".")
-    return Picture(loaded.image, None, upload.name, key)
+                   + "; ".join(notes) + ".")
+    return Picture(square(loaded.image), None, upload.name, key)
+
+
+def what_the_models_know(picture: Picture, task: str) -> None:
+    """Under a picture that is not a generated scene: what the shapes-world models can and cannot do with it; `task`
+    names what they produce ("captions", "answers")."""
+    if picture.scene is not None:
+        return
+    known = ("The models learned drawn scenes: one to four circles, squares and triangles, small or large, in red, "
+             "green, blue, yellow or purple, on a light background, as drawn in a paint program or with markers on paper.")
+    if picture.key.startswith("upload:"):
+        st.info(f"{known} A drawing like that works, whatever its size or shape; anything else gets {task} made of "
+                "those words all the same, which then do not describe it.")
+    else:
+        st.info(f"{known} This is a photo: their {task} use only those words and do **not** describe it.")

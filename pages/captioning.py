@@ -10,13 +10,10 @@ Streamlit's full garbage collection after every rerun, since switched off (.stre
 import streamlit as st
 
 from core.vision import explain as ex
-from core.vision.shapes import END, PAD, START, VOCAB
 from core.vision.shipped import TITLES
 from pages import _caption_views as cv
 from pages._common import page_intro, remember
-from pages._vision import Picture, captioners, imagenet_names, pick_image
-
-WORDS = [w for w in VOCAB if w not in (PAD, START, END)]
+from pages._vision import Picture, captioners, imagenet_names, pick_image, what_the_models_know
 
 page_intro(
     "Captioning & attention",
@@ -62,12 +59,8 @@ if picture is None:
 how = ex.decoding(mode, temperature, int(seed), beam)
 captions = cv.captions(picture, how)
 scene = picture.scene
-if scene is None:
-    st.info(f"The captioners have only ever seen the shapes world: they know {len(WORDS)} words (two sizes, five "
-            "colours, three shapes, four relations and a few small words) and nothing else. Their caption of a photo "
-            "uses only those words and is **not** a description of it. What the CNN really recognises is under “What "
-            "the CNN sees” below.")
-else:
+what_the_models_know(picture, "captions")
+if scene is not None:
     st.markdown(f"**True caption:** {scene.caption}")
 
 st.subheader("The captions")

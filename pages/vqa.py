@@ -14,7 +14,7 @@ from core.vision.questions import QuestionError, every_question
 from core.vision.shipped import VQA_TITLES
 from pages import _vqa_views as vv
 from pages._common import page_intro, plain, remember
-from pages._vision import pick_image, vqa_models
+from pages._vision import pick_image, vqa_models, what_the_models_know
 
 SOURCES = ("Pick a generated question", "Type your own")
 NAMES = vv.NAMES
@@ -84,9 +84,7 @@ except QuestionError as e:
 
 truth = None if asked is None else asked.answer
 st.markdown(f"**Question:** {plain(text)}" + ("" if truth is None else f"  \n**True answer:** {truth}"))
-if scene is None:
-    st.info("The models have only ever seen the shapes world (five colours, three shapes, two sizes). On a photo "
-            "their answers say what the shapes-world words fit best, not what the photo shows.")
+what_the_models_know(picture, "answers")
 st.dataframe([{"model": VQA_TITLES[k], "answer": r.best, "probability %": round(100 * r.answers[0][1], 1),
                **({} if truth is None else {"right?": "✓" if r.best == truth else "✗"})} for k, r in replies.items()],
              hide_index=True)

@@ -79,7 +79,7 @@ def test_beam_search_and_sampling_redraw_without_errors(page, mode):
 def test_a_photo_says_the_captioner_only_knows_shapes_and_shows_the_cnns_labels(page):
     ok(page.radio(key="cap_source").set_value("Sample photo").run())
     ok(page.selectbox(key="cap_photo").set_value("a cat (Chelsea)").run())
-    assert any("only ever seen the shapes world" in i.value for i in page.info)
+    assert any("This is a photo" in i.value and "do **not** describe it" in i.value for i in page.info)
     labels = figure(page, "cap_labels")["data"][0]["y"]
     assert labels[-1] in ("tabby", "tiger cat", "Egyptian cat")  # likeliest drawn on top
     box = page.selectbox(key="cap_cam")
@@ -117,3 +117,5 @@ def test_an_uploaded_image_is_captioned(page):
     ok(page.file_uploader(key="cap_upload").set_value(("red.png", png(Image.fromarray(picture)), "image/png")).run())
     assert not page.error and overlay(page)["data"][1]["type"] == "heatmap" and overlay(page, "hard")["data"]
     assert len([m for m in page.markdown if "· log p =" in m.value]) == 3
+    assert any("padded to a square" in c.value for c in page.caption)  # 300 × 200: what the models see is said
+    assert any("A drawing like that works" in i.value for i in page.info)
