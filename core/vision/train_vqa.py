@@ -119,6 +119,14 @@ def train_vqa(cfg: VQATrainConfig, train: tuple[CaptionData, VQAData], val: tupl
     return model.eval(), history
 
 
+def user_style_vqa(model: VQAModel, scenes: int, cache_dir: Path) -> dict[str, float]:
+    """`model` on the questions of the user-style test set (held-out scenes in the held-out user styles)."""
+    from core.vision.train_captioner import user_style_data
+
+    features = user_style_data(scenes, cache_dir)
+    return evaluate_vqa(model, features, build_questions(features.seeds.tolist(), features.family))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: train one VQA model on cached features and save its checkpoint."""
     import argparse
@@ -136,6 +144,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--look", type=float, default=1.0,
                    help="attention model: weight of the attention supervision (0: learn where to look from answers)")
+    p.add_argument("--user-scenes", type=int, default=1000,
+                   help="held-out scenes in the held-out user styles (core.vision.styles), scored after training (0: skip)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache", type=Path, default=Path(".cache"))
     p.add_argument("--out", type=Path, required=True)
@@ -155,6 +165,10 @@ def main(argv: list[str] | None = None) -> None:
            if "hop1_pointing" in row else ""), flush=True))
     metrics = {**history[-1], "seconds": time.perf_counter() - start, "scenes": args.scenes,
                "questions": len(train_q), "held_out_questions": len(val_q)}
+    if args.user_scenes:
+        metrics.update({f"user_{k}": v for k, v in user_style_vqa(model, args.user_scenes, args.cache).items()})
+        print("user-style test set: " + ", ".join(f"{k} {metrics['user_' + k]:.3f}"
+                                                  for k in ("accuracy", "non_relational", "relational")), flush=True)
     save_checkpoint(args.out, "vqa", model, QUESTION_VOCAB, metrics, cfg.to_dict())
     print(f"saved {args.out}")
 

@@ -225,15 +225,15 @@ class VQAData:
         return len(self.answers)
 
 
-def build_questions(seeds: list[int]) -> VQAData:
-    """Every question `questions_about` asks of each scene (by its seed), in order, with where each hop should look."""
-    from core.vision.dataset import box_cells
+def build_questions(seeds: list[int], family: str | None = None) -> VQAData:
+    """Every question `questions_about` asks of each scene (by its seed; drawn as `family` draws it, see
+    core.vision.dataset.things_of), in order, with where each hop should look."""
+    from core.vision.dataset import box_cells, things_of
     from core.vision.questions import KINDS, questions_about
-    from core.vision.shapes import layout
 
     rows, cells = [], torch.zeros(len(seeds), 4, GRID * GRID, dtype=torch.bool)
     for k, seed in enumerate(seeds):
-        things = layout(int(seed))[0]
+        things = things_of(int(seed), family)
         for j, thing in enumerate(things):
             cells[k, j] = box_cells(thing.box, tolerance=0)
         rows += [(k, q) for q in questions_about(things, int(seed))]

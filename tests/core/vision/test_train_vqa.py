@@ -42,11 +42,12 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     from core.checkpoints import load_checkpoint
     from core.vision.train_vqa import main
 
-    main(["--model", "attention", "--scenes", "24", "--val-scenes", "8", "--epochs", "1", "--hidden", "16",
-          "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "vqa.pt")])
+    main(["--model", "attention", "--scenes", "24", "--val-scenes", "8", "--user-scenes", "4", "--epochs", "1",
+          "--hidden", "16", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "vqa.pt")])
     ck = load_checkpoint(tmp_path / "vqa.pt")
     assert ck.kind == "vqa" and ck.model.config.model == "attention" and ck.metrics["scenes"] == 24
     assert 0.0 <= ck.metrics["relational"] <= 1.0 and ck.metrics["held_out_questions"] > 8
+    assert 0.0 <= ck.metrics["user_accuracy"] <= 1.0  # also scored on the user-style test set
 
 
 def test_the_look_loss_is_small_when_each_hop_looks_at_its_object_and_ignores_hops_without_one():
