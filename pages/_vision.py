@@ -121,6 +121,7 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
     if source == SOURCES[1]:
         name = st.selectbox("Photo", list(PHOTOS), key=remember(f"{prefix}_photo", next(iter(PHOTOS)), list(PHOTOS)),
                             help="Photos that ship with scikit-image.")
+        st.caption("Photos are padded to a square with the colour of their edges, as the models see them.")
         return Picture(square(photo(PHOTOS[name])), None, name, f"photo:{PHOTOS[name]}")
     upload = st.file_uploader("Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload",
                               max_upload_size=MAX_BYTES // 1_000_000,
@@ -142,15 +143,17 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
     return Picture(square(loaded.image), None, upload.name, key)
 
 
-def what_the_models_know(picture: Picture, task: str) -> None:
+def what_the_models_know(picture: Picture, task: str, measured: str | None = None) -> None:
     """Under a picture that is not a generated scene: what the shapes-world models can and cannot do with it; `task`
-    names what they produce ("captions", "answers")."""
+    names what they produce ("captions", "answers"), `measured` what a shipped model scored on drawings in styles it
+    never trained on (None when it was not measured)."""
     if picture.scene is not None:
         return
     known = ("The models learned drawn scenes: one to four circles, squares and triangles, small or large, in red, "
              "green, blue, yellow or purple, on a light background, as drawn in a paint program or with markers on paper.")
     if picture.key.startswith("upload:"):
-        st.info(f"{known} A drawing like that works, whatever its size or shape; anything else gets {task} made of "
-                "those words all the same, which then do not describe it.")
+        tried = measured or f"Drawn in another style than the generated scenes, a scene may get wrong {task}."
+        st.info(f"{known} {tried} Anything else gets {task} made of those words all the same, which then do not "
+                "describe it.")
     else:
         st.info(f"{known} This is a photo: their {task} use only those words and do **not** describe it.")

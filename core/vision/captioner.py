@@ -165,13 +165,18 @@ class Reinforce:
     - samples: location sequences drawn per caption; above 1, each is judged against the mean reward of the others
       (a leave-one-out baseline) instead of the moving average the training loop keeps;
     - word_reward: each step's location is rewarded by the log-probability of the word said at that step, not by the
-      whole caption's (whose other words it mostly did not affect);
+      whole caption's. Far less noisy, but biased: the place looked at also reaches later words through the LSTM's
+      state (with feed "place", its position), and that effect is left out;
     - expected: this update reads the expected context Σ a_i v_i, as soft attention does, and samples nothing (Xu et
       al. do this on half of the updates)."""
 
     samples: int = 1
     word_reward: bool = False
     expected: bool = False
+
+    def __post_init__(self) -> None:
+        if self.samples < 1:
+            raise ValueError(f"samples must be at least 1, got {self.samples}")
 
 
 def advantages(rewards: torch.Tensor, samples: int, baseline: float = 0.0) -> torch.Tensor:

@@ -55,7 +55,7 @@ class Thing:
 class Scene:
     """An image with its objects, its caption and which object each caption word names."""
 
-    image: Image.Image  # RGB, SIZE × SIZE
+    image: Image.Image  # RGB, SIZE × SIZE (core.vision.styles: any canvas, which padding turns into that square)
     things: tuple[Thing, ...]
     tokens: tuple[str, ...]  # the caption's words, without start/end tokens
     links: tuple[int | None, ...]  # for each token: the index of the object it names, or None
@@ -80,6 +80,8 @@ def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, flo
     """`count` objects with distinct descriptions that do not overlap, inside `bounds` (x0, y0, x1, y1) (rejection
     sampling; in a narrow band the scene starts again, and after many tries has one object fewer)."""
     x0, y0, x1, y1 = bounds
+    if min(x1 - x0, y1 - y0) <= 2 * (SIZES["small"][0] * math.sqrt(2) + 4):
+        raise ValueError(f"bounds {bounds} are too small for even one small object")
     limit = None if bounds == (0, 0, SIZE, SIZE) else 2000  # the whole square keeps the scenes its seeds always drew
     things: list[Thing] = []
     tries = 0

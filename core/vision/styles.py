@@ -179,13 +179,13 @@ def render(things: tuple[Thing, ...], style: Style, rng: np.random.Generator) ->
     shrink = min(1.0, RENDER_SIDE / max(style.width, style.height))
     w, h = max(1, round(style.width * shrink)), max(1, round(style.height * shrink))
     scale = 2 if style.antialias else 1  # the shapes are drawn this much larger and scaled down: soft edges
-    x0, y0, x1, _ = style.band()
-    k = w * scale / (x1 - x0)  # drawing pixels per model pixel
+    x0, y0, x1, y1 = style.band()
+    kx, ky = w * scale / (x1 - x0), h * scale / (y1 - y0)  # drawing pixels per model pixel, across and down
     layer = Image.new("RGBA", (w * scale, h * scale), (0, 0, 0, 0))
     pen = ImageDraw.Draw(layer)
     line = max(1, round(style.outline * shrink * scale))
     for t in things:
-        x, y, r = (t.centre[0] - x0) * k, (t.centre[1] - y0) * k, t.radius * k
+        x, y, r = (t.centre[0] - x0) * kx, (t.centre[1] - y0) * ky, t.radius * (kx + ky) / 2
         points = _outline(_corners(t, x, y, r), style.wobble, r, rng)
         pen.polygon(points, fill=shade(t.colour, rng))
         for copy in range(2 if style.doubled else 1 if style.outline else 0):

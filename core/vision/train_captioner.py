@@ -42,7 +42,7 @@ class CaptionTrainConfig:
     samples: int = 1  # hard attention: location samples per caption (above 1: a leave-one-out baseline)
     word_reward: bool = False  # hard attention: reward each step by its own word's log-probability
     expected_half: bool = False  # hard attention: half of the updates read the expected context (Xu et al.)
-    init: str = ""  # the checkpoint whose weights training starts from ("" for a fresh model)
+    init: str = ""  # where the starting weights came from ("" for a fresh model); train_captioner's `start` holds them
     seed: int = 0
 
     def model_config(self) -> CaptionConfig:
@@ -194,11 +194,32 @@ def user_style_data(scenes: int, cache_dir: Path) -> CaptionData:
     return cached_data(VAL_FIRST, scenes, cache_dir, _report, family="test")
 
 
+def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None]) -> Captioner:
+    """The captioner in `path` to start training a `wanted` model from, checked before any scene is encoded: a
+    captioner checkpoint of the same sizes and feed, with the same attention or the other of soft and hard (they
+    share every weight); `refuse(message)` otherwise."""
+    from core.checkpoints import CheckpointError, load_checkpoint
+
+    try:
+        ck = load_checkpoint(path)
+    except CheckpointError as e:
+        refuse(f"--init {path}: {e}")
+    if ck.kind != "captioner":
+        refuse(f"--init {path} is a {ck.kind} checkpoint, not a captioner")
+    have = ck.model.config
+    if not (have.attention == wanted.attention or {have.attention, wanted.attention} == {"soft", "hard"}):
+        refuse(f"--init {path} has {have.attention} attention; a {wanted.attention} model starts only from its own "
+               "kind, or soft from hard and hard from soft")
+    if have.to_dict() | {"attention": wanted.attention} != wanted.to_dict():
+        refuse(f"--init {path} has other sizes ({have}); a warm start needs the same hidden, embed, attend and feed")
+    return ck.model
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: train one captioner on cached features and save its checkpoint."""
     import argparse
 
-    from core.checkpoints import load_checkpoint, save_checkpoint
+    from core.checkpoints import save_checkpoint
     from core.runtime import configure_torch
 
     p = argparse.ArgumentParser(description="Train a shapes-world captioner (features cached in --cache).")
@@ -228,17 +249,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     configure_torch()
-    train, val = cached_splits(args.scenes, args.val_scenes, args.cache, args.styled_scenes)
+    if args.samples < 1:
+        p.error(f"--samples must be at least 1, not {args.samples}")
     cfg = CaptionTrainConfig(attention=args.attention, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
                              penalty_weight=args.penalty, sharpen_weight=args.sharpen, feed=args.feed,
                              samples=args.samples, word_reward=args.word_reward, expected_half=args.expected_half,
                              init="" if args.init is None else str(args.init), seed=args.seed)
-    initial = None
-    if args.init is not None:
-        initial = load_checkpoint(args.init).model
-        if initial.config.to_dict() | {"attention": args.attention} != cfg.model_config().to_dict():
-            p.error(f"{args.init} has other sizes ({initial.config}); a warm start needs the same hidden, embed, "
-                    "attend and feed")
+    initial = None if args.init is None else warm_start(args.init, cfg.model_config(), p.error)
+    train, val = cached_splits(args.scenes, args.val_scenes, args.cache, args.styled_scenes)
     start = time.perf_counter()
     model, history = train_captioner(cfg, train, val, start=initial, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "

@@ -97,3 +97,18 @@ def test_the_fused_record_equals_the_hand_written_cells_on_a_shipped_model_over_
     scale = ref.c.abs().max()  # the cell state can grow large: compare relative to its range
     assert torch.allclose(rec.h, ref.h, atol=1e-4) and torch.allclose(rec.c / scale, ref.c / scale, atol=1e-5)
     assert all(torch.allclose(rec.gates[n], ref.gates[n], atol=1e-4) for n in ref.gates)
+
+
+@pytest.mark.parametrize("steps", [1, 63, 64, 65, 130])
+@pytest.mark.parametrize("block", [4, 64])
+def test_the_blocked_cell_state_scan_equals_the_step_by_step_recurrence(steps, block):
+    from core.charlm.loops import cell_states
+
+    g = torch.Generator().manual_seed(steps * block)
+    forget, written = torch.rand(2, steps, 5, generator=g), torch.randn(2, steps, 5, generator=g)
+    c0 = torch.randn(2, 5, generator=g)
+    c, expected = c0, []
+    for t in range(steps):
+        c = forget[:, t] * c + written[:, t]
+        expected.append(c)
+    assert torch.allclose(cell_states(forget, written, c0, block), torch.stack(expected, 1), atol=1e-5)
