@@ -142,6 +142,7 @@ what_the_cnn_sees(picture, smooth)
 st.subheader("The three decoders on 1,000 held-out scenes")
 st.dataframe([{"decoder": TITLES[k], **ex.decoder_row(models[k].metrics)} for k in models],
              hide_index=True, key="cap_table")
-st.caption("Measured on scenes 1,000,000–1,000,999 (never trained on), greedy decoding. Pointing game: the share of "
-           "colour and shape words whose attention peak lies on the named object. Rerun: python -m pytest "
-           "tests/core/vision/test_shipped_captioners.py")
+st.caption("Measured on scenes 1,000,000–1,000,999 (never trained on), greedy decoding; “user styles”: the same scenes "
+           "drawn in styles no training used (ruled or squared paper, uneven light, sketchy outlines, wide or tall "
+           "canvases). Pointing game: the share of colour and shape words whose attention peak lies on the named "
+           "object. Rerun: python -m pytest tests/core/vision/test_shipped_captioners.py")

@@ -228,6 +228,8 @@ def decoder_row(metrics: dict) -> dict[str, object]:
     return {"all objects named %": percent("all_named"), "object precision %": percent("precision"),
             "object recall %": percent("recall"), "pointing game %": percent("pointing"),
             "exact caption %": percent("exact"),
+            "user styles: all named %": percent("user_all_named"), "user styles: pointing %": percent("user_pointing"),
             "loss per word": None if metrics.get("val_loss") is None else round(metrics["val_loss"], 3),
-            "training scenes": metrics.get("scenes"), "epochs": metrics.get("epoch"),
+            "training scenes": None if "scenes" not in metrics else metrics["scenes"] + metrics.get("styled_scenes", 0),
+            "epochs": metrics.get("epoch"),
             "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1)}

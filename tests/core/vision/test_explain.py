@@ -159,3 +159,14 @@ def test_decoding_fixes_only_the_settings_its_mode_ignores_and_decodes_the_same(
         assert np.array_equal(mine.maps, asked.maps)
     with pytest.raises(ValueError, match="mode"):
         decoding("nucleus")
+
+
+def test_a_decoder_row_shows_the_user_style_figures_when_measured_and_counts_every_training_scene():
+    from core.vision.explain import decoder_row
+
+    row = decoder_row({"all_named": 0.974, "user_all_named": 0.912, "user_pointing": 0.9, "scenes": 10000,
+                       "styled_scenes": 10000, "seconds": 600})
+    assert row["user styles: all named %"] == 91.2 and row["user styles: pointing %"] == 90.0
+    assert row["training scenes"] == 20000 and row["training minutes"] == 10.0
+    old = decoder_row({"all_named": 0.5, "scenes": 20000})
+    assert old["user styles: all named %"] is None and old["training scenes"] == 20000
