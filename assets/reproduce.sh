@@ -22,7 +22,7 @@ python -m core.charlm.train --corpus python --cell lstm --hidden 512 --layers 2 
 # on the held-out scenes 1,000,000-1,000,999 and on the same scenes drawn in the held-out user styles
 # (core/vision/styles.py). The soft model trains on 10,000 plain scenes and 10,000 drawn in the training styles
 # (seeds 3,000,000-3,009,999). Features are encoded once into .cache/ (about a minute per 1,000 plain scenes, two per
-# 1,000 styled ones, drawing included); the trainings then take about 27 (soft, 20,000 scenes), 4 (none) and 18
+# 1,000 styled ones, drawing included); the trainings then take about 27 (soft, 20,000 scenes), 4 (none) and 14
 # (hard) minutes. The soft model trains without the doubly stochastic penalty (--penalty 0): with the paper's weight
 # (0.1) its attention spreads out and points worse. Both attention models feed the LSTM only where they looked
 # (--feed place), not what they saw (README).
@@ -30,8 +30,12 @@ python -m core.vision.train_captioner --attention soft --scenes 10000 --styled-s
   --user-scenes 1000 --epochs 12 --penalty 0 --feed place --seed 0 --out assets/captioner-soft.pt
 python -m core.vision.train_captioner --attention none --scenes 20000 --val-scenes 1000 --epochs 12 \
   --seed 0 --out assets/captioner-none.pt
-python -m core.vision.train_captioner --attention hard --scenes 20000 --val-scenes 1000 --epochs 12 \
-  --feed place --seed 0 --out assets/captioner-hard.pt
+# Hard attention starts from the soft model's weights (they share every weight) and trains 4 epochs on the same
+# scenes, with two sampled readings per caption judged against each other, a reward per word, and the expected
+# context on half of the updates (about 14 minutes).
+python -m core.vision.train_captioner --attention hard --init assets/captioner-soft.pt --scenes 10000 \
+  --styled-scenes 10000 --val-scenes 1000 --user-scenes 1000 --epochs 4 --lr 1e-3 --samples 2 --word-reward \
+  --expected-half --feed place --seed 0 --out assets/captioner-hard.pt
 
 # Visual question answering (one checkpoint per model), trained on the questions of scenes 0-9,999 with the features
 # cached above, scored on the questions of the held-out scenes 1,000,000-1,000,999. The attention model's hops are

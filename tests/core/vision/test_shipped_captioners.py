@@ -91,6 +91,15 @@ def test_soft_attention_reads_shape_words_where_it_says_them(measured):
     assert soft["pointing_shape"] >= 0.93 and soft["pointing_colour"] >= 0.85, soft
 
 
+def test_hard_attention_points_at_what_it_names(measured):
+    """Issue 16's bars for hard attention on the plain held-out scenes: pointing ≥ 80% (measured 96.2%: met) and every
+    object named in ≥ 85% of scenes (measured 66.3%: not met yet; 16.7% for the model trained from scratch before).
+    This holds what it reaches."""
+    _, hard = measured["hard"]
+    assert hard["pointing"] >= 0.80, hard
+    assert hard["all_named"] >= 0.60 and hard["precision"] >= 0.90, hard
+
+
 @pytest.mark.parametrize("key", [m.key for m in CAPTIONERS])
 def test_each_checkpoint_carries_the_figures_the_page_shows(measured, key):
     ck, figures = measured[key]
