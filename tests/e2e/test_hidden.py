@@ -29,6 +29,7 @@ def paste(page, text: str) -> None:
 def test_choosing_a_unit_recolours_the_text_and_the_heatmap_draws(app_url, page):
     open_page(page, app_url, "hidden_states")
     assert page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 1
+    page.locator(f"{UNIT_TEXT} span").first.wait_for(timeout=30_000)  # the component draws after the page's run ends
     before = colours(page)
     assert len(before) == 2000
     box = page.locator('[data-testid="stNumberInput"]', has_text="Unit").locator("input")

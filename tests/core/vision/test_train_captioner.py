@@ -90,8 +90,8 @@ def test_pointing_is_also_scored_for_colour_and_shape_words_apart():
     data.cells[:, 3, 4:8] = True
 
     class LooksAtColoursOnly(Captioner):
-        def forward(self, mid, pooled, tokens, generator=None):
-            logits, alphas, chosen = super().forward(mid, pooled, tokens, generator)
+        def forward(self, mid, pooled, tokens, generator=None, expected=False):
+            logits, alphas, chosen = super().forward(mid, pooled, tokens, generator, expected)
             looks = torch.zeros_like(alphas)
             looks[..., 100] = 1.0  # far from cells 0-7
             colour = torch.isin(tokens[:, 1:], torch.tensor([VOCAB.index("red"), VOCAB.index("blue")]))
