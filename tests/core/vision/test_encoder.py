@@ -60,3 +60,21 @@ def test_encode_replays_the_traced_pass_and_gives_the_eager_numbers(encoder):
             want = encoder.features(encoder.preprocess(batch))
         for name in ("mid", "grid", "pooled", "logits"):
             assert torch.equal(getattr(got, name), getattr(want, name)), name
+
+
+def test_a_wide_image_is_padded_not_squeezed_on_its_way_into_the_encoder():
+    """A 448 × 224 white picture with a red disc touching its left edge: the encoder's input keeps the disc round and
+    whole, with white bands above and below (Encoder.preprocess pads with the border's colour)."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (448, 224), (255, 255, 255))
+    ImageDraw.Draw(image).ellipse((0, 62, 100, 162), fill=(255, 0, 0))
+    x = Encoder().preprocess([image])[0]  # (3, 224, 224), (pixel - 127) / 128
+    white = (255 - 127) / 128
+    assert torch.allclose(x[:, :50], torch.full_like(x[:, :50], white), atol=0.02)  # the padded band above
+    assert torch.allclose(x[:, -50:], torch.full_like(x[:, -50:], white), atol=0.02)  # and below
+    red = (x[0] > 0.5) & (x[1] < -0.5)  # where the disc is
+    rows, cols = red.any(1).nonzero().flatten(), red.any(0).nonzero().flatten()
+    height, width = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+    assert abs(height - width) <= 2 and 46 <= width <= 52  # round (a squeeze would make it twice as tall as wide)
+    assert int(cols[0]) == 0  # still touching the left edge: nothing cropped
