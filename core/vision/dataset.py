@@ -117,6 +117,12 @@ class CaptionData:
     def __len__(self) -> int:
         return len(self.seeds)
 
+    @staticmethod
+    def concatenated(parts: Sequence[CaptionData], family: str | None, count: int | None = None) -> CaptionData:
+        """`parts` one after another (the first `count` scenes), as scenes of `family`."""
+        names = ("seeds", "mid", "pooled", "tokens", "cells")
+        return CaptionData(*(torch.cat([getattr(p, name) for p in parts])[:count] for name in names), family)
+
     def features(self) -> dict[str, torch.Tensor]:
         """The image features as plain tensors, for torch.save (captions are recomputed on loading)."""
         return {"seeds": self.seeds, "mid": self.mid, "pooled": self.pooled,

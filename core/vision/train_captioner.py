@@ -155,8 +155,7 @@ def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[
             encoder = encoder or Encoder()
             save_data(build_data(range(start, start + chunk), encoder, on_progress=on_progress, family=family), path)
         parts.append(load_data(path))
-    return CaptionData(*(torch.cat([getattr(p, name) for p in parts])[:count]
-                         for name in ("seeds", "mid", "pooled", "tokens", "cells")), family)
+    return CaptionData.concatenated(parts, family, count)
 
 
 # scene seeds: training scenes count up from 0, held-out ones from a million (the user-style test set draws the same
@@ -173,8 +172,7 @@ def joined(parts: list[CaptionData]) -> CaptionData:
     "mixed", which things_of refuses)."""
     if len(parts) == 1:
         return parts[0]
-    return CaptionData(*(torch.cat([getattr(p, name) for p in parts])
-                         for name in ("seeds", "mid", "pooled", "tokens", "cells")), "mixed")
+    return CaptionData.concatenated(parts, "mixed")
 
 
 def cached_splits(scenes: int, val_scenes: int, cache_dir: Path, styled_scenes: int = 0
