@@ -75,10 +75,12 @@ def relation(a: Thing, b: Thing) -> str:
     return "above" if dy < 0 else "below"
 
 
-def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, float, float] = (0, 0, SIZE, SIZE)
-           ) -> list[Thing]:
+def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, float, float] = (0, 0, SIZE, SIZE),
+           edge: float | None = None) -> list[Thing]:
     """`count` objects with distinct descriptions that do not overlap, inside `bounds` (x0, y0, x1, y1) (rejection
-    sampling; in a narrow band the scene starts again, and after many tries has one object fewer)."""
+    sampling; in a narrow band the scene starts again, and after many tries has one object fewer). Each centre stays
+    its reach (its corners' distance and 4 px) inside the bounds, or with `edge`, that many radii: 1 lets an object
+    touch the edge, less lets the edge cut it, as in a tightly framed drawing."""
     x0, y0, x1, y1 = bounds
     if min(x1 - x0, y1 - y0) <= 2 * (SIZES["small"][0] * math.sqrt(2) + 4):
         raise ValueError(f"bounds {bounds} are too small for even one small object")
@@ -93,9 +95,10 @@ def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, flo
         size = list(SIZES)[rng.integers(2)]
         radius = float(rng.uniform(*SIZES[size]))
         reach = radius * math.sqrt(2) + 4
-        if x1 - x0 <= 2 * reach or y1 - y0 <= 2 * reach:
+        inset = reach if edge is None else edge * radius
+        if x1 - x0 <= 2 * inset or y1 - y0 <= 2 * inset:
             continue
-        centre = (float(rng.uniform(x0 + reach, x1 - reach)), float(rng.uniform(y0 + reach, y1 - reach)))
+        centre = (float(rng.uniform(x0 + inset, x1 - inset)), float(rng.uniform(y0 + inset, y1 - inset)))
         angle = float(rng.uniform(-15, 15)) if shape != "circle" else 0.0
         candidate = Thing(shape, colour, size, centre, radius, angle)
         clear = all(math.dist(centre, t.centre) > reach + t.radius * math.sqrt(2) + 4 for t in things)
@@ -135,15 +138,16 @@ def _draw(things: list[Thing], rng: np.random.Generator) -> Image.Image:
     return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
-def layout(seed: int, count: int | None = None, bounds: tuple[float, float, float, float] = (0, 0, SIZE, SIZE)
-           ) -> tuple[tuple[Thing, ...], np.random.Generator]:
+def layout(seed: int, count: int | None = None, bounds: tuple[float, float, float, float] = (0, 0, SIZE, SIZE),
+           edge: float | None = None) -> tuple[tuple[Thing, ...], np.random.Generator]:
     """The objects of scene `seed` (without drawing it), inside `bounds` of the SIZE × SIZE square (all of it but for
-    the non-square canvases of core.vision.styles), and the generator, ready to draw the rest."""
+    the non-square canvases of core.vision.styles), as near its edges as `edge` allows (_place), and the generator,
+    ready to draw the rest."""
     rng = np.random.default_rng(seed)
     count = int(rng.integers(1, 5)) if count is None else count
     if not 1 <= count <= 4:
         raise ValueError(f"a scene has 1 to 4 objects, not {count}")
-    return tuple(_place(rng, count, bounds)), rng
+    return tuple(_place(rng, count, bounds, edge)), rng
 
 
 def describe(things: tuple[Thing, ...]) -> tuple[tuple[str, ...], tuple[int | None, ...], tuple[tuple[int, int, str], ...]]:

@@ -14,9 +14,12 @@ layouts (so the true caption is known) are drawn varying everything that is not 
   edges anti-aliased or hard; outlines of a dark colour and any width, or none; hand-drawn wobble;
 - afterwards: blur, sensor noise, JPEG compression down to quality 30.
 
-Two families. "train" draws from all of the above. "test" is the user-style test set: each of its scenes has at
-least one kind of variation that training never shows: notebook paper (ruled or squared), uneven light as in a
-photo of paper (a vignette and a colour cast), sketchy doubled outlines, canvases wider or taller than 4:3.
+Two families. "train" draws from all of the above, and also lays objects against the canvas's edge or across it
+(a tightly framed drawing) and draws background structure that is not an object, so that the captioner learns to
+ignore it: dot-grid paper, diagonal hatching, stray pencil strokes. "test" is the user-style test set: each of its
+scenes has at least one kind of variation that training never shows: notebook paper (ruled lines or a squared grid,
+level with the canvas, as training's hatching never is), uneven light as in a photo of paper (a vignette and a colour
+cast), sketchy doubled outlines, canvases wider or taller than 4:3.
 The same seed and family give the same scene.
 """
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import colorsys
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -47,7 +50,7 @@ class Style:
     family: str
     width: int
     height: int
-    background: str  # "flat", "gradient", "paper"; test only: "ruled", "squared"
+    background: str  # "flat", "gradient", "paper"; train only: "dotted", "hatched"; test only: "ruled", "squared"
     paper: tuple[int, int, int]
     paper2: tuple[int, int, int]  # the gradient's other end
     grain: float  # pixel noise (standard deviation, 0-255 scale)
@@ -60,6 +63,8 @@ class Style:
     wobble: float  # how far a hand-drawn edge strays, as a share of the object's radius
     blur: float  # Gaussian blur radius
     jpeg: int | None  # JPEG quality, or None for a lossless file
+    edge: float | None = None  # train only: how near the canvas's edge a centre may come, in radii (shapes._place)
+    strokes: int = 0  # train only: stray pencil strokes on the paper, under the shapes
 
     def band(self) -> tuple[float, float, float, float]:
         """Where the canvas sits in the model's square once padded (x0, y0, x1, y1 in SIZE pixels)."""
@@ -90,19 +95,23 @@ def draw_style(rng: np.random.Generator, family: str) -> Style:
     if test and (held_out == "paper" or rng.random() < 0.3):
         background = str(rng.choice(["ruled", "squared"]))
     else:
-        background = str(rng.choice(["flat", "flat", "gradient", "paper"]))
+        background = str(rng.choice(["flat", "flat", "gradient", "paper"] + ([] if test else ["dotted", "hatched"])))
     light = float(rng.uniform(0.15, 0.4)) if test and (held_out == "light" or rng.random() < 0.3) else 0.0
     cast = tuple(float(c) for c in rng.uniform(0.88, 1.04, 3)) if light else (1.0, 1.0, 1.0)
     outline = int(rng.choice([0, 0, 1, 2, 3, 4, 6]) * max(1, long_side // 300))
     doubled = test and (held_out == "doubled" or rng.random() < 0.3)
     if doubled:
         outline = max(outline, max(1, long_side // 300))
-    return Style(family, width, height, background, _light_colour(rng), _light_colour(rng),
-                 grain=float(rng.choice([0.0, 2.0, 5.0, 9.0])), light=light, cast=cast,
-                 antialias=bool(rng.random() < 0.7), outline=outline, ink=INKS[rng.integers(len(INKS))],
-                 doubled=doubled, wobble=float(rng.choice([0.0, 0.02, 0.05, 0.08])),
-                 blur=float(rng.choice([0.0, 0.0, 0.5, 1.0])) * long_side / SIZE,
-                 jpeg=int(rng.uniform(30, 95)) if rng.random() < 0.6 else None)
+    style = Style(family, width, height, background, _light_colour(rng), _light_colour(rng),
+                  grain=float(rng.choice([0.0, 2.0, 5.0, 9.0])), light=light, cast=cast,
+                  antialias=bool(rng.random() < 0.7), outline=outline, ink=INKS[rng.integers(len(INKS))],
+                  doubled=doubled, wobble=float(rng.choice([0.0, 0.02, 0.05, 0.08])),
+                  blur=float(rng.choice([0.0, 0.0, 0.5, 1.0])) * long_side / SIZE,
+                  jpeg=int(rng.uniform(30, 95)) if rng.random() < 0.6 else None)
+    if test:  # the test family draws nothing more: its scenes stay those its seeds always drew
+        return style
+    return replace(style, edge=float(rng.uniform(0.6, 1.0)) if rng.random() < 0.4 else None,
+                   strokes=int(rng.integers(1, 6)) if rng.random() < 0.25 else 0)
 
 
 def shade(colour: str, rng: np.random.Generator) -> tuple[int, int, int]:
@@ -126,6 +135,16 @@ def _background(style: Style, rng: np.random.Generator, w: int, h: int) -> np.nd
         blotches = np.asarray(Image.fromarray(((coarse + 128).clip(0, 255)).astype(np.uint8)).resize(
             (w, h), Image.Resampling.BICUBIC), dtype=np.float32) - 128
         canvas = canvas + blotches
+    elif style.background == "dotted":  # dot-grid paper
+        gap, dot = max(6, int(min(w, h) * rng.uniform(0.04, 0.08))), max(1, min(w, h) // 250)
+        near = (np.minimum(ys % gap, gap - ys % gap) < dot) & (np.minimum(xs % gap, gap - xs % gap) < dot)
+        canvas[near] = rng.uniform(120, 200, 3)
+    elif style.background == "hatched":  # parallel lines (crossed, sometimes) at a slant, never level or upright
+        thick, colour = max(1, min(w, h) // 300), rng.uniform(130, 215, 3)
+        gap = max(6, int(min(w, h) * rng.uniform(0.04, 0.1)))
+        angle = math.radians(rng.choice([-1, 1]) * rng.uniform(25, 65))
+        for a in [angle] if rng.random() < 0.6 else [angle, -angle]:
+            canvas[(ys * math.cos(a) - xs * math.sin(a)) % gap < thick] = colour
     elif style.background in ("ruled", "squared"):
         gap = max(6, int(min(w, h) * rng.uniform(0.05, 0.09)))
         line = np.asarray(rng.choice([(150, 180, 230), (170, 200, 235), (190, 190, 190)]), dtype=np.float32)
@@ -171,6 +190,20 @@ def _corners(thing: Thing, x: float, y: float, r: float) -> list[tuple[float, fl
              y + reach * math.sin(start + 2 * math.pi * k / corners)) for k in range(corners)]
 
 
+def _strokes(canvas: Image.Image, count: int, rng: np.random.Generator) -> None:
+    """`count` stray pencil strokes across `canvas` (in place): smooth open curves, thin, grey or blue."""
+    w, h = canvas.size
+    pen = ImageDraw.Draw(canvas)
+    for _ in range(count):
+        points = rng.uniform(0, 1, (int(rng.integers(3, 7)), 2)) * (w, h)
+        for _ in range(3):  # Chaikin's corner cutting: a smooth curve through the random points
+            points = np.concatenate([[points[0]], *[[0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b]
+                                                    for a, b in zip(points[:-1], points[1:])], [points[-1]]])
+        grey = rng.uniform(90, 190)
+        colour = (int(grey), int(grey), int(grey)) if rng.random() < 0.6 else (int(grey * 0.6), int(grey * 0.7), int(grey))
+        pen.line([tuple(p) for p in points], fill=colour, width=max(1, round(min(w, h) / rng.uniform(150, 400))))
+
+
 RENDER_SIDE = 512  # a larger canvas is drawn at this size and enlarged (the encoder looks at 224 px anyway)
 
 
@@ -194,6 +227,7 @@ def render(things: tuple[Thing, ...], style: Style, rng: np.random.Generator) ->
     if scale > 1:
         layer = layer.resize((w, h), Image.Resampling.LANCZOS)
     canvas = Image.fromarray(np.clip(_background(style, rng, w, h), 0, 255).astype(np.uint8)).convert("RGBA")
+    _strokes(canvas, style.strokes, rng)
     pixels = np.asarray(Image.alpha_composite(canvas, layer).convert("RGB"), dtype=np.float32)
     if style.light:  # darker towards the corners, around a point near the middle, and tinted
         ys, xs = np.mgrid[0:h, 0:w]
@@ -219,7 +253,7 @@ def styled_layout(seed: int, family: str) -> tuple[tuple[Thing, ...], Style, np.
     draws the rest."""
     rng = np.random.default_rng([seed, _SALT.get(family, 0)])
     style = draw_style(rng, family)
-    things, _ = layout(seed, bounds=style.band())
+    things, _ = layout(seed, bounds=style.band(), edge=style.edge)
     return things, style, rng
 
 

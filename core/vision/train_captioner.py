@@ -136,7 +136,9 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
 
 
 FEATURES_VERSION = "v2"  # changes whenever the encoder's features change (v2: hypercolumns), so no stale cache is read
-STYLES_VERSION = "s1"  # changes whenever core.vision.styles draws differently
+# per family of core.vision.styles, changes whenever that family draws differently (train s2: edges, dots, hatching,
+# strokes; the test family still draws what it drew at s1)
+STYLES_VERSION = {"train": "s2", "test": "s1"}
 CHUNK = 1000  # features are cached in files of this many scenes, so a larger set reuses a smaller one's work
 
 
@@ -148,7 +150,7 @@ def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[
     cache_dir.mkdir(parents=True, exist_ok=True)
     chunk = min(CHUNK, count)
     parts, encoder = [], None
-    drawn = "" if family is None else f"styled-{family}-{STYLES_VERSION}-"
+    drawn = "" if family is None else f"styled-{family}-{STYLES_VERSION[family]}-"
     for start in range(first, first + count, chunk):
         path = cache_dir / f"shapes-features-{FEATURES_VERSION}-{drawn}{start}-{chunk}.pt"
         if not path.exists():
