@@ -133,12 +133,14 @@ def main(argv: list[str] | None = None) -> None:
 
     from core.checkpoints import save_checkpoint
     from core.runtime import configure_torch
-    from core.vision.train_captioner import cached_splits
+    from core.vision.train_captioner import STYLED_FIRST, TRAIN_FIRST, cached_splits
 
     p = argparse.ArgumentParser(description="Train a shapes-world VQA model (features cached in --cache).")
     p.add_argument("--model", choices=["lecture", "attention", "question", "image"], default="attention")
     p.add_argument("--scenes", type=int, default=10000)
     p.add_argument("--val-scenes", type=int, default=1000)
+    p.add_argument("--styled-scenes", type=int, default=0,
+                   help="training scenes drawn in varied styles (core.vision.styles), besides --scenes")
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
@@ -151,8 +153,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     configure_torch()
-    train, val = cached_splits(args.scenes, args.val_scenes, args.cache)
-    train_q, val_q = build_questions(train.seeds.tolist()), build_questions(val.seeds.tolist())
+    train, val = cached_splits(args.scenes, args.val_scenes, args.cache, args.styled_scenes)
+    train_q = VQAData.joined([build_questions(list(range(TRAIN_FIRST, TRAIN_FIRST + args.scenes)))] + (
+        [build_questions(list(range(STYLED_FIRST, STYLED_FIRST + args.styled_scenes)), "train")]
+        if args.styled_scenes else []))  # in the order cached_splits joins the features
+    val_q = build_questions(val.seeds.tolist())
     print(f"{len(train_q):,} training questions, {len(val_q):,} held-out", flush=True)
     cfg = VQATrainConfig(model=args.model, hidden=args.hidden, epochs=args.epochs, lr=args.lr, look_weight=args.look,
                           seed=args.seed)
@@ -164,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         + (f"  hop 1 on the named object {row['hop1_pointing']:.3f}  hop 2 on the answer's {row['hop2_pointing']:.3f}"
            if "hop1_pointing" in row else ""), flush=True))
     metrics = {**history[-1], "seconds": time.perf_counter() - start, "scenes": args.scenes,
-               "questions": len(train_q), "held_out_questions": len(val_q)}
+               "styled_scenes": args.styled_scenes, "questions": len(train_q), "held_out_questions": len(val_q)}
     if args.user_scenes:
         metrics.update({f"user_{k}": v for k, v in user_style_vqa(model, args.user_scenes, args.cache).items()})
         print("user-style test set: " + ", ".join(f"{k} {metrics['user_' + k]:.3f}"

@@ -224,6 +224,17 @@ class VQAData:
     def __len__(self) -> int:
         return len(self.answers)
 
+    @staticmethod
+    def joined(parts: list[VQAData]) -> VQAData:
+        """The questions of several sets of scenes, in the order their features are joined (each part's scene
+        indices moved past the scenes of the parts before it)."""
+        offsets = [0]
+        for part in parts[:-1]:
+            offsets.append(offsets[-1] + part.cells.shape[0])
+        return VQAData(torch.cat([part.scene + offset for part, offset in zip(parts, offsets)]),
+                       *(torch.cat([getattr(part, name) for part in parts])
+                         for name in ("questions", "answers", "kinds", "looks", "cells")))
+
 
 def build_questions(seeds: list[int], family: str | None = None) -> VQAData:
     """Every question `questions_about` asks of each scene (by its seed; drawn as `family` draws it, see

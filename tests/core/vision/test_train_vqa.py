@@ -42,10 +42,11 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     from core.checkpoints import load_checkpoint
     from core.vision.train_vqa import main
 
-    main(["--model", "attention", "--scenes", "24", "--val-scenes", "8", "--user-scenes", "4", "--epochs", "1",
-          "--hidden", "16", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "vqa.pt")])
+    main(["--model", "attention", "--scenes", "24", "--styled-scenes", "6", "--val-scenes", "8", "--user-scenes", "4",
+          "--epochs", "1", "--hidden", "16", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "vqa.pt")])
     ck = load_checkpoint(tmp_path / "vqa.pt")
     assert ck.kind == "vqa" and ck.model.config.model == "attention" and ck.metrics["scenes"] == 24
+    assert ck.metrics["styled_scenes"] == 6
     assert 0.0 <= ck.metrics["relational"] <= 1.0 and ck.metrics["held_out_questions"] > 8
     assert 0.0 <= ck.metrics["user_accuracy"] <= 1.0  # also scored on the user-style test set
 
@@ -88,3 +89,20 @@ def test_attention_supervision_teaches_hop_1_to_find_the_named_object():
         model, history = train_vqa(cfg, train, val)
         figures[weight] = history[-1]["hop1_pointing"]
     assert figures[3.0] > 0.75 and figures[3.0] > figures[0.0] + 0.2, figures  # measured: 0.87 against 0.51
+
+
+def test_joined_questions_point_at_their_own_scenes_features():
+    """Questions of plain scenes and of styled ones, joined in the order their features are: each question still
+    asks about its own scene (its objects' cells and answers unchanged), moved past the scenes before it."""
+    import torch
+
+    from core.vision.vqa import VQAData, build_questions
+
+    plain, styled = build_questions([0, 1, 2]), build_questions([3_000_000, 3_000_001], "train")
+    both = VQAData.joined([plain, styled])
+    assert len(both) == len(plain) + len(styled) and both.cells.shape[0] == 5
+    tail = slice(len(plain), None)
+    assert torch.equal(both.scene[tail], styled.scene + 3)
+    assert torch.equal(both.cells[both.scene[tail]], styled.cells[styled.scene])
+    assert torch.equal(both.answers[tail], styled.answers) and torch.equal(both.look_mask(torch.arange(len(both)))[tail],
+                                                                           styled.look_mask(torch.arange(len(styled))))
