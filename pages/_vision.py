@@ -17,9 +17,10 @@ from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, s
 from core.vision.shapes import Scene, make_scene
 from core.vision.shipped import available_captioners, available_vqa_models
 from pages._common import plain, remember
+from pages._compose import compose_scene
 from pages._models import shipped_checkpoint
 
-SOURCES = ("Generated scene", "Sample photo", "Upload an image")
+SOURCES = ("Generated scene", "Sample photo", "Upload an image", "Compose a scene")
 PHOTOS = {"a cat (Chelsea)": "chelsea", "a cup of coffee": "coffee", "an astronaut": "astronaut",
           "a rocket": "rocket", "the Hubble deep field": "hubble_deep_field"}  # scikit-image's data module
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"]
@@ -106,7 +107,8 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
     (with the reason shown) when there is no usable image yet."""
     source = st.radio("Image", SOURCES, horizontal=True, key=remember(f"{prefix}_source", SOURCES[0], SOURCES),
                       help="A generated shapes-world scene (the models' own world, with its true objects known), "
-                           "a sample photo, or your own image.")
+                           "a sample photo, your own image, or a scene you compose object by object (its true "
+                           "objects known too).")
     if source == SOURCES[0]:
         c1, c2 = st.columns(2)
         seed = c1.number_input("Scene seed", 0, 10**9, key=remember(f"{prefix}_scene", seed), step=1,
@@ -118,6 +120,9 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         objects = None if count == counts[0] else int(count)
         generated = scene(int(seed), objects)
         return Picture(generated.image, generated, f"scene {int(seed)}", f"scene:{int(seed)}:{objects}")
+    if source == SOURCES[3]:
+        made = compose_scene(prefix)
+        return None if made is None else Picture(made[0].image, made[0], "your scene", made[1])
     if source == SOURCES[1]:
         name = st.selectbox("Photo", list(PHOTOS), key=remember(f"{prefix}_photo", next(iter(PHOTOS)), list(PHOTOS)),
                             help="Photos that ship with scikit-image.")

@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from core.runtime import TracedOnce
-from core.vision.images import square
+from core.vision.images import model_view
 
 SIZE = 224  # input side in pixels
 MID_BLOCK = 10  # the block whose output is the 14 × 14 × 112 grid
@@ -69,8 +69,7 @@ class Encoder:
     def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
         """RGB images -> (B, 3, 224, 224): each padded to a square with the colour of its border
         (core.vision.images.square: nothing cropped, no shape squeezed), then scaled, so grid cells tile it."""
-        arrays = [np.asarray(square(im.convert("RGB")).resize((SIZE, SIZE), Image.Resampling.BICUBIC), dtype=np.float32)
-                  for im in images]
+        arrays = [np.asarray(model_view(im.convert("RGB"), SIZE), dtype=np.float32) for im in images]
         x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)  # (B, H, W, 3) -> (B, 3, H, W)
         return ((x - MEAN) / STD).to(self.device)
 

@@ -130,3 +130,9 @@ def square(image: Image.Image) -> Image.Image:
     out = Image.new("RGB", (side, side), tuple(int(v) for v in np.median(border, axis=0)))
     out.paste(image, ((side - width) // 2, (side - height) // 2))
     return out
+
+
+def model_view(image: Image.Image, side: int = 224) -> Image.Image:
+    """What the encoder looks at: `image` (RGB) padded to a square (`square`) and scaled to side × side. A picture
+    already of that size is returned unchanged, so encoding this view or the original gives the same features."""
+    return square(image).resize((side, side), Image.Resampling.BICUBIC)

@@ -120,3 +120,18 @@ def test_an_uploaded_image_is_captioned(page):
     assert any("padded to a square" in c.value for c in page.caption)  # 300 × 200: what the models see is said
     assert any("The models learned drawn scenes" in i.value and "styles it never trained on" in i.value
                for i in page.info)  # what the shipped soft model scored on the user-style test set
+
+
+def test_a_composed_scene_is_captioned_and_scored_like_a_generated_one():
+    """"Compose a scene": the default table draws three objects; the true caption is shown and the captions' words are
+    scored against them, in every look; the model view carries the true boxes."""
+    at = open_page(PAGE, timeout=120)
+    ok(at.radio(key="cap_source").set_value("Compose a scene").run())
+    truth = "a large red circle to the left of a small blue square and a small yellow triangle"
+    for look in ("flat paint on white", "pencil outlines on ruled paper"):
+        ok(at.selectbox(key="cap_look").set_value(look).run())
+        assert any(m.value == f"**True caption:** {truth}" for m in at.markdown)
+        soft = next(m.value for m in at.markdown if m.value.startswith("**soft") and "· log p =" in m.value)
+        assert "badge[red ✓]" in soft and "badge[circle ✓]" in soft  # scored against the composed objects
+        assert len(overlay(at)["layout"]["shapes"]) >= 3  # the three true boxes
+    assert not at.error

@@ -69,3 +69,14 @@ def test_a_typed_question_is_answered(page):
     counts = figure(page, "vqa_answers")["data"][0]["y"]
     assert counts[-1] in ("0", "1", "2", "3", "4")  # the likeliest answer (drawn on top) is a count
     ok(page.radio(key="vqa_ask").set_value("Pick a generated question").run())
+
+
+def test_questions_are_generated_for_a_composed_scene():
+    """A composed scene's objects are known, so the page generates questions about it with their true answers."""
+    at = open_page(PAGE, timeout=120)
+    ok(at.radio(key="vqa_source").set_value("Compose a scene").run())
+    shown = " ".join(m.value for m in at.markdown)
+    assert "**True answer:**" in shown and len(answers_table(at)) == 4
+    count = next(t for t in at.selectbox(key="vqa_pick").options if "how many" in t and "circles" in t)
+    ok(at.selectbox(key="vqa_pick").set_value(count.split("] ", 1)[1]).run())
+    assert "**True answer:** 1" in " ".join(m.value for m in at.markdown)  # the table's one circle

@@ -1,0 +1,62 @@
+"""The image picker's "Compose a scene" (not a page itself): a table of up to four objects (shape, colour, size, place)
+and a look to draw them in (core.vision.compose). The composed scene's objects are known, so the pages score its
+captions and answers as they do a generated scene's."""
+from __future__ import annotations
+
+import hashlib
+import math
+
+import streamlit as st
+
+from core.vision.compose import LOOKS, MAX_OBJECTS, CompositionError, Placed, compose
+from core.vision.images import model_view
+from core.vision.shapes import COLOURS, SHAPES, SIZE, SIZES, Scene
+from pages._common import remember
+
+START = [{"shape": "circle", "colour": "red", "size": "large", "across": 25, "down": 50},
+         {"shape": "square", "colour": "blue", "size": "small", "across": 72, "down": 28},
+         {"shape": "triangle", "colour": "yellow", "size": "small", "across": 72, "down": 75}]
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def composed(placed: tuple[Placed, ...], look: str) -> Scene:
+    """The composition drawn (~30 ms), shared read-only; its image is the model's view (the canvas padded to a square
+    and scaled to SIZE), so the true boxes sit on it as on a generated scene (CompositionError is not cached)."""
+    scene = compose(placed, look)
+    return Scene(model_view(scene.image, SIZE), scene.things, scene.tokens, scene.links, scene.pairs)
+
+
+def _number(value: object) -> float:
+    """A table cell as a number (NaN when empty or not a number: compose says what is wrong)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def compose_scene(prefix: str) -> tuple[Scene, str] | None:
+    """The composer's widgets; the composed scene and its cache key, or None (with the reason shown)."""
+    looks = list(LOOKS)
+    look = st.selectbox("Drawn as", looks, key=remember(f"{prefix}_look", looks[0], looks),
+                        help="How the objects are drawn on a 640 × 480 canvas (padded to a square for the CNN). The "
+                             "ruled paper is a background no training scene had.")
+    rows = st.data_editor(
+        START, num_rows="dynamic", hide_index=True, key=f"{prefix}_compose",
+        column_config={
+            "shape": st.column_config.SelectboxColumn("shape", options=list(SHAPES), required=True),
+            "colour": st.column_config.SelectboxColumn("colour", options=list(COLOURS), required=True),
+            "size": st.column_config.SelectboxColumn("size", options=list(SIZES), required=True),
+            "across": st.column_config.NumberColumn("across %", min_value=0, max_value=100, step=1, required=True,
+                                                    help="The centre's distance from the left edge, in percent."),
+            "down": st.column_config.NumberColumn("down %", min_value=0, max_value=100, step=1, required=True,
+                                                  help="The centre's distance from the top edge, in percent.")})
+    st.caption(f"One to {MAX_OBJECTS} objects, each described differently, not overlapping. Add or delete rows at the "
+               "table's bottom and left.")
+    placed = tuple(Placed(str(r.get("shape")), str(r.get("colour")), str(r.get("size")), _number(r.get("across")),
+                          _number(r.get("down"))) for r in rows)
+    try:
+        scene = composed(placed, look)
+    except CompositionError as e:
+        st.error(str(e))
+        return None
+    return scene, "composed:" + hashlib.sha1(repr((placed, look)).encode()).hexdigest()[:16]
