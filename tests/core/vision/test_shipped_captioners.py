@@ -38,21 +38,58 @@ def user_style():
 
 def test_soft_attention_on_the_user_style_scenes(user_style):
     """Drawn in styles no training used (ruled or squared paper, uneven light, sketchy outlines, wide or tall
-    canvases). Issue 16's bars are every object named in ≥ 90% of scenes, precision and recall ≥ 94%, pointing ≥ 85%;
-    the model trained on 10,000 styled scenes beside 10,000 plain ones reaches pointing and recall but not yet the
-    rest (measured: every object named 59.1%, precision 84.2%, recall 95.5%, pointing 86.8%; 7%, 52%, 85% and 84%
-    before it saw any styled scene). This holds what it reaches, and the checkpoint carries the same figures (the
-    page's table)."""
+    canvases): issue 16's bars, every object named in ≥ 90% of scenes, precision and recall ≥ 94%, pointing ≥ 85%
+    (measured: 92.2%, 97.3%, 97.4%, 93.0%; 59.1%, 84.2%, 95.5% and 86.8% before training showed edges, dot grids,
+    hatching and strokes; 7%, 52%, 85% and 84% before it saw any styled scene). The checkpoint carries the same
+    figures (the page's table)."""
     ck, user = user_style
-    assert user["pointing"] >= 0.85 and user["recall"] >= 0.94, user
-    assert user["all_named"] >= 0.55 and user["precision"] >= 0.80, user
+    assert user["all_named"] >= 0.90 and user["pointing"] >= 0.85, user
+    assert user["precision"] >= 0.94 and user["recall"] >= 0.94, user
     for name in ("all_named", "precision", "recall", "pointing"):
         assert ck.metrics[f"user_{name}"] == pytest.approx(user[name], abs=1e-3), name
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16, open: no training scene has an object touching the canvas's edge "
-                                       "(the layouts keep a margin), and the model names the edge object wrongly")
-def test_a_wide_drawing_with_objects_at_its_edges_is_captioned_whole():
+def edge_drawings(count: int = 200) -> tuple[list, list]:
+    """`count` held-out drawings in the user (test) styles whose layouts reach the canvas's edge: each has an object
+    touching it or crossing it by up to 20% of its radius (seeds from 6,000,000, never trained on)."""
+    from core.vision.shapes import layout
+    from core.vision.styles import render, styled_layout
+
+    things_of, images = [], []
+    seed = 6_000_000
+    while len(images) < count:
+        _, style, rng = styled_layout(seed, "test")
+        x0, y0, x1, y1 = style.band()
+        things, _ = layout(seed, bounds=(x0, y0, x1, y1), edge=0.8)
+        if any(min(t.centre[0] - x0, x1 - t.centre[0], t.centre[1] - y0, y1 - t.centre[1]) <= t.radius for t in things):
+            things_of.append(things)
+            images.append(render(things, style, rng))
+        seed += 1
+    return images, things_of
+
+
+def test_drawings_with_objects_at_their_edges_are_captioned_whole():
+    """Uploads are padded, not cropped, so an object at the edge of a wide or tall drawing stays in the picture, and
+    training drew objects against and across the edge: on 200 such drawings in the user styles, every object is
+    named in 90.0% of them and recall is 97.2% (measured; the user-style bar is 90%). This holds 88% and 95%."""
+    from core.vision.captioner import sample_caption
+    from core.vision.encoder import Encoder
+    from core.vision.scoring import score_objects
+    from core.vision.shapes import VOCAB
+
+    images, things = edge_drawings()
+    soft, encoder, said = load_checkpoint(next(m for m in CAPTIONERS if m.key == "soft").path).model, Encoder(), []
+    for k in range(0, len(images), 50):
+        f = encoder.encode(images[k: k + 50])
+        said += [[VOCAB[i] for i in row] for row in sample_caption(soft, f.mid, f.pooled)[0]]
+    score = score_objects(said, things)
+    assert score.all_named >= 0.88 and score.recall >= 0.95, score
+
+
+@pytest.mark.xfail(strict=True, reason="issue 16, open: a small square flush against the right edge of the picture "
+                                       "itself (a 4:3 canvas fills the model's square across) is left out; 10 px in, "
+                                       "it is named. Training's layouts rarely put an object exactly there")
+def test_a_wide_drawing_with_objects_flush_against_its_edges_is_captioned_whole():
     """A 4:3 drawing, white, flat colours, one object touching the left edge, one the right and one the top: padded
     (not cropped or squeezed) to the model's square, every object is named."""
     from core.vision.captioner import sample_caption
@@ -77,7 +114,7 @@ def test_a_wide_drawing_with_objects_at_its_edges_is_captioned_whole():
 
 def test_soft_attention_meets_the_issues_bars(measured):
     """Every object named in ≥ 95% of scenes, object precision and recall ≥ 97%, pointing game ≥ 85%
-    (measured: 97.0%, 98.9%, 98.9%, 94.5%)."""
+    (measured: 97.2%, 99.2%, 98.9%, 96.5%)."""
     _, soft = measured["soft"]
     assert soft["all_named"] >= 0.95, soft
     assert soft["precision"] >= 0.97 and soft["recall"] >= 0.97, soft
@@ -86,7 +123,7 @@ def test_soft_attention_meets_the_issues_bars(measured):
 
 def test_soft_attention_reads_shape_words_where_it_says_them(measured):
     """The LSTM is fed only where it looked, so a shape word cannot come from memory: its attention peaks on the
-    object (measured 97.9%; 63% when the whole context went into the LSTM), as colour words' do (91.1%)."""
+    object (measured 98.8%; 63% when the whole context went into the LSTM), as colour words' do (94.1%)."""
     _, soft = measured["soft"]
     assert soft["pointing_shape"] >= 0.93 and soft["pointing_colour"] >= 0.85, soft
 
