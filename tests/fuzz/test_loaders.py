@@ -76,3 +76,20 @@ def test_text_shown_as_html_is_escaped(name):
     text = BAD_TEXTS[name][:2_000]
     html = coloured_text_html(text, [0.5] * len(text), "probability")
     assert "<script" not in html and "<img" not in html and "onerror=" not in html.replace("onerror=alert", "")
+
+
+@pytest.mark.parametrize("name", list(BAD_TEXTS))
+def test_composed_scenes_with_hostile_cells_are_drawn_or_refused_with_a_message(name):
+    """Whatever a client sends for a cell of the composer's table (the widget limits the choices, a crafted message
+    does not), the composition is drawn or refused with a CompositionError whose message repeats no text it was sent."""
+    from core.vision.compose import CompositionError, Placed, compose
+
+    text = BAD_TEXTS[name]
+    for placed in ([Placed(text, "red", "small", 50, 50)], [Placed("circle", text, "small", 50, 50)],
+                   [Placed("circle", "red", text, 50, 50)], [Placed("circle", "red", "small", v, 50)
+                                                             for v in (float("inf"), -1e308)][:1]):
+        with pytest.raises(CompositionError) as refused:
+            compose(placed, "flat paint on white")
+        assert not text.strip() or text.strip() not in str(refused.value)
+    with pytest.raises(CompositionError):
+        compose([Placed("circle", "red", "small", 50, 50)], text)
