@@ -79,8 +79,9 @@ def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, flo
            edge: float | None = None) -> list[Thing]:
     """`count` objects with distinct descriptions that do not overlap, inside `bounds` (x0, y0, x1, y1) (rejection
     sampling; in a narrow band the scene starts again, and after many tries has one object fewer). Each centre stays
-    its reach (its corners' distance and 4 px) inside the bounds, or with `edge`, that many radii: 1 lets an object
-    touch the edge, less lets the edge cut it, as in a tightly framed drawing."""
+    its reach (its corners' distance and 4 px) inside the bounds, or with `edge`, that many radii: 1 lets a circle or
+    an upright square's side touch the edge (a triangle's or a turned square's corners may cross it), less lets the
+    edge cut the object, as in a tightly framed drawing."""
     x0, y0, x1, y1 = bounds
     if min(x1 - x0, y1 - y0) <= 2 * (SIZES["small"][0] * math.sqrt(2) + 4):
         raise ValueError(f"bounds {bounds} are too small for even one small object")
