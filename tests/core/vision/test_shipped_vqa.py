@@ -56,11 +56,12 @@ def test_each_checkpoint_carries_the_figures_the_page_shows(measured, key):
 
 
 def test_the_attention_model_on_the_user_style_scenes():
-    """The same held-out scenes drawn in the held-out user styles (core.vision.styles, family "test"). Issue 16's bars
-    are ≥ 97% on non-relational and ≥ 93% on relational questions; trained on plain scenes only, the model meets the
-    first and not yet the second (measured: 97.1% and 91.9%). This holds what it reaches."""
+    """The same held-out scenes drawn in the held-out user styles (core.vision.styles, family "test"): issue 16's bars,
+    ≥ 97% on non-relational and ≥ 93% on relational questions (measured: 99.8% and 99.0%, trained on 10,000 plain and
+    10,000 styled scenes; 97.1% and 91.9% when it trained on plain scenes only)."""
     from core.vision.train_vqa import user_style_vqa
 
     attention = next(m for m in VQA_MODELS if m.key == "attention")
     figures = user_style_vqa(load_checkpoint(attention.path).model, 1000, ROOT / ".cache")
-    assert figures["non_relational"] >= 0.97 and figures["relational"] >= 0.90, figures
+    assert figures["non_relational"] >= 0.97 and figures["relational"] >= 0.93, figures
+    assert load_checkpoint(attention.path).metrics["user_relational"] == pytest.approx(figures["relational"], abs=1e-3)
