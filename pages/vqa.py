@@ -111,5 +111,6 @@ st.dataframe([{"model": VQA_TITLES[k], **ex.vqa_row(m.metrics)} for k, m in mode
              key="vqa_table")
 st.caption("Measured on the questions of scenes 1,000,000–1,000,999 (never trained on). The ablations show what can "
            "be guessed: the question alone knows the answers' priors; the image alone cannot tell what is asked. The "
-           "last column: how often hop 2's strongest cell lies on the closest / furthest object itself (no tolerance; "
-           "the boxes above allow one cell). Rerun: python -m pytest tests/core/vision/test_shipped_vqa.py")
+           "hop 2 column: how often hop 2's strongest cell lies on the closest / furthest object itself (no tolerance; "
+           "the boxes above allow one cell). “User styles”: the same scenes drawn in styles no training used (measured "
+           "for the attention model). Rerun: python -m pytest tests/core/vision/test_shipped_vqa.py")

@@ -218,7 +218,10 @@ def vqa_row(metrics: dict) -> dict[str, object]:
     return {"non-relational %": _percent(metrics, "non_relational"), "relational %": _percent(metrics, "relational"),
             **{f"{kind} %": _percent(metrics, f"acc_{kind}") for kind in KINDS},
             "hop 2 peak on the closest / furthest object %": _percent(metrics, "hop2_pointing"),
-            "training scenes": metrics.get("scenes"), "epochs": metrics.get("epoch"),
+            "user styles: non-relational %": _percent(metrics, "user_non_relational"),
+            "user styles: relational %": _percent(metrics, "user_relational"),
+            "training scenes": None if "scenes" not in metrics else metrics["scenes"] + metrics.get("styled_scenes", 0),
+            "epochs": metrics.get("epoch"),
             "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1)}
 
 
