@@ -109,3 +109,22 @@ def _activation(key: str, label: int, smooth: bool, _picture: Picture) -> Frozen
 def activation(picture: Picture, label: int, smooth: bool) -> FrozenFigure:
     """The class activation map of ImageNet class `label` over the picture."""
     return _activation(picture.key, int(label), smooth, picture)
+
+
+def how_hard_attention_learned() -> None:
+    """The REINFORCE changes measured like for like (assets/hard-attention-ablation.json), in an expander; a note
+    saying how to make the file when it is missing."""
+    from core.vision.shipped import load_hard_ablation
+
+    with st.expander("What made hard attention learn: each REINFORCE change measured like for like"):
+        measured = load_hard_ablation()
+        if measured is None:
+            st.info("Not measured on this server: run `python -m benchmarks.hard_attention --out "
+                    "assets/hard-attention-ablation.json` (about 15 minutes on two cores).")
+            return
+        st.dataframe([{"training": r["name"], "every object named %": round(100 * r["all_named"], 1),
+                       "precision %": round(100 * r["precision"], 1), "recall %": round(100 * r["recall"], 1),
+                       "pointing %": round(100 * r["pointing"], 1), "seconds": round(r["seconds"])}
+                      for r in measured["rows"]], hide_index=True, key="cap_ablation")
+        st.caption(f"Each row adds one change to the row above ({measured['setup']}); the last row is the whole "
+                   "recipe without the warm start. Rerun: python -m benchmarks.hard_attention")

@@ -146,3 +146,4 @@ st.caption("Measured on scenes 1,000,000–1,000,999 (never trained on), greedy 
            "drawn in styles no training used (ruled or squared paper, uneven light, sketchy outlines, wide or tall "
            "canvases). Pointing game: the share of colour and shape words whose attention peak lies on the named "
            "object. Rerun: python -m pytest tests/core/vision/test_shipped_captioners.py")
+cv.how_hard_attention_learned()

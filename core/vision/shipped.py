@@ -1,7 +1,10 @@
 """The captioners shipped in assets/ (one per decoder; commands in assets/reproduce.sh)."""
 from __future__ import annotations
 
-from core.assets import ShippedModel, present
+import json
+from pathlib import Path
+
+from core.assets import ASSETS, ShippedModel, present
 
 CAPTIONERS: tuple[ShippedModel, ...] = (
     ShippedModel("soft", "captioner-soft.pt", "soft attention (Show, Attend and Tell)", "shapes"),
@@ -30,3 +33,27 @@ VQA_TITLES = {m.key: m.title for m in VQA_MODELS}
 def available_vqa_models() -> dict[str, ShippedModel]:
     """The shipped VQA models whose file is present, by kind ("attention", "lecture", "question", "image")."""
     return {m.key: m for m in present(VQA_MODELS)}
+
+
+HARD_ABLATION = ASSETS / "hard-attention-ablation.json"  # written by benchmarks/hard_attention.py
+
+
+def load_hard_ablation(path: Path | None = None) -> dict | None:
+    """What each REINFORCE change did for hard attention (benchmarks/hard_attention.py): {"setup": str, "rows":
+    [{"name", "all_named", "precision", "recall", "pointing", "seconds"}, …]}, or None if the file is missing or not
+    such a file (`path`: HARD_ABLATION unless given)."""
+    try:
+        data = json.loads(Path(path or HARD_ABLATION).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("setup"), str) or not isinstance(data.get("rows"), list):
+        return None
+
+    def number(x: object) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x
+
+    figures = ("all_named", "precision", "recall", "pointing", "seconds")
+    if not data["rows"] or not all(isinstance(r, dict) and isinstance(r.get("name"), str)
+                                   and all(number(r.get(k)) for k in figures) for r in data["rows"]):
+        return None
+    return data

@@ -135,3 +135,17 @@ def test_a_composed_scene_is_captioned_and_scored_like_a_generated_one():
         assert "badge[red ✓]" in soft and "badge[circle ✓]" in soft  # scored against the composed objects
         assert len(overlay(at)["layout"]["shapes"]) >= 3  # the three true boxes
     assert not at.error
+
+
+def test_the_hard_attention_ablation_is_shown_or_how_to_make_it(monkeypatch, tmp_path):
+    """The expander shows the measured rows (assets/hard-attention-ablation.json); without the file, the command that
+    makes it."""
+    import core.vision.shipped as shipped
+
+    at = open_page(PAGE, timeout=120)
+    table = next(d.value for d in at.dataframe if "training" in d.value.columns)
+    assert len(table) == 6 and table["every object named %"].between(0, 100).all()
+    monkeypatch.setattr(shipped, "HARD_ABLATION", tmp_path / "absent.json")
+    at = open_page(PAGE, timeout=120)
+    assert any("python -m benchmarks.hard_attention" in i.value for i in at.info)
+    assert not any("training" in d.value.columns for d in at.dataframe)

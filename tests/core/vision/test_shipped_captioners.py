@@ -129,12 +129,12 @@ def test_soft_attention_reads_shape_words_where_it_says_them(measured):
 
 
 def test_hard_attention_points_at_what_it_names(measured):
-    """Issue 16's bars for hard attention on the plain held-out scenes: pointing ≥ 80% (measured 96.2%: met) and every
-    object named in ≥ 85% of scenes (measured 66.3%: not met yet; 16.7% for the model trained from scratch before).
-    This holds what it reaches."""
+    """Issue 16's bars for hard attention on the plain held-out scenes: pointing ≥ 80% (measured 97.7%: met) and every
+    object named in ≥ 85% of scenes (measured 75.1%: not met yet; 66.3% for the model shipped before, 16.7% for the
+    one trained from scratch before that). This holds what it reaches."""
     _, hard = measured["hard"]
     assert hard["pointing"] >= 0.80, hard
-    assert hard["all_named"] >= 0.60 and hard["precision"] >= 0.90, hard
+    assert hard["all_named"] >= 0.72 and hard["precision"] >= 0.94, hard
 
 
 @pytest.mark.parametrize("key", [m.key for m in CAPTIONERS])

@@ -1,0 +1,36 @@
+"""The hard-attention ablation the captioning page shows (benchmarks/hard_attention.py writes it)."""
+import json
+
+import pytest
+
+from core.vision.shipped import HARD_ABLATION, load_hard_ablation
+
+
+def test_the_shipped_ablation_shows_what_made_hard_attention_learn():
+    """Rows in the benchmark's order; the warm start and the whole recipe each beat the paper's estimator alone, and
+    the recipe started warm beats it started fresh."""
+    measured = load_hard_ablation()
+    assert measured is not None, f"{HARD_ABLATION} is missing: run python -m benchmarks.hard_attention --out it"
+    rows = {r["name"]: r for r in measured["rows"]}
+    assert list(rows)[0].startswith("paper's estimator") and len(rows) == 6
+    first, warm, recipe, cold = (measured["rows"][k]["all_named"] for k in (0, 1, 4, 5))
+    assert warm > first and recipe > first and recipe > cold
+    assert all(0 <= r[k] <= 1 for r in rows.values() for k in ("all_named", "precision", "recall", "pointing"))
+
+
+ROW = '{"name": "x", "all_named": 0.5, "precision": 0.9, "recall": 0.8, "pointing": 0.9, "seconds": 3}'
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[]", '{"setup": "s", "rows": []}', '{"setup": "s", "rows": 3}',
+                                  '{"setup": "s", "rows": [{"name": "x"}]}', '{"rows": [' + ROW + ']}',
+                                  '{"setup": "s", "rows": [' + ROW.replace("0.5", '"half"') + ']}',
+                                  '{"setup": "s", "rows": [' + ROW.replace("0.5", "true") + ']}'])
+def test_a_missing_or_malformed_file_reads_as_not_measured(tmp_path, text):
+    path = tmp_path / "ablation.json"
+    path.write_text(text)
+    assert load_hard_ablation(path) is None
+    assert load_hard_ablation(tmp_path / "absent.json") is None
+    good = {"setup": "s", "rows": [{"name": "x", "all_named": 0.5, "precision": 0.9, "recall": 0.8, "pointing": 0.9,
+                                    "seconds": 3.0}]}
+    path.write_text(json.dumps(good))
+    assert load_hard_ablation(path) == good
