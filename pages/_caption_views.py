@@ -12,6 +12,7 @@ from core.plots.vision import animation_figure, entropy_figure, labels_figure, o
 from core.vision import explain as ex
 from core.vision.captioner import ATTENTION
 from core.vision.encoder import top_labels
+from pages._common import plain
 from pages._vision import Picture, captioners, encoder, features, imagenet_names, shown
 
 MAP = (112, 112)  # attention maps are drawn upsampled to this many cells
@@ -126,5 +127,5 @@ def how_hard_attention_learned() -> None:
                        "precision %": round(100 * r["precision"], 1), "recall %": round(100 * r["recall"], 1),
                        "pointing %": round(100 * r["pointing"], 1), "seconds": round(r["seconds"])}
                       for r in measured["rows"]], hide_index=True, key="cap_ablation")
-        st.caption(f"Each row adds one change to the row above ({measured['setup']}); the last row is the whole "
-                   "recipe without the warm start. Rerun: python -m benchmarks.hard_attention")
+        st.caption(f"Each row adds one change to the row above; the last row is the whole recipe without the warm "
+                   f"start. Setup: {plain(measured['setup'])}. Rerun: python -m benchmarks.hard_attention")
