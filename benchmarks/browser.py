@@ -54,11 +54,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from pages._registry import SECTIONS  # noqa: E402
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, exception_texts, open_page, serve_app  # noqa: E402
+from pages._registry import SECTIONS
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, exception_texts, open_page, serve_app
 
 GRACE_FRAMES = 3  # frames to wait for the text after the component's data-t changed, before calling it "same text"
 SETTLE_MS = 400  # quiet time (no rerun, nothing stale) before the next move

@@ -1,6 +1,6 @@
 """Time to caption one uploaded image and draw its attention maps, with the shipped captioners.
 
-    python benchmarks/captioning.py [--repeats 7]
+    python -m benchmarks.captioning [--repeats 7]
 
 An upload (a held-out four-object scene enlarged to a 1,024 × 1,024 JPEG, made here, so the captions are
 long ones) goes through the page's path: the safe loader, the frozen encoder (EfficientNet-Lite0), then each decoder's greedy caption with a map
@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from PIL import Image
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks.timing import beside_busy_python, timed
 

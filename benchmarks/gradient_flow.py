@@ -1,6 +1,6 @@
 """One redraw of the ρ slider on "Vanishing & exploding gradients": what the page computes when ρ moves.
 
-    python benchmarks/gradient_flow.py [--steps 200] [--repeats 7]
+    python -m benchmarks.gradient_flow [--steps 200] [--repeats 7]
 
 The three cells (tanh RNN, LSTM, GRU; hidden 64, T = 200): forward and hand-written backward, the
 mechanism (running Jacobian products with their singular values for the vanilla RNN, the forget-gate
@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks.timing import beside_busy_python
 from core.gradients.experiment import flow_experiment

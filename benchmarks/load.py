@@ -1,6 +1,6 @@
 """A classroom against one server: many real Streamlit sessions at once, each a student moving a control.
 
-    python benchmarks/load.py [--sessions 12] [--seconds 120] [--url http://host:port [--server-pid PID]]
+    python -m benchmarks.load [--sessions 12] [--seconds 120] [--url http://host:port [--server-pid PID]]
 
 Without --url it starts `streamlit run app.py` on a free port. Each session is a real websocket client speaking
 Streamlit's own protocol (what a browser tab sends: rerun requests with widget values; what it gets back: the
@@ -42,8 +42,6 @@ from pathlib import Path
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}  # (early-for-rerun is not)
 TIMEOUT = 60.0

@@ -1,6 +1,6 @@
 """Accuracy against lag on the memory task, vanilla RNN against LSTM, in two optimiser regimes.
 
-    python benchmarks/memory_lag.py [--lags 5 10 20 40 80] [--seeds 0 1 2] [--steps 3000] [--workers 2] \
+    python -m benchmarks.memory_lag [--lags 5 10 20 40 80] [--seeds 0 1 2] [--steps 3000] [--workers 2] \
         [--out assets/memory-lag-results.json]
 
 Every run has the same budget (--steps updates of a batch of 64; hidden 64; inputs one-hot × 5; LSTM
@@ -22,8 +22,6 @@ import sys
 from pathlib import Path
 
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from core.gradients.memory import CHANCE, REGIMES, MemoryConfig, train_memory
 
@@ -64,7 +62,8 @@ def main() -> None:
             print(f"{regime:6} {cell:4} " + " ".join(f"{m:9.1%}" for m in means))
     print(f"longest run: {max(r['seconds'] for r in runs):.0f} s")
     if args.out:
-        args.out.write_text(json.dumps({"command": "python " + " ".join(sys.argv), "steps": args.steps,
+        command = " ".join(["python -m benchmarks.memory_lag", *sys.argv[1:]])  # the page shows how to run it again
+        args.out.write_text(json.dumps({"command": command, "steps": args.steps,
                                         "threads_per_run": 1, "workers": args.workers, "regimes": REGIMES, "runs": runs}, indent=1))
         print(f"wrote {args.out}")
 

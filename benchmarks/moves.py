@@ -1,7 +1,7 @@
 """What one control move costs the server, page by page: server CPU seconds and wall time per move, for a new value
 (nothing cached yet) and for a value seen before (what a second student moving there gets).
 
-    python benchmarks/moves.py [--pages captioning,vqa,...] [--moves 6] [--against DIR]
+    python -m benchmarks.moves [--pages captioning,vqa,...] [--moves 6] [--against DIR]
 
 It starts `streamlit run app.py` (file watcher off) and drives one real websocket session per page the way a browser
 tab does: a control inside a fragment reruns only that fragment. Each move sets one control and waits until the
@@ -28,11 +28,10 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from benchmarks.load import DONE, server_cpu_seconds
+from tests.e2e.harness import free_port
 
-from benchmarks.load import DONE, server_cpu_seconds  # noqa: E402
-from tests.e2e.harness import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]  # the checkout this file is in, run beside --against
 
 SEEDS = [1_000_101 + k for k in range(40)]  # held-out scenes; the pages open on 1,000,000 and 1,000,006
 # page -> the controls moved there: (label, values; None: the widget's own options, from its second one on)

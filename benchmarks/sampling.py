@@ -1,6 +1,6 @@
 """Sampling speed of the shipped Shakespeare LSTM, beside the floor set by streaming its weights.
 
-    python benchmarks/sampling.py [--chars 1000] [--repeats 7]
+    python -m benchmarks.sampling [--chars 1000] [--repeats 7]
 
 Prints, medians of interleaved repeats:
 - the time to sample 1000 characters (batch 1) with core.charlm.sample.sample;
@@ -20,13 +20,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks.timing import beside_busy_python
 from core.charlm.model import CharConfig, CharRNN

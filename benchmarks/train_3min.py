@@ -1,6 +1,6 @@
 """In-app training with the default settings, for its default 3 minutes: the validation loss it reaches.
 
-    python benchmarks/train_3min.py [--minutes 3]
+    python -m benchmarks.train_3min [--minutes 3]
 
 Runs core.charlm.train.train(TrainConfig()) — exactly what "Start training" on the "Train your own"
 page runs with its defaults (Shakespeare, LSTM 1x512, batch 32, chunks of 100, Adam 3e-3, norm
@@ -10,17 +10,13 @@ Run it on an otherwise idle machine: it measures what 2 cores do in 3 minutes.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-
-from core.charlm.corpus import load_corpus  # noqa: E402
-from core.charlm.train import LN2, TrainConfig, evaluate, train  # noqa: E402
+from core.charlm.corpus import load_corpus
+from core.charlm.train import LN2, TrainConfig, evaluate, train
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Time to answer one question about one uploaded image and draw the attention maps, with the shipped VQA models.
 
-    python benchmarks/vqa.py [--repeats 7]
+    python -m benchmarks.vqa [--repeats 7]
 
 An upload (the captioning benchmark's 1,024 × 1,024 JPEG of a held-out four-object scene) goes through the page's
 path: the safe loader, the frozen encoder (EfficientNet-Lite0), then the attention model reads a relational
@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks.captioning import encoded_upload
 from benchmarks.timing import timed

@@ -95,7 +95,7 @@ job_panel("memory_job", lambda job: len(job.rows) / job.meta["evaluations"], sho
 st.subheader("Measured: accuracy against lag")
 lag_results = measured(str(LAG_RESULTS), modified(LAG_RESULTS))
 if lag_results is None:
-    st.info("The measured curves are not here: run `python benchmarks/memory_lag.py --out "
+    st.info("The measured curves are not here: run `python -m benchmarks.memory_lag --out "
             "assets/memory-lag-results.json` (about 7 minutes on two cores) to make them.")
 else:
     results, figure = lag_results
