@@ -18,7 +18,7 @@ from core.plots.frozen import FrozenFigure
 from pages._common import page_intro, remember
 
 page_intro(
-    "The “hello” character model",
+    "The “hello” model",
     "The lecture's first language model: a vocabulary of four characters **[h, e, l, o]**, each fed in "
     "as a one-hot vector, and an RNN with **3 hidden units** that must predict the next character of "
     "the training sequence **“hello”**. Inputs are “h e l l”, targets “e l l o”: note that the input "

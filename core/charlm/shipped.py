@@ -1,6 +1,8 @@
 """The character models shipped in assets/, and the commands that reproduce them (assets/reproduce.sh)."""
 from __future__ import annotations
 
+import math
+
 from core.assets import ShippedModel, present
 
 SHIPPED: tuple[ShippedModel, ...] = (
@@ -24,7 +26,7 @@ def describe(title: str, metrics: dict, config: dict) -> dict[str, object]:
         "layers × units": f"{config.get('num_layers', '?')} × {config.get('hidden_size', '?')}",
         "parameters": metrics.get("parameters"),
         "validation nats/char": None if val is None else round(val, 3),
-        "bits/char": None if val is None else round(metrics.get("val_bits", val / 0.6931471805599453), 3),
+        "bits/char": None if val is None else round(metrics.get("val_bits", val / math.log(2)), 3),
         "training steps": metrics.get("steps"),
         "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1),
     }

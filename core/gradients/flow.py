@@ -225,8 +225,3 @@ def mechanism(flow: Flow, weights: Weights | None = None) -> Mechanism:
 def eigenvalues(cfg: FlowConfig) -> np.ndarray:
     """Eigenvalues of the experiment's W_hh (its first gate block, drawn first and so the same for every cell)."""
     return np.linalg.eigvals(make_weights(cfg).W_hh[: cfg.hidden])
-
-
-def cell_path_product(forget: np.ndarray, t: int) -> np.ndarray:
-    """∂c_T/∂c_t along the cell path alone: ∏_{k=t+1}^{T} f_k, elementwise (H,); t counts from 1."""
-    return np.prod(forget[t:], axis=0)

@@ -11,7 +11,7 @@ from tests.e2e.harness import (act, exception_texts, metric_value, open_page, sc
 PAGES = {  # url path -> a heading the page must show
     "": "RNN Lab",
     "rnn_shapes": "The recurrence and its shapes",
-    "hello_model": "The “hello” character model",
+    "hello_model": "The “hello” model",
     "hello_sampling": "Test-time sampling",
     "sampling": "Sampling & temperature",
     "train": "Train your own",

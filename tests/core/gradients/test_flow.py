@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.gradients.flow import FlowConfig, cell_path_product, make_weights, mechanism, recurrent_matrix, run_flow
+from core.gradients.flow import FlowConfig, make_weights, mechanism, recurrent_matrix, run_flow
+
+
+def cell_path_product(forget: np.ndarray, t: int) -> np.ndarray:
+    """∂c_T/∂c_t along the cell path alone: ∏_{k=t+1}^{T} f_k, elementwise (H,); t counts from 1 (the reference)."""
+    return np.prod(forget[t:], axis=0)
 
 
 def autograd_dh(cfg: FlowConfig, w) -> tuple[np.ndarray, np.ndarray | None]:
