@@ -38,14 +38,31 @@ def job_manager() -> JobManager:
     return manager
 
 
-def start_button(label: str, key: str, name: str, fn: Callable[[Job], Any], meta: dict, help: str) -> None:
-    """A button that queues `fn` as this session's job under session key `key` (disabled while it runs)."""
-    job = st.session_state.get(key)
-    busy = job is not None and not job.done
+JobSpec = tuple[str, Callable[[Job], Any]]  # a job's name and the function the worker runs with it
+
+
+class CannotStart(Exception):
+    """Raised by a job's builder: why the job cannot start, in words for the user (start_button shows them)."""
+
+
+def start_button(label: str, key: str, job: JobSpec | Callable[[], JobSpec | None], meta: dict, help: str) -> None:
+    """A button that queues `job` as this session's job under session key `key` (disabled while it runs).
+
+    `job` is its (name, function), or a builder called only on the click that returns them (None: start nothing)
+    or raises CannotStart, whose message is shown with st.error."""
+    current = st.session_state.get(key)
+    busy = current is not None and not current.done
     clicked = st.button(label, type="primary", disabled=busy, key=f"start_{key}", help=help)
     if clicked and not busy:  # a second click that reached the server before the button greyed out does nothing
-        st.session_state[key] = job_manager().submit(name, fn, meta, owner=this_session())
-        st.rerun()
+        try:
+            spec = job() if callable(job) else job
+        except CannotStart as e:
+            st.error(str(e))
+            return
+        if spec is not None:
+            name, fn = spec
+            st.session_state[key] = job_manager().submit(name, fn, meta, owner=this_session())
+            st.rerun()
 
 
 def stopped_warning(job: Job) -> None:

@@ -44,9 +44,10 @@ by_value = c4.select_slider("Value threshold", [0.01, 0.03, 0.1, 0.3, 1.0], key=
 base = replace(EXPLODING, lr=float(lr), init_rho=float(rho))
 clips = {"no clipping": (None, "norm"), f"clip by norm ({by_norm:g})": (float(by_norm), "norm"),
          f"clip by value ({by_value:g})": (float(by_value), "value")}
-start_button("Run the three trainings", "clip_job", f"clipping · lr {lr:g} · ρ {rho:g}",
-             lambda job: clipping_runs(base, clips, lambda label, step, row: job.report({"run": label, **row}),
-                                       lambda: job.stop_requested),
+start_button("Run the three trainings", "clip_job",
+             (f"clipping · lr {lr:g} · ρ {rho:g}",
+              lambda job: clipping_runs(base, clips, lambda label, step, row: job.report({"run": label, **row}),
+                                        lambda: job.stop_requested)),
              {"lr": lr, "rho": rho, "evaluations": 3 * base.steps // base.eval_every}, help=f"About 10 s on two cores: three runs of {base.steps} steps.")
 
 
@@ -108,9 +109,10 @@ c1, c2 = st.columns(2)
 short = c1.slider("Short delay", 1, 20, key=remember("delay_short", 3), help="Steps back to recall; try d < k.")
 long = c2.slider("Long delay", 1, 40, key=remember("delay_long", 12), help="Try d ≥ k.")
 delays = sorted({short, long})
-start_button(f"Train with k = {k} for d = {' and '.join(map(str, delays))}", "delay_job", f"delay task, k = {k}",
-             lambda job: {d: train_delay(DelayConfig(delay=d, chunk=k), lambda step, row, d=d: job.report({"d": d, **row}),
-                                         lambda: job.stop_requested) for d in delays},
+start_button(f"Train with k = {k} for d = {' and '.join(map(str, delays))}", "delay_job",
+             (f"delay task, k = {k}",
+              lambda job: {d: train_delay(DelayConfig(delay=d, chunk=k), lambda step, row, d=d: job.report({"d": d, **row}),
+                                          lambda: job.stop_requested) for d in delays}),
              {"k": k, "evaluations": len(delays) * DelayConfig().steps // 100},
              help="An LSTM with 64 units, 1,200 chunk updates per delay: about 15 s on two cores.")
 

@@ -25,7 +25,25 @@ page_intro(
     r"x = (s, \underbrace{n, n, \dots, n}_{\text{lag}}, ?), \qquad \hat s = \arg\max W_{hy} h_{\text{lag}+2}",
 )
 
-REGIME_NAMES = {"sgd": "SGD, lr 0.1, momentum 0.9, no clipping", "adam": "Adam, lr 3e-3, clipped to norm 1"}
+OPTIMISERS = {"sgd": "SGD", "adam": "Adam"}  # how each optimiser of REGIMES is written
+
+
+def regime_label(regime: dict, clipping: bool = False) -> str:
+    """A regime of REGIMES in words, its numbers read from it: "SGD, lr 0.1, momentum 0.9" (and its clipping)."""
+    words = [OPTIMISERS[regime["optimizer"]], f"lr {regime['lr']:g}"]
+    if regime.get("momentum"):
+        words.append(f"momentum {regime['momentum']:g}")
+    if clipping:
+        words.append("no clipping" if regime["clip"] is None else f"clipped to norm {regime['clip']:g}")
+    return ", ".join(words)
+
+
+def clip_choice(regime: dict) -> str:
+    """The Clipping option that matches a regime of REGIMES ("none" or "norm 1.0")."""
+    return "none" if regime["clip"] is None else f"norm {float(regime['clip'])}"
+
+
+REGIME_NAMES = {name: regime_label(regime, clipping=True) for name, regime in REGIMES.items()}  # the measured panels
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -47,12 +65,13 @@ c1, c2, c3, c4, c5 = st.columns(5)
 lag = c1.select_slider("Lag", [2, 5, 10, 20, 30, 50, 80, 120, 200], key=remember("mem_lag", 20),
                        help="Noise steps between the symbol and the question.")
 regime = c2.radio("Optimiser", list(REGIMES), key=remember("mem_regime", "sgd"),
-                  format_func={"sgd": "SGD, lr 0.1, momentum 0.9", "adam": "Adam, lr 3e-3"}.get,
+                  format_func=lambda name: regime_label(REGIMES[name]),
                   help="Plain SGD feels the gradient's true size; Adam rescales every update by the gradient's own "
                        "recent size, so even a tiny gradient moves the weights.")
 clip = c5.selectbox("Clipping", ["none", "norm 1.0", "value 0.1"], key=remember("mem_clip", "none"),
                     help="Clip the gradient before each step: its whole norm to 1, or each entry to ±0.1. The measured "
-                         "curves below use none with SGD and norm 1.0 with Adam.")
+                         "curves below use " + " and ".join(f"{clip_choice(r)} with {OPTIMISERS[r['optimizer']]}"
+                                                          for r in REGIMES.values()) + ".")
 bias = c3.slider("LSTM forget-gate bias", 0.0, 3.0, step=0.5, key=remember("mem_bias", 2.0),
                  help="Starting the forget gate open (bias > 0) lets the cell keep the symbol from the start.")
 steps = c4.select_slider("Training steps (each)", [500, 1000, 2000, 3000, 6000], key=remember("mem_steps", 3000),
@@ -60,9 +79,10 @@ steps = c4.select_slider("Training steps (each)", [500, 1000, 2000, 3000, 6000],
 cfg = MemoryConfig(lag=int(lag), forget_bias=float(bias), steps=int(steps), eval_every=max(50, int(steps) // 20),
                    **{**REGIMES[regime], "clip": None if clip == "none" else float(clip.split()[1]),
                       "clip_mode": clip.split()[0] if clip != "none" else "norm"})
-start_button("Train both models", "memory_job", f"memory task · lag {lag} · {regime}",
-             lambda job: train_both(cfg, lambda name, step, row: job.report({"model": name, **row}),
-                                    lambda: job.stop_requested),
+start_button("Train both models", "memory_job",
+             (f"memory task · lag {lag} · {regime}",
+              lambda job: train_both(cfg, lambda name, step, row: job.report({"model": name, **row}),
+                                     lambda: job.stop_requested)),
              {"evaluations": 2 * (cfg.steps // cfg.eval_every), **cfg.to_dict()},
              help="The vanilla RNN trains first, then the LSTM, in the background; switching pages does not stop it.")
 

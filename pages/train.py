@@ -8,7 +8,7 @@ from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint
 from core.plots.charlm import training_curves_figure
 from pages._common import page_intro, plain, remember
-from pages._jobs import job_manager, job_panel, this_session
+from pages._jobs import CannotStart, JobSpec, job_panel, start_button
 from pages._models import KEPT, TRAIN_JOB, add_user_model, keep_finished_training
 
 page_intro(
@@ -54,12 +54,8 @@ def controls() -> tuple[TrainConfig, object]:
     return cfg, upload
 
 
-cfg, upload = controls()
-job = st.session_state.get(TRAIN_JOB)
-busy = job is not None and not job.done
-clicked = st.button("Start training", type="primary", disabled=busy, key="start",
-                    help="Queue this run. One run trains at a time on this server; the page shows your place in line.")
-if clicked and not busy:  # a second click that reached the server before the button greyed out does nothing
+def training_job(cfg: TrainConfig, upload) -> JobSpec:
+    """The run Start queues: its corpus is read (or the upload checked) only on the click."""
     try:
         if cfg.corpus != "upload":
             corpus = load_corpus(cfg.corpus)
@@ -67,12 +63,16 @@ if clicked and not busy:  # a second click that reached the server before the bu
             raise CorpusError("choose a text file to upload first")
         else:
             corpus = text_from_upload(upload.getvalue(), upload.name)
-        name = f"{corpus.name} · {cfg.cell} {cfg.num_layers}×{cfg.hidden_size}"
-        st.session_state[TRAIN_JOB] = job_manager().submit(name, lambda j: run_training_job(j, cfg, corpus), asdict(cfg),
-                                                          owner=this_session())
-        st.rerun()
     except CorpusError as e:
-        st.error(f"Cannot train on this text: {e}")
+        raise CannotStart(f"Cannot train on this text: {e}") from e
+    return (f"{corpus.name} · {cfg.cell} {cfg.num_layers}×{cfg.hidden_size}",
+            lambda job: run_training_job(job, cfg, corpus))
+
+
+cfg, upload = controls()
+start_button("Start training", TRAIN_JOB, lambda: training_job(cfg, upload), asdict(cfg),
+             help="Queue this run. One run trains at a time on this server; the page shows your place in line.")
+job = st.session_state.get(TRAIN_JOB)
 
 
 def training_ended(job) -> None:

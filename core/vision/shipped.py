@@ -1,4 +1,4 @@
-"""The captioners shipped in assets/ (one per decoder; commands in assets/reproduce.sh)."""
+"""The captioners (one per decoder) and VQA models shipped in assets/ (commands in assets/reproduce.sh)."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ TITLES = {m.key: m.title for m in CAPTIONERS}
 
 
 def available_captioners() -> dict[str, ShippedModel]:
-    """The shipped captioners whose file is present, by decoder ("soft", "hard", "none")."""
+    """The shipped captioners whose file is present, by decoder (the keys of CAPTIONERS)."""
     return {m.key: m for m in present(CAPTIONERS)}
 
 
@@ -31,7 +31,7 @@ VQA_TITLES = {m.key: m.title for m in VQA_MODELS}
 
 
 def available_vqa_models() -> dict[str, ShippedModel]:
-    """The shipped VQA models whose file is present, by kind ("attention", "lecture", "question", "image")."""
+    """The shipped VQA models whose file is present, by kind (the keys of VQA_MODELS)."""
     return {m.key: m for m in present(VQA_MODELS)}
 
 

@@ -22,7 +22,7 @@ def steps_shown(at) -> int:
 def test_a_run_starts_shows_progress_survives_a_page_switch_and_stops():
     at = open_page(PAGE)
     at.select_slider(key="hidden_size").set_value(64).run()
-    at.button(key="start").click().run()
+    at.button(key="start_train_job").click().run()
     assert not at.exception
     wait_for(at, lambda a: steps_shown(a) > 0)
     at.switch_page("pages/home.py").run()
@@ -42,13 +42,13 @@ def test_a_run_starts_shows_progress_survives_a_page_switch_and_stops():
 def test_bad_uploads_get_messages():
     at = open_page(PAGE)
     at.selectbox(key="corpus").set_value("upload").run()
-    at.button(key="start").click().run()
+    at.button(key="start_train_job").click().run()
     assert any("choose a text file" in e.value for e in at.error)
     at.file_uploader(key="corpus_upload").set_value(("notes.txt", b"far too short", "text/plain")).run()
-    at.button(key="start").click().run()
+    at.button(key="start_train_job").click().run()
     assert any("only 13 characters" in e.value for e in at.error) and not at.exception
     at.file_uploader(key="corpus_upload").set_value(("latin.txt", "caf\u00e9 ".encode("latin-1") * 900, "text/plain")).run()
-    at.button(key="start").click().run()
+    at.button(key="start_train_job").click().run()
     assert any("not UTF-8" in e.value for e in at.error)
 
 

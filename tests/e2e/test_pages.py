@@ -1,27 +1,20 @@
 """The real app in headless Chromium: every page loads, the controls work, nothing raises."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from pages._registry import SECTIONS
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.harness import (act, exception_texts, metric_value, open_page, screenshot, wait_for_metric,
                                wait_for_script)
 
-PAGES = {  # url path -> a heading the page must show
-    "": "RNN Lab",
-    "rnn_shapes": "The recurrence and its shapes",
-    "hello_model": "The “hello” model",
-    "hello_sampling": "Test-time sampling",
-    "sampling": "Sampling & temperature",
-    "train": "Train your own",
-    "hidden_states": "Hidden states",
-    "hidden_memory": "Gates, guesses & memory",
-    "gradient_flow": "Vanishing & exploding gradients",
-    "gradient_remedies": "Clipping & truncated BPTT",
-    "memory_task": "Long memory: RNN against LSTM",
-    "captioning": "Captioning & attention",
-    "vqa": "Visual question answering",
+HOME = "pages/home.py"  # the default page: served at the bare address, headed with the app's name
+PAGES = {  # url path -> the heading the page must show: the title the sidebar gives it (pages/_registry.py)
+    ("" if info.file == HOME else Path(info.file).stem): ("RNN Lab" if info.file == HOME else info.title)
+    for pages in SECTIONS.values() for info in pages
 }
 
 
