@@ -50,26 +50,57 @@ def test_choosing_a_unit_recolours_the_text(page):
 def test_span_search_finds_the_units_core_finds_and_says_so_when_there_are_none(page):
     import numpy as np
 
-    from core.charlm.analysis import analyse, prepare_text, span_units
+    from core.charlm.analysis import analyse, prepare_text, span_matches, span_units
+    from core.charlm.shipped import SHIPPED
     from core.charlm.vocab import Vocab
+    from core.plots.charlm import show_char
     from pages._hidden import held_out_text
     from pages._models import shipped_checkpoint
-    from core.charlm.shipped import SHIPPED
 
     ck = shipped_checkpoint(str(SHIPPED[0].path))
     text = held_out_text("prose")[:2000]
-    acts = analyse(ck.model, Vocab(ck.vocab), prepare_text(text, Vocab(ck.vocab))).signals()["layer 2 · cell c"]
-    start = text.index("SIR TOBY BELCH:")
-    expected = span_units(acts, start, start + 15, 0.3 * float(np.abs(acts).max()))
-    page.selectbox(key="unit_signal").set_value("layer 2 · cell c").run()
-    page.slider(key="span_threshold").set_value(0.3).run()
-    page.slider(key="span").set_value((start, start + 15)).run()
+    signal, level = "layer 2 · cell c", 0.3
+    acts = analyse(ck.model, Vocab(ck.vocab), prepare_text(text, Vocab(ck.vocab))).signals()[signal]
+    scale = float(np.abs(acts).max())
+    threshold = level * scale
+
+    def clear_run(unit: int, s: int, e: int) -> bool:
+        """A run of `unit` above the threshold that no rounding between this analysis and the page's could change."""
+        inside, outside = acts[s:e, unit], acts[[i for i in (s - 1, e) if 0 <= i < len(text)], unit]
+        return bool(inside.min() > threshold + 1e-4 * scale and (outside <= threshold - 1e-4 * scale).all())
+
+    # A span the search must find units for: a stretch where some unit switches on and off again (its whole run above
+    # the threshold), the longest such stretch that is one of the matches the page lists.
+    on = acts > threshold
+    runs = []
+    for u in range(acts.shape[1]):
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], on[:, u].astype(np.int8), [0]])))
+        runs += [(int(s), int(e), u) for s, e in zip(edges[::2], edges[1::2]) if e - s >= 2 and clear_run(u, s, e)]
+    start, end = next((s, e) for s, e, _ in sorted(runs, key=lambda r: r[0] - r[1])
+                      if (s, e) in [m[:2] for m in span_matches(acts, span_units(acts, s, e, threshold), threshold)])
+    expected = span_units(acts, start, end, threshold)
+    assert expected.size >= 1
+    page.selectbox(key="unit_signal").set_value(signal).run()
+    page.slider(key="span_threshold").set_value(level).run()
+    page.slider(key="span").set_value((start, end)).run()
+    assert not page.exception and not any("No unit" in i.value for i in page.info)
+    assert f"Span: {''.join(show_char(c) for c in text[start:end])[:120]}" in [t.value for t in page.text]
     found = [m.value for m in page.markdown if "switch on for the span" in m.value]
-    if expected.size:
-        assert found and found[0].startswith(f"**{expected.size} unit(s)**")
-        assert page.dataframe(key="span_matches").value.shape[0] >= 1
-    else:
-        assert any("No unit" in i.value for i in page.info)
+    units = ", ".join(map(str, expected[:40].tolist()))
+    assert found == [f"**{expected.size} unit(s)** switch on for the span: {units}"]
+    # (a dataframe without selection gets no element id, so AppTest cannot find it by its key: found by its columns)
+    table = next(d.value for d in page.dataframe if "units on" in d.value.columns)
+    matches = span_matches(acts, expected, threshold, min_length=2)
+    assert [tuple(r) for r in table[["from", "to"]].itertuples(index=False)] == [m[:2] for m in matches]
+    assert list(table["units on"]) == [f"{share:.0%}" for _, _, share in matches]
+    assert table.loc[table["the span you marked"], ["from", "to"]].values.tolist() == [[start, end]]
+    assert list(table["text"]) == ["".join(show_char(c) for c in text[s:e])[:80] for s, e, _ in matches]
+
+    # A span no unit stays on through: the whole text (every unit is off somewhere in it).
+    assert span_units(acts, 0, len(text), threshold).size == 0
+    page.slider(key="span").set_value((0, len(text))).run()
+    assert any(i.value.startswith(f"No unit of {signal} stays above {threshold:+.2f}") for i in page.info)
+    assert not [m for m in page.markdown if "switch on for the span" in m.value]
     page.slider(key="span").set_value((start, start)).run()
     assert any("The span is empty" in i.value for i in page.info)
 

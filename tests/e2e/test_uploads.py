@@ -1,8 +1,16 @@
 """Hostile files through the real upload widgets in the browser: every one is refused with a message, the page
-shows no exception, and the pickle payload never runs."""
-import pytest
+shows no exception, and a pickle payload never runs."""
+import io
+import os
+import pickle
+import shlex
+import subprocess
+import sys
 
-from tests.e2e.harness import act, exception_texts, open_page
+import pytest
+import torch
+
+from tests.e2e.harness import EXCEPTION_SELECTOR, act, exception_texts, open_page
 from tests.fuzz.corpus import BAD_FILES
 
 ALERT = '[data-testid="stAlert"]'
@@ -30,7 +38,38 @@ def test_hostile_checkpoints_are_refused(app_url, page, kind):
     upload(page, "model.pt", BAD_FILES[kind])
     page.locator(ALERT, has_text="not a valid RNN Lab checkpoint").wait_for(timeout=30_000)
     assert exception_texts(page) == []
-    assert "pwned" not in page.content()
+
+
+def code_carrying(marker, how: str) -> bytes:
+    """A checkpoint-looking file whose unpickling would run `touch marker`: a bare pickle, or a torch.save zip."""
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {shlex.quote(str(marker))}",))
+
+    if how == "pickle":
+        return pickle.dumps({"kind": "charlm", "x": Payload()})
+    buffer = io.BytesIO()
+    torch.save({"kind": "charlm", "config": {}, "vocab": [], "state_dict": {"w": Payload()}, "metrics": {}}, buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("how", ["pickle", "torch.save"])
+def test_a_checkpoint_carrying_code_never_runs_it(app_url, page, tmp_path, how):
+    """The server loads the upload in its own process on this machine: had the payload run, the file would exist."""
+    marker = tmp_path / "pwned"
+    data = code_carrying(marker, how)
+    open_page(page, app_url, "train")
+    upload(page, "model.pt", data)
+    alert = page.locator(ALERT, has_text="model.pt")
+    alert.or_(page.locator(EXCEPTION_SELECTOR)).first.wait_for(timeout=30_000)  # the page has read the file
+    assert not marker.exists(), "unpickling the upload ran its code"
+    assert "nothing in the file was run" in alert.inner_text() and exception_texts(page) == []
+    # the same bytes do run code when unpickled without the guard: the test can tell
+    (tmp_path / "evil.pt").write_bytes(data)
+    subprocess.run([sys.executable, "-c", "import sys, torch; torch.load(sys.argv[1], weights_only=False)",
+                    str(tmp_path / "evil.pt")], check=False, capture_output=True)
+    assert marker.exists()
 
 
 @pytest.mark.parametrize("kind", ["random 1 kB", "UTF-16 text with a BOM", "Latin-1 text", "empty"])

@@ -2,6 +2,9 @@
 error and a short, plain message, or accepted as what it is; nothing else ever escapes, and no payload runs."""
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 
 from core.charlm.analysis import AnalysisError, prepare_text
@@ -57,25 +60,63 @@ def test_typed_questions_are_read_or_refused_with_a_message(name):
     clear(str(e.value))
 
 
+# What prepare_text makes of each bad text, for a model that knows only "abcdefghijklmnopqrstuvwxyz \n.,": None where it
+# is refused, else (what the model is fed, how many characters it did not know, the length before the cut to
+# MAX_CHARS). Unknown characters are fed as a space, "\r" becomes "\n", and only the first 3,000 characters are read.
+PREPARED = {
+    "empty": None,
+    "spaces": ("      ", 1, 6),  # the tab
+    "one newline": ("\n", 0, 1),
+    "control characters": (" " * 10 + "\n" + " " * 2 + "\n" + " " * 23 + "mred" + " " * 3 + "m", 38, 45),
+    "NUL": (" " * 100, 100, 100),
+    "emoji": (" " * 150, 150, 150),
+    "combining marks": ("e " * 100 + " " * 120, 220, 320),
+    "right-to-left": (" olleh" + " " * 11, 10, 17),
+    "a lone surrogate": ("abc def", 1, 7),
+    "HTML": (" script alert  x    script  img src x onerror alert    ", 16, 55),
+    "Markdown": ("  bold    link  javascript alert      red red   x     code    heading", 22, 69),
+    "long": (("what shape is it  " * 200)[:3000], 166, 10_800),
+    "huge": ("a" * 3000, 0, 1_000_000),
+}
+
+
+def test_every_bad_text_has_an_expected_outcome():
+    assert set(PREPARED) == set(BAD_TEXTS)
+
+
 @pytest.mark.parametrize("name", list(BAD_TEXTS))
 def test_pasted_texts_are_analysed_or_refused_with_a_message(name):
     vocab = Vocab(tuple("abcdefghijklmnopqrstuvwxyz \n.,"))
-    text = BAD_TEXTS[name]
-    try:
-        prepared = prepare_text(text, vocab)
-    except AnalysisError as e:
-        clear(str(e))
+    text, expected = BAD_TEXTS[name], PREPARED[name]
+    if expected is None:
+        with pytest.raises(AnalysisError, match="empty") as refused:
+            prepare_text(text, vocab)
+        clear(str(refused.value))
         return
-    assert prepared.text and len(prepared.text) <= 20_000  # cut to the analysis limit, never the whole megabyte
-    assert len(prepared.ids) == len(prepared.text) and int(prepared.ids.max()) < len(vocab)  # every id is one it knows
-    assert all(prepared.text[i] not in vocab.chars for i in prepared.unknown)
+    fed, n_unknown, original = expected
+    prepared = prepare_text(text, vocab)
+    assert vocab.decode(prepared.ids) == fed and len(prepared.unknown) == n_unknown
+    assert prepared.original_length == original and prepared.truncated == (original > 3000)
+    assert prepared.text == text.replace("\r", "\n")[:3000]  # shown as typed (newlines normalised), cut to the limit
+    assert prepared.substitute == " " and all(prepared.text[i] not in vocab.chars for i in prepared.unknown)
+
+
+def outside_own_markup(html: str) -> str:
+    """`html` without the markup coloured_text_html writes itself: its div, one span per character (with a title and
+    a style), and the <br> after a newline. What is left is the characters of the text, as escaped."""
+    html = re.sub(r'^<div style="[^"<>]*">|</div>$', "", html)
+    return re.sub(r'<span title="[^"<>]*" style="[^"<>]*">|</span>|(?<=⏎)<br>(?=</span>)', "", html)
 
 
 @pytest.mark.parametrize("name", list(BAD_TEXTS))
 def test_text_shown_as_html_is_escaped(name):
     text = BAD_TEXTS[name][:2_000]
     html = coloured_text_html(text, [0.5] * len(text), "probability")
-    assert "<script" not in html and "<img" not in html and "onerror=" not in html.replace("onerror=alert", "")
+    shown = outside_own_markup(html)
+    assert "<" not in shown and ">" not in shown and '"' not in shown, shown[:300]
+    assert html.count("&lt;") == text.count("<") and html.count("&gt;") == text.count(">")
+    assert html.count("<span ") == len(text)  # one span per character: none was dropped, none made by the text
+    assert unescape(shown.replace("&nbsp;", " ")).replace("⏎", "\n") == text  # and it reads as the text
 
 
 @pytest.mark.parametrize("name", list(BAD_TEXTS))

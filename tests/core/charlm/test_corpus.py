@@ -76,7 +76,17 @@ def test_a_good_upload_is_split_ninety_ten():
 
 
 def test_the_quick_held_out_slice_samples_every_held_out_play():
+    """Four pieces of 1,000 characters joined by newlines: the middle of each held-out play, one piece per play."""
+    from core.charlm.corpus import _plays_dir
+
     s = held_out_slice(1000)
     c = load_corpus("shakespeare")
-    assert len(s) == 4 * 1000 + 3
-    assert all(piece in c.val and piece not in c.train for piece in s.split("\n")[:3] if len(piece) > 30)
+    assert len(s) == 4 * 1000 + 3 and [s[1000], s[2001], s[3002]] == ["\n"] * 3
+    pieces = [s[k * 1001: k * 1001 + 1000] for k in range(4)]
+    plays = {f.stem: play_to_text(f.read_text(encoding="utf-8")) for f in _plays_dir().glob("*/*.md")}
+    for piece in pieces:
+        assert piece in c.val and piece not in c.train
+        (source,) = [name for name, text in plays.items() if piece in text]  # one play holds it
+        middle = (len(plays[source]) - 1000) // 2
+        assert source in HELD_OUT_PLAYS and plays[source][middle: middle + 1000] == piece
+    assert {name for name, text in plays.items() for piece in pieces if piece in text} == set(HELD_OUT_PLAYS)

@@ -92,11 +92,27 @@ def test_the_stepper_equals_the_fused_model(cell):
     assert torch.allclose(fused, by_step, atol=1e-5)
 
 
+# A distribution far from uniform, every expected count over 5 in 2,000 draws: a sampler that ignored the model would
+# give chi-square ~ 2,000 against it.
+PEAKED = torch.tensor([0.46, 0.2, 0.12, 0.07, 0.05, 0.035, 0.025, 0.02, 0.012, 0.008])
+CHI2_9_DOF_99_9 = 27.88  # the 99.9% point of chi-square with 9 degrees of freedom
+
+
 def test_sampled_characters_follow_the_model_softmax():
+    """A model whose output is PEAKED whatever it reads (head weights zero, bias log p): 2,000 characters drawn in
+    one seeded sample are a fixed draw whose counts a chi-square test holds to p."""
     m = model(6)
-    draws = [sample(m, VOCAB, "abc", 1, (1.0,), seed=s) for s in range(800)]
-    freq = torch.bincount(torch.stack([d.chosen[0, 0] for d in draws]), minlength=10).float() / 800
-    assert torch.allclose(freq, draws[0].probs[0, 0], atol=0.05)
+    with torch.no_grad():
+        m.head.weight.zero_()
+        m.head.bias.copy_(PEAKED.log() + 1.5)  # softmax ignores the shift; the scores are not the log-probs themselves
+    result = sample(m, VOCAB, "abc", 2000, (1.0,), seed=11)
+    assert torch.allclose(result.probs[0], PEAKED.expand(2000, 10), atol=1e-5)  # the distribution it drew from
+    counts = torch.bincount(result.chosen[0], minlength=10).double()
+    expected = 2000 * PEAKED.double()
+    chi2 = float(((counts - expected) ** 2 / expected).sum())
+    assert chi2 < CHI2_9_DOF_99_9, (chi2, counts.tolist())
+    uniform = torch.full((10,), 200.0, dtype=torch.float64)  # what a sampler ignoring the model would average
+    assert float(((uniform - expected) ** 2 / expected).sum()) > 50 * CHI2_9_DOF_99_9  # the test can tell
 
 
 def test_the_temperature_grid_gives_the_same_text_at_every_temperature_as_sampling_it_alone():
