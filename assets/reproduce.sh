@@ -7,16 +7,16 @@ cd "$(dirname "$0")/.."
 
 # Shakespeare, LSTM 2x512 (held-out plays: Hamlet, The Tempest, Twelfth Night, Julius Caesar). About 46 minutes.
 python -m core.charlm.train --corpus shakespeare --cell lstm --hidden 512 --layers 2 --dropout 0.25 --batch 32 --chunk 100 \
-  --lr 3e-3 --steps 6000 --seed 0 --out assets/charlm-shakespeare-lstm.pt
+  --lr 3e-3 --steps 6000 --max-seconds none --eval-every 250 --seed 0 --out assets/charlm-shakespeare-lstm.pt
 
 # Shakespeare, vanilla RNN 2x512, for comparison: same data, width and optimiser (Adam, lower rate: it is
 # less stable). About 6 minutes: the fused RNN layer is slower per step on the CPU than the fused LSTM.
 python -m core.charlm.train --corpus shakespeare --cell rnn --hidden 512 --layers 2 --dropout 0.25 --batch 32 --chunk 100 \
-  --lr 1e-3 --steps 1000 --seed 0 --out assets/charlm-shakespeare-rnn.pt
+  --lr 1e-3 --steps 1000 --max-seconds none --eval-every 250 --seed 0 --out assets/charlm-shakespeare-rnn.pt
 
 # Python code (the interpreter's standard library), LSTM 2x512. About 12 minutes.
 python -m core.charlm.train --corpus python --cell lstm --hidden 512 --layers 2 --dropout 0.25 --batch 32 --chunk 100 \
-  --lr 3e-3 --steps 1500 --seed 0 --out assets/charlm-python-lstm.pt
+  --lr 3e-3 --steps 1500 --max-seconds none --eval-every 250 --seed 0 --out assets/charlm-python-lstm.pt
 
 # Shapes-world captioners (one per decoder), trained on the frozen encoder's features of scenes 0-19,999 and scored
 # on the held-out scenes 1,000,000-1,000,999 and on the same scenes drawn in the held-out user styles

@@ -61,8 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         name, changes, warm = ROWS[k - 1]
         cfg = replace(base, **changes, init=str(args.init) if warm else "")
         began = time.perf_counter()
-        _, history = train_captioner(cfg, train, val, start=start if warm else None)
-        row = history[-1]
+        row = train_captioner(cfg, train, val, start=start if warm else None).history[-1]
         rows.append({"name": name[2:], **{k: row[k] for k in ("all_named", "precision", "recall", "pointing")},
                      "seconds": time.perf_counter() - began})
         print(f"{name:40s} {row['all_named']:9.1%} {row['precision']:9.1%} {row['recall']:7.1%} "

@@ -7,15 +7,16 @@ clipped by norm or by value; the norm before clipping is recorded. Losses are in
 character (bits = nats / ln 2). A loss that turns NaN or explodes stops the run with a message.
 
 Command line (reproduces the shipped checkpoints; see the README for the exact commands):
-    python -m core.charlm.train --corpus shakespeare --cell lstm --hidden 512 --steps 6000 --out assets/x.pt
+    python -m core.charlm.train --corpus shakespeare --cell lstm --hidden 512 --steps 6000 --max-seconds none \
+        --out assets/x.pt
+Every field of TrainConfig is a flag (core.flags); without --max-seconds a run stops after the in-app 3 minutes.
 """
 from __future__ import annotations
 
 import argparse
 import math
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
@@ -25,10 +26,15 @@ from core.charlm.model import CharConfig, CharRNN, State
 from core.charlm.sample import sample
 from core.charlm.vocab import Vocab
 from core.checkpoints import load_checkpoint, save_checkpoint
+from core.flags import add_config_flags, config_from_flags
 from core.jobs import Job
 from core.seeded import build_seeded
+from core.training import Loop, Run, run_loop
 
 LN2 = math.log(2.0)
+# the short flags the recorded commands use (assets/reproduce.sh), kept beside each field's own --field-name
+FLAG_ALIASES = {"hidden_size": "hidden", "num_layers": "layers", "embed_size": "embed", "batch_size": "batch",
+                "chunk_len": "chunk", "max_steps": "steps"}
 
 
 @dataclass(frozen=True)
@@ -60,23 +66,10 @@ class TrainConfig:
         if self.batch_size < 1 or self.chunk_len < 1 or not self.lr > 0 or self.max_steps < 1:
             raise ValueError("batch_size, chunk_len, max_steps must be >= 1 and lr > 0")
 
-
-@dataclass
-class TrainResult:
-    """What a run produced: the model, its vocabulary, its history and how it ended."""
-
-    model: CharRNN
-    vocab: Vocab
-    history: list[dict[str, float]] = field(default_factory=list)  # one row per step
-    evals: list[dict[str, float]] = field(default_factory=list)  # one row per evaluation
-    samples: list[tuple[int, str]] = field(default_factory=list)  # (step, sample text)
-    status: str = "running"  # finished | stopped | diverged
-    message: str = ""
-
-    @property
-    def metrics(self) -> dict[str, float]:
-        """The latest evaluation, for a checkpoint."""
-        return dict(self.evals[-1]) if self.evals else {}
+    def loop(self) -> Loop:
+        """The training loop's settings (core.training): a cosine decay to lr_final × lr over the run."""
+        return Loop(self.max_steps, self.lr, "cosine", self.lr_final, self.clip, self.clip_value, self.eval_every,
+                    self.max_seconds)
 
 
 def streams(data: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -120,26 +113,16 @@ def evaluate(model: CharRNN, data: torch.Tensor, batch_size: int = 16, chunk_len
     return total / count
 
 
-def clip_gradients(model: nn.Module, clip: str, value: float) -> float:
-    """Clip in place by norm or by value; return the global gradient norm *before* clipping."""
-    grads = [p.grad for p in model.parameters() if p.grad is not None]
-    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])).item()
-    if clip == "norm":
-        nn.utils.clip_grad_norm_(model.parameters(), value)
-    elif clip == "value":
-        nn.utils.clip_grad_value_(model.parameters(), value)
-    return norm
-
-
 def train(cfg: TrainConfig, corpus: Corpus | None = None,
           on_step: Callable[[int, dict[str, float]], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
           sampler: Callable[[CharRNN, Vocab], str] | None = None,
-          init: tuple[CharRNN, Vocab] | None = None) -> TrainResult:
-    """Train a model; `on_step(step, metrics)` after every step, `should_stop()` to end early.
+          init: tuple[CharRNN, Vocab] | None = None) -> Run:
+    """Train a model (core.training's loop); `on_step(step, row)` after every step, `should_stop()` to end early.
 
-    `sampler(model, vocab)` (if given) writes the sample recorded every `sample_every` steps.
+    `sampler(model, vocab)` (if given) writes the sample kept in the run's notes every `sample_every` steps.
     `init` continues training a model (with its vocabulary) instead of starting from random weights.
+    The run's history holds the evaluations on the validation slice; its vocab, the vocabulary.
     """
     corpus = corpus or load_corpus(cfg.corpus)
     vocab = Vocab.from_text(corpus.train + corpus.val)
@@ -152,63 +135,42 @@ def train(cfg: TrainConfig, corpus: Corpus | None = None,
         model, init_vocab = init
         if init_vocab != vocab or model.config != arch:
             raise ValueError("the model to continue has another vocabulary or architecture than this run")
-        model.train()
     else:
         model = build_seeded(lambda: CharRNN(arch), cfg.seed)  # the global generator is other sessions' too
-    result = TrainResult(model, vocab)
+    run = Run(model, config=cfg, vocab=vocab)
     train_x = streams(vocab.encode(corpus.train), cfg.batch_size)  # (B, n)
-    val = vocab.encode(corpus.val)
-    val_slice = val[: cfg.eval_chars]
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    first_loss, state, pos, start = None, None, 0, time.monotonic()
-    for step in range(1, cfg.max_steps + 1):
-        elapsed = time.monotonic() - start
-        progress = max(step / cfg.max_steps, elapsed / cfg.max_seconds if cfg.max_seconds else 0.0)
-        for group in opt.param_groups:
-            group["lr"] = cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+    val_slice = vocab.encode(corpus.val)[: cfg.eval_chars]
+    reading = {"pos": 0, "state": None, "first": None}
+
+    def batch_loss(step: int) -> torch.Tensor:
+        pos = reading["pos"]
         if pos + cfg.chunk_len + 1 > train_x.shape[1]:  # an epoch is over: start the streams again
-            pos, state = 0, None
+            pos, reading["state"] = 0, None
         inp = train_x[:, pos: pos + cfg.chunk_len]  # (B, T)
         tgt = train_x[:, pos + 1: pos + cfg.chunk_len + 1]  # (B, T): the next characters
-        pos += cfg.chunk_len
-        model.train()
-        loss, state = chunk_loss(model, inp, tgt, state)
-        loss_value = loss.item()
-        first_loss = first_loss or loss_value
-        if not math.isfinite(loss_value) or loss_value > 3 * max(first_loss, math.log(len(vocab))):
-            result.status = "diverged"
-            result.message = (f"training stopped at step {step}: the loss became {loss_value:.3g}. Lower the "
-                              "learning rate or clip the gradients.")
-            break
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = clip_gradients(model, cfg.clip, cfg.clip_value)
-        if not math.isfinite(grad_norm):
-            result.status = "diverged"
-            result.message = f"training stopped at step {step}: the gradient norm became {grad_norm}. Clip the gradients."
-            break
-        opt.step()
-        row = {"step": step, "loss": loss_value, "grad_norm": grad_norm, "lr": opt.param_groups[0]["lr"],
-               "seconds": time.monotonic() - start}
-        if step % cfg.eval_every == 0:
-            val_loss = evaluate(model, val_slice)
-            row["val_loss"] = val_loss
-            result.evals.append({"step": step, "val_loss": val_loss, "val_bits": val_loss / LN2, "train_loss": loss_value})
+        reading["pos"] = pos + cfg.chunk_len
+        loss, reading["state"] = chunk_loss(model, inp, tgt, reading["state"])
+        return loss
+
+    def exploded(step: int, loss: float) -> str | None:
+        reading["first"] = reading["first"] or loss
+        return f"the loss became {loss:.3g}" if loss > 3 * max(reading["first"], math.log(len(vocab))) else None
+
+    def evaluate_slice(step: int) -> dict[str, float]:
+        val_loss = evaluate(model, val_slice)
+        return {"val_loss": val_loss, "val_bits": val_loss / LN2}
+
+    def after_step(step: int, row: dict) -> None:
         if sampler is not None and step % cfg.sample_every == 0:
-            result.samples.append((step, sampler(model, vocab)))
-        result.history.append(row)
+            run.notes.append((step, sampler(model, vocab)))
         if on_step is not None:
             on_step(step, row)
-        if (should_stop is not None and should_stop()) or (cfg.max_seconds and time.monotonic() - start > cfg.max_seconds):
-            result.status = "stopped" if should_stop is not None and should_stop() else "finished"
-            break
-    else:
-        result.status = "finished"
-    model.eval()
-    return result
+
+    return run_loop(model, torch.optim.Adam(model.parameters(), lr=cfg.lr), cfg.loop(), batch_loss, evaluate_slice,
+                    after_step, should_stop=should_stop, diverged=exploded, run=run)
 
 
-def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus) -> TrainResult:
+def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus) -> Run:
     """The body of a background training job: progress rows and samples go to `job`; Stop ends it.
 
     A run that diverges returns normally with status "diverged" and its message.
@@ -227,29 +189,16 @@ def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus) -> TrainResult:
 def main(argv: list[str] | None = None) -> None:
     """Train from the command line and save a checkpoint evaluated on the whole validation text."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", default="shakespeare")
-    p.add_argument("--cell", default="lstm")
-    p.add_argument("--hidden", type=int, default=512)
-    p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--embed", type=int, default=64)
-    p.add_argument("--dropout", type=float, default=0.0)
-    p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--chunk", type=int, default=100)
-    p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--clip", default="norm")
-    p.add_argument("--clip-value", type=float, default=5.0)
-    p.add_argument("--steps", type=int, default=6000)
-    p.add_argument("--minutes", type=float, default=None, help="stop after this long instead of --steps")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None)
+    add_config_flags(p, TrainConfig, aliases=FLAG_ALIASES, helps={
+        "max_seconds": "stop after this many seconds (none: run all the steps)",
+        "clip": "norm, value or none", "lr_final": "the cosine schedule ends at this fraction of lr"})
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: the machine's cores)")
     p.add_argument("--init", default=None, help="continue training this checkpoint instead of starting afresh")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    cfg = TrainConfig(a.corpus, a.cell, a.hidden, a.layers, a.embed, a.dropout, a.batch, a.chunk, a.lr, clip=a.clip,
-                      clip_value=a.clip_value, max_steps=a.steps,
-                      max_seconds=a.minutes * 60 if a.minutes else None, eval_every=250, seed=a.seed)
+    cfg = config_from_flags(p, TrainConfig, a)
 
     def report(step: int, row: dict[str, float]) -> None:
         if "val_loss" in row:
@@ -263,8 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         init = (ck.model, Vocab(ck.vocab))
     result = train(cfg, corpus, on_step=report, init=init)
     val_loss = evaluate(result.model, result.vocab.encode(corpus.val))
-    metrics = {"val_loss": val_loss, "val_bits": val_loss / LN2, "steps": len(result.history),
-               "seconds": result.history[-1]["seconds"] if result.history else 0.0,
+    metrics = {"val_loss": val_loss, "val_bits": val_loss / LN2, "steps": len(result.steps), "seconds": result.seconds,
                "parameters": result.model.num_parameters(), "corpus": cfg.corpus, "status": result.status}
     save_checkpoint(a.out, "charlm", result.model, result.vocab.chars, metrics, asdict(cfg))
     print(f"{result.status}: {metrics['steps']} steps, full validation {val_loss:.4f} nats/char "

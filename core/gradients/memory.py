@@ -10,16 +10,15 @@ plain SGD with momentum (no clipping), and Adam with gradient-norm clipping.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
 
 from core.seeded import reseed
+from core.training import Loop, Run, run_loop
 
 SYMBOLS, NOISE = 8, 2
 QUERY = SYMBOLS + NOISE  # token ids: 0-7 symbols, 8-9 noise, 10 query
@@ -99,45 +98,6 @@ class MemoryNet(nn.Module):
         return self.head(out[:, -1])
 
 
-@dataclass
-class MemoryResult:
-    """What a run measured."""
-
-    config: MemoryConfig
-    history: list[dict[str, float]] = field(default_factory=list)  # per evaluation: step, loss, accuracy, grad_first
-    losses: list[float] = field(default_factory=list)  # every step's training loss
-    grad_norms: list[float] = field(default_factory=list)  # every step's gradient norm before clipping
-    accuracy: float = float("nan")  # on 2,048 fresh sequences at the end (NaN if the run diverged)
-    seconds: float = 0.0
-    status: str = "running"  # "finished", "stopped" or "diverged"
-
-
-def report(result: Any, step: int, row: dict | None, on_step: Callable[[int, dict], None] | None,
-           should_stop: Callable[[], bool] | None) -> bool:
-    """A training loop's bookkeeping after a step: keep the evaluation row (if any), pass it to `on_step`,
-    and return True (marking the result "stopped") when asked to stop. `result` needs history and status."""
-    if row is not None:
-        result.history.append(row)
-        if on_step is not None:
-            on_step(step, row)
-    if should_stop is not None and should_stop():
-        result.status = "stopped"
-        return True
-    return False
-
-
-def clip_gradients(params, mode: str, threshold: float | None) -> float:
-    """Clip the gradients of `params` in place ("norm": rescale all together so their global norm is at most
-    `threshold`; "value": clamp each entry to [-threshold, threshold]); returns the global norm before."""
-    params = [p for p in params if p.grad is not None]
-    norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
-    if threshold is not None and mode == "norm":
-        nn.utils.clip_grad_norm_(params, threshold)
-    elif threshold is not None:
-        nn.utils.clip_grad_value_(params, threshold)
-    return norm
-
-
 def evaluate(model: MemoryNet, cfg: MemoryConfig, n: int = 2048) -> tuple[float, float, float]:
     """(accuracy, mean loss, ‖∂L/∂x_1‖) on `n` fresh sequences from a fixed seed."""
     g = torch.Generator().manual_seed(10_000 + cfg.seed)
@@ -152,44 +112,37 @@ def evaluate(model: MemoryNet, cfg: MemoryConfig, n: int = 2048) -> tuple[float,
 
 
 def train_memory(cfg: MemoryConfig, on_step: Callable[[int, dict], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> MemoryResult:
-    """Train one model on the task; `on_step` gets each evaluation row; stops early on NaN (diverged)."""
+                 should_stop: Callable[[], bool] | None = None) -> Run:
+    """Train one model on the task (core.training's loop); `on_step` gets each evaluation row; a loss that is not
+    finite stops it ("diverged"). The run's `accuracy` is measured on 2,048 fresh sequences at the end (NaN if it
+    diverged)."""
     model = MemoryNet(cfg)
     opt = (torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum) if cfg.optimizer == "sgd"
            else torch.optim.Adam(model.parameters(), lr=cfg.lr))
     g = torch.Generator().manual_seed(cfg.seed)
-    result, start = MemoryResult(cfg), time.perf_counter()
-    for step in range(1, cfg.steps + 1):
+
+    def batch_loss(step: int) -> torch.Tensor:
         tokens, target = make_batch(cfg.batch, cfg.lag, g, cfg.noise)
-        loss = nn.functional.cross_entropy(model(nn.functional.one_hot(tokens, VOCAB).float()), target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        result.grad_norms.append(clip_gradients(model.parameters(), cfg.clip_mode, cfg.clip))
-        result.losses.append(float(loss.detach()))
-        opt.step()
-        if not (torch.isfinite(loss.detach()) and all(torch.isfinite(p).all() for p in model.parameters())):
-            result.status = "diverged"
-            break
-        row = None
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            acc, _, grad_first = evaluate(model, cfg, n=512)
-            row = {"step": step, "loss": float(loss.detach()), "accuracy": acc, "grad_first": grad_first,
-                   "seconds": time.perf_counter() - start}
-        if report(result, step, row, on_step, should_stop):
-            break
-    if result.status == "running":
-        result.status = "finished"
-    if result.status != "diverged":
-        result.accuracy = evaluate(model, cfg)[0]
-    result.seconds = time.perf_counter() - start
-    return result
+        return nn.functional.cross_entropy(model(nn.functional.one_hot(tokens, VOCAB).float()), target)
+
+    def measure(step: int) -> dict[str, float]:
+        acc, _, grad_first = evaluate(model, cfg, n=512)
+        return {"accuracy": acc, "grad_first": grad_first}
+
+    loop = Loop(cfg.steps, cfg.lr, clip="none" if cfg.clip is None else cfg.clip_mode,
+                clip_value=cfg.clip or 0.0, eval_every=cfg.eval_every)
+    run = run_loop(model, opt, loop, batch_loss, measure, on_eval=on_step, should_stop=should_stop,
+                   run=Run(model, config=cfg))
+    if run.status != "diverged":
+        run.final["accuracy"] = evaluate(model, cfg)[0]
+    return run
 
 
 MODEL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM"}
 
 
 def train_both(cfg: MemoryConfig, on_step: Callable[[str, int, dict], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> dict[str, MemoryResult]:
+               should_stop: Callable[[], bool] | None = None) -> dict[str, Run]:
     """The same settings for the vanilla RNN, then the LSTM; `on_step(model name, step, row)`."""
     results = {}
     for cell, name in MODEL_NAMES.items():

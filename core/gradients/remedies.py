@@ -11,16 +11,16 @@
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
-from core.gradients.memory import MemoryConfig, MemoryResult, report, train_memory
+from core.gradients.memory import MemoryConfig, train_memory
 from core.seeded import reseed
+from core.training import Loop, Run, run_loop
 
 EXPLODING = MemoryConfig(cell="rnn", lag=4, hidden=64, optimizer="sgd", lr=0.3, momentum=0.9, init_rho=1.5,
                          input_scale=1.0, steps=600, eval_every=100)  # gradients explode without clipping (measured: see the tests)
@@ -29,7 +29,7 @@ CLIPS = {"no clipping": (None, "norm"), "clip by norm (1.0)": (1.0, "norm"), "cl
 
 def clipping_runs(base: MemoryConfig = EXPLODING, clips: dict[str, tuple[float | None, str]] = CLIPS,
                   on_step: Callable[[str, int, dict], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> dict[str, MemoryResult]:
+                  should_stop: Callable[[], bool] | None = None) -> dict[str, Run]:
     """The same run (same seed, data and initial weights) once per clipping setting; `on_step(label, step, row)`."""
     results = {}
     for label, (clip, mode) in clips.items():
@@ -88,17 +88,6 @@ class DelayConfig:
             raise ValueError("delay 1-200, chunk 1-200, steps 1-100000")
 
 
-@dataclass
-class DelayResult:
-    """Accuracy over training, and at the end on a fresh stream."""
-
-    config: DelayConfig
-    history: list[dict[str, float]] = field(default_factory=list)
-    accuracy: float = 0.0
-    seconds: float = 0.0
-    status: str = "running"
-
-
 class DelayNet(nn.Module):
     """One-hot symbols -> LSTM -> the symbol d steps back."""
 
@@ -123,36 +112,32 @@ def _delay_accuracy(model: DelayNet, cfg: DelayConfig, generator: torch.Generato
 
 
 def train_delay(cfg: DelayConfig, on_step: Callable[[int, dict], None] | None = None,
-                should_stop: Callable[[], bool] | None = None) -> DelayResult:
-    """Train with truncated BPTT: each update is one chunk of k steps; the state is carried across chunks."""
+                should_stop: Callable[[], bool] | None = None) -> Run:
+    """Train with truncated BPTT (core.training's loop): each update is one chunk of k steps; the state is carried
+    across chunks. `on_step` gets each evaluation row; the run's `accuracy` is measured on a fresh stream."""
     model = DelayNet(cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     g = torch.Generator().manual_seed(cfg.seed)
-    result, start = DelayResult(cfg), time.perf_counter()
-    stream, state, pos = None, None, 0
     L = cfg.chunk * cfg.chunks_per_stream
-    for step in range(1, cfg.steps + 1):
-        if stream is None or pos >= L:  # a fresh batch of streams, from a zero state
-            stream, state, pos = torch.randint(0, cfg.symbols, (cfg.batch, L), generator=g), None, 0
-        tokens = stream[:, pos: pos + cfg.chunk]  # (B, k)
-        scores, state = model(tokens, state)
-        state = tuple(s.detach() for s in state)  # the cut: values go on, gradients stop here
+    reading: dict = {"stream": None, "state": None, "pos": 0}
+
+    def batch_loss(step: int) -> torch.Tensor:
+        if reading["stream"] is None or reading["pos"] >= L:  # a fresh batch of streams, from a zero state
+            reading.update(stream=torch.randint(0, cfg.symbols, (cfg.batch, L), generator=g), state=None, pos=0)
+        stream, pos = reading["stream"], reading["pos"]
+        scores, state = model(stream[:, pos: pos + cfg.chunk], reading["state"])  # (B, k, symbols)
+        reading["state"] = tuple(s.detach() for s in state)  # the cut: values go on, gradients stop here
+        reading["pos"] = pos + cfg.chunk
         t = torch.arange(pos, pos + cfg.chunk)
         valid = t >= cfg.delay  # positions that have an answer
         target = stream[:, (t - cfg.delay).clamp_min(0)]
-        loss = nn.functional.cross_entropy(scores[:, valid].reshape(-1, cfg.symbols), target[:, valid].reshape(-1)) \
-            if valid.any() else scores.sum() * 0
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        pos += cfg.chunk
-        row = None
-        if step % 100 == 0 or step == cfg.steps:
-            row = {"step": step, "loss": float(loss.detach()),
-                   "accuracy": _delay_accuracy(model, cfg, torch.Generator().manual_seed(99))}
-        if report(result, step, row, on_step, should_stop):
-            break
-    result.status = "finished" if result.status == "running" else result.status
-    result.accuracy = _delay_accuracy(model, cfg, torch.Generator().manual_seed(12345), length=600)
-    result.seconds = time.perf_counter() - start
-    return result
+        if not valid.any():
+            return scores.sum() * 0
+        return nn.functional.cross_entropy(scores[:, valid].reshape(-1, cfg.symbols), target[:, valid].reshape(-1))
+
+    def measure(step: int) -> dict[str, float]:
+        return {"accuracy": _delay_accuracy(model, cfg, torch.Generator().manual_seed(99))}
+
+    run = run_loop(model, torch.optim.Adam(model.parameters(), lr=cfg.lr), Loop(cfg.steps, cfg.lr, eval_every=100),
+                   batch_loss, measure, on_eval=on_step, should_stop=should_stop, run=Run(model, config=cfg))
+    run.final["accuracy"] = _delay_accuracy(model, cfg, torch.Generator().manual_seed(12345), length=600)
+    return run

@@ -163,7 +163,7 @@ class Reinforce:
     """How hard attention's sampled locations are trained (REINFORCE), besides the entropy bonus.
 
     - samples: location sequences drawn per caption; above 1, each is judged against the mean reward of the others
-      (a leave-one-out baseline) instead of the moving average the training loop keeps;
+      (a leave-one-out baseline) instead of the moving average the captioner's trainer keeps;
     - word_reward: each step's location is rewarded by the log-probability of the word said at that step, not by the
       whole caption's. Far less noisy, but biased: the place looked at also reaches later words through the LSTM's
       state (with feed "place", its position), and that effect is left out;

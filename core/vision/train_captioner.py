@@ -1,4 +1,4 @@
-"""The one training loop for every captioner, on cached features (core.vision.dataset).
+"""Training every captioner on cached features (core.vision.dataset), with core.training's loop.
 
 Each epoch shuffles the training scenes (seeded), takes Adam steps on `caption_loss` (gradient norm clipped
 at 5; the rate decays along a cosine; for hard attention a moving-average baseline of the reward), then measures on held-out scenes: the
@@ -7,16 +7,15 @@ own object) and how many greedy captions are exactly right.
 """
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from core.seeded import build_seeded
-from core.vision.captioner import (FEEDS, PAD_ID, CaptionConfig, Captioner, Reinforce, caption_loss, pointing_accuracy,
+from core.training import EpochTraining, Run, epoch_order, run_loop
+from core.vision.captioner import (PAD_ID, CaptionConfig, Captioner, Reinforce, caption_loss, pointing_accuracy,
                                    sample_caption)
 from core.vision.dataset import CaptionData, build_data, decode_caption, load_data, save_data, things_of
 from core.vision.encoder import Encoder
@@ -25,16 +24,13 @@ from core.vision.shapes import COLOURS, SHAPES, VOCAB
 
 
 @dataclass(frozen=True)
-class CaptionTrainConfig:
-    """How a captioner is trained."""
+class CaptionTrainConfig(EpochTraining):
+    """How a captioner is trained (the rate follows a cosine down to 5% of lr by the last step)."""
 
     attention: str = "soft"
     hidden: int = 256
     embed: int = 64
     attend: int = 128
-    epochs: int = 15
-    batch: int = 64
-    lr: float = 2e-3  # Adam's rate at the start; it follows a cosine down to 5% of it by the last step
     penalty_weight: float = 0.1  # soft attention's doubly stochastic penalty
     entropy_weight: float = 0.01  # hard attention's entropy bonus
     sharpen_weight: float = 0.0  # soft attention: weight of the attention's entropy in the loss
@@ -43,15 +39,14 @@ class CaptionTrainConfig:
     word_reward: bool = False  # hard attention: reward each step by its own word's log-probability
     expected_half: bool = False  # hard attention: half of the updates read the expected context (Xu et al.)
     init: str = ""  # where the starting weights came from ("" for a fresh model); train_captioner's `start` holds them
-    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.model_config()  # checks the attention, the feed and the sizes
+        Reinforce(self.samples)  # checks the samples
 
     def model_config(self) -> CaptionConfig:
         """The architecture part."""
         return CaptionConfig(self.attention, self.hidden, self.embed, self.attend, feed=self.feed)
-
-    def to_dict(self) -> dict:
-        """Plain data for a checkpoint."""
-        return asdict(self)
 
     def reinforce(self, expected: bool) -> Reinforce:
         """How this update trains hard attention's locations."""
@@ -99,40 +94,31 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
 def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionData,
                     on_step: Callable[[int, dict], None] | None = None,
                     should_stop: Callable[[], bool] | None = None,
-                    start: Captioner | None = None) -> tuple[Captioner, list[dict[str, float]]]:
-    """Train a captioner, from `start`'s weights when given (a warm start: the same sizes; a soft model's weights
-    start a hard one); `on_step(step, row)` after every epoch's evaluation (and row["loss"] every step)."""
+                    start: Captioner | None = None) -> Run:
+    """Train a captioner (core.training's loop), from `start`'s weights when given (a warm start: the same sizes; a
+    soft model's weights start a hard one); `on_step(step, row)` after every epoch's evaluation."""
     model = build_seeded(lambda: Captioner(cfg.model_config()), cfg.seed)  # not the global generator: others share it
     if start is not None:
         model.load_state_dict(start.state_dict())
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    total = cfg.epochs * -(-len(train) // cfg.batch)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda k: 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(k, total) / total)))
     g = torch.Generator().manual_seed(cfg.seed)
-    history, baseline, step = [], 0.0, 0
-    for epoch in range(1, cfg.epochs + 1):
-        order = torch.randperm(len(train), generator=g)
-        for s in range(0, len(train), cfg.batch):
-            idx = order[s: s + cfg.batch]
-            expected = cfg.expected_half and cfg.attention == "hard" and bool(torch.rand((), generator=g) < 0.5)
-            parts = caption_loss(model, train.mid[idx], train.pooled[idx], train.tokens[idx], baseline,
-                                 cfg.penalty_weight, cfg.entropy_weight, g, cfg.sharpen_weight, cfg.reinforce(expected))
-            opt.zero_grad(set_to_none=True)
-            parts.total.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            schedule.step()
-            if not expected:  # an update that sampled nothing has no reward to average
-                baseline = 0.9 * baseline + 0.1 * parts.reward
-            step += 1
-            if should_stop is not None and should_stop():
-                return model.eval(), history
-        row = {"step": step, "epoch": epoch, "loss": parts.nll, **evaluate_captioner(model, val)}
-        history.append(row)
-        if on_step is not None:
-            on_step(step, row)
-    return model.eval(), history
+    batch_at, per_epoch = epoch_order(len(train), cfg.batch, g), -(-len(train) // cfg.batch)
+    kept = {"baseline": 0.0, "nll": float("nan")}
+
+    def batch_loss(step: int) -> torch.Tensor:
+        idx = batch_at(step)
+        expected = cfg.expected_half and cfg.attention == "hard" and bool(torch.rand((), generator=g) < 0.5)
+        parts = caption_loss(model, train.mid[idx], train.pooled[idx], train.tokens[idx], kept["baseline"],
+                             cfg.penalty_weight, cfg.entropy_weight, g, cfg.sharpen_weight, cfg.reinforce(expected))
+        if not expected:  # an update that sampled nothing has no reward to average
+            kept["baseline"] = 0.9 * kept["baseline"] + 0.1 * parts.reward
+        kept["nll"] = parts.nll
+        return parts.total
+
+    def measure(step: int) -> dict:
+        return {"epoch": step // per_epoch, "loss": kept["nll"], **evaluate_captioner(model, val)}
+
+    return run_loop(model, torch.optim.Adam(model.parameters(), lr=cfg.lr), cfg.loop(per_epoch), batch_loss, measure,
+                    on_eval=on_step, should_stop=should_stop, run=Run(model, config=cfg))
 
 
 FEATURES_VERSION = "v2"  # changes whenever the encoder's features change (v2: hypercolumns), so no stale cache is read
@@ -163,6 +149,31 @@ def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[
 # scene seeds: training scenes count up from 0, held-out ones from a million (the user-style test set draws the same
 # held-out seeds in its own styles), styled training scenes from three million
 TRAIN_FIRST, VAL_FIRST, STYLED_FIRST = 0, 1_000_000, 3_000_000
+
+
+@dataclass(frozen=True)
+class SceneSets:
+    """Which scenes a shapes-world training command trains and is scored on (their features cached in `cache`)."""
+
+    scenes: int = 10_000  # the shapes world's own scenes
+    styled_scenes: int = 0  # besides those, scenes drawn in the training styles (core.vision.styles)
+    val_scenes: int = 1000  # held-out scenes, scored after every epoch
+    user_scenes: int = 1000  # held-out scenes in the held-out user styles, scored after training (0: skip)
+    cache: str = ".cache"
+
+    def __post_init__(self) -> None:
+        if self.scenes < 1 or self.val_scenes < 1 or self.styled_scenes < 0 or self.user_scenes < 0:
+            raise ValueError("--scenes and --val-scenes must be at least 1; --styled-scenes and --user-scenes 0 or more")
+
+
+def add_scene_flags(parser) -> None:
+    """The flags of SceneSets (core.flags), for every command that trains on the shapes world."""
+    from core.flags import add_config_flags
+
+    add_config_flags(parser, SceneSets, helps={
+        "styled_scenes": "training scenes drawn in varied styles (core.vision.styles), besides --scenes",
+        "user_scenes": "held-out scenes in the held-out user styles, scored after training (0: skip)",
+        "cache": "where the encoder's features are cached"})
 
 
 def _report(done: int, total: int) -> None:
@@ -220,53 +231,38 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     from core.checkpoints import save_checkpoint
+    from core.flags import add_config_flags, config_from_flags
     from core.runtime import configure_torch
 
     p = argparse.ArgumentParser(description="Train a shapes-world captioner (features cached in --cache).")
-    p.add_argument("--attention", choices=["none", "soft", "hard"], default="soft")
-    p.add_argument("--scenes", type=int, default=5000)
-    p.add_argument("--val-scenes", type=int, default=1000)
-    p.add_argument("--styled-scenes", type=int, default=0,
-                   help="training scenes drawn in varied styles (core.vision.styles), besides --scenes")
-    p.add_argument("--user-scenes", type=int, default=1000,
-                   help="held-out scenes in the held-out user styles, scored after training (0: skip)")
-    p.add_argument("--epochs", type=int, default=15)
-    p.add_argument("--hidden", type=int, default=256)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--penalty", type=float, default=0.1, help="soft attention's doubly stochastic penalty weight")
-    p.add_argument("--sharpen", type=float, default=0.0, help="soft attention: weight of the attention entropy")
-    p.add_argument("--feed", choices=list(FEEDS), default="context",
-                   help="what the LSTM reads from the attention: all of z_t (the paper) or only the place it looked at")
-    p.add_argument("--samples", type=int, default=1,
-                   help="hard attention: location samples per caption, each judged against the others' mean reward")
-    p.add_argument("--word-reward", action="store_true",
-                   help="hard attention: reward each step's location by the log-probability of that step's word")
-    p.add_argument("--expected-half", action="store_true",
-                   help="hard attention: half of the updates read the expected context, as soft attention does")
-    p.add_argument("--init", type=Path, help="a captioner checkpoint of the same sizes to start from (a warm start)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--cache", type=Path, default=Path(".cache"))
+    add_config_flags(p, CaptionTrainConfig, aliases={"penalty_weight": "penalty", "sharpen_weight": "sharpen"}, helps={
+        "attention": "none, soft or hard",
+        "penalty_weight": "soft attention's doubly stochastic penalty weight",
+        "sharpen_weight": "soft attention: weight of the attention entropy",
+        "feed": "what the LSTM reads from the attention: all of z_t (context, the paper) or only where it looked (place)",
+        "samples": "hard attention: location samples per caption, each judged against the others' mean reward",
+        "word_reward": "hard attention: reward each step's location by the log-probability of that step's word",
+        "expected_half": "hard attention: half of the updates read the expected context, as soft attention does",
+        "init": "a captioner checkpoint of the same sizes to start from (a warm start)"})
+    add_scene_flags(p)
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     configure_torch()
-    if args.samples < 1:
-        p.error(f"--samples must be at least 1, not {args.samples}")
-    cfg = CaptionTrainConfig(attention=args.attention, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
-                             penalty_weight=args.penalty, sharpen_weight=args.sharpen, feed=args.feed,
-                             samples=args.samples, word_reward=args.word_reward, expected_half=args.expected_half,
-                             init="" if args.init is None else str(args.init), seed=args.seed)
-    initial = None if args.init is None else warm_start(args.init, cfg.model_config(), p.error)
-    train, val = cached_splits(args.scenes, args.val_scenes, args.cache, args.styled_scenes)
-    start = time.perf_counter()
-    model, history = train_captioner(cfg, train, val, start=initial, on_step=lambda step, row: print(
+    cfg, sets = config_from_flags(p, CaptionTrainConfig, args), config_from_flags(p, SceneSets, args)
+    initial = warm_start(Path(cfg.init), cfg.model_config(), p.error) if cfg.init else None
+    train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes)
+    run = train_captioner(cfg, train, val, start=initial, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "
         f"pointing {row['pointing']:.3f}  exact {row['exact']:.3f}  objects: precision {row['precision']:.3f} "
         f"recall {row['recall']:.3f} all named {row['all_named']:.3f}", flush=True))
-    metrics = {**history[-1], "seconds": time.perf_counter() - start, "scenes": args.scenes,
-               "styled_scenes": args.styled_scenes}
-    if args.user_scenes:
-        user = evaluate_captioner(model, user_style_data(args.user_scenes, args.cache))
-        metrics.update({f"user_{k}": v for k, v in user.items()}, user_scenes=args.user_scenes)
+    if run.status == "diverged":
+        p.exit(1, f"{run.message}\n")
+    history = run.history
+    metrics = {**history[-1], "seconds": run.seconds, "scenes": sets.scenes, "styled_scenes": sets.styled_scenes}
+    model = run.model
+    if sets.user_scenes:
+        user = evaluate_captioner(model, user_style_data(sets.user_scenes, Path(sets.cache)))
+        metrics.update({f"user_{k}": v for k, v in user.items()}, user_scenes=sets.user_scenes)
         print("user-style test set: " + ", ".join(f"{k} {v:.3f}" for k, v in user.items()), flush=True)
     save_checkpoint(args.out, "captioner", model, VOCAB, metrics, cfg.to_dict())
     print(f"saved {args.out}")

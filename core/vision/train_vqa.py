@@ -1,4 +1,5 @@
-"""The one training loop for every VQA model, on the captioners' cached features (core.vision.train_captioner).
+"""Training every VQA model on the captioners' cached features (core.vision.train_captioner), with core.training's
+loop.
 
 Each epoch shuffles the training questions (seeded) and takes Adam steps on the answers' cross-entropy (one-cycle
 rate schedule, gradient norm clipped at 5), then measures held-out accuracy per question kind and over the
@@ -6,40 +7,37 @@ non-relational and relational questions.
 """
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from core.seeded import build_seeded
+from core.training import EpochTraining, Run, epoch_order, run_loop
 from core.vision.dataset import CaptionData
 from core.vision.questions import KINDS, RELATIONAL
 from core.vision.vqa import QUESTION_VOCAB, VQAConfig, VQAData, VQAModel, build_questions
 
 
 @dataclass(frozen=True)
-class VQATrainConfig:
-    """How a VQA model is trained."""
+class VQATrainConfig(EpochTraining):
+    """How a VQA model is trained (a one-cycle schedule peaking at lr)."""
 
+    epochs: int = 8
+    batch: int = 128
     model: str = "attention"
     hidden: int = 128
     embed: int = 32
-    epochs: int = 8
-    batch: int = 128
-    lr: float = 2e-3  # the one-cycle schedule's peak
     look_weight: float = 1.0  # attention model: weight of the hops' supervision (attention mass on the right object)
-    seed: int = 0
+    schedule = "onecycle"
+
+    def __post_init__(self) -> None:
+        self.model_config()  # checks the model and its sizes
 
     def model_config(self) -> VQAConfig:
         """The architecture part."""
         return VQAConfig(self.model, self.hidden, self.embed)
-
-    def to_dict(self) -> dict:
-        """Plain data for a checkpoint."""
-        return asdict(self)
 
 
 def look_loss(maps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -85,38 +83,25 @@ def evaluate_vqa(model: VQAModel, features: CaptionData, data: VQAData, batch: i
 
 def train_vqa(cfg: VQATrainConfig, train: tuple[CaptionData, VQAData], val: tuple[CaptionData, VQAData],
               on_step: Callable[[int, dict], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> tuple[VQAModel, list[dict[str, float]]]:
-    """Train a VQA model; `on_step(step, row)` after every epoch's evaluation."""
+              should_stop: Callable[[], bool] | None = None) -> Run:
+    """Train a VQA model (core.training's loop); `on_step(step, row)` after every epoch's evaluation."""
     model = build_seeded(lambda: VQAModel(cfg.model_config()), cfg.seed)  # not the global generator: others share it
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     features, data = train
-    total = cfg.epochs * math.ceil(len(data) / cfg.batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=total)
-    g = torch.Generator().manual_seed(cfg.seed)
-    history, step = [], 0
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        order = torch.randperm(len(data), generator=g)
-        for s in range(0, len(data), cfg.batch):
-            idx = order[s: s + cfg.batch]
-            scene = data.scene[idx]
-            out = model(features.mid[scene], features.pooled[scene], data.questions[idx])
-            loss = torch.nn.functional.cross_entropy(out.logits, data.answers[idx])
-            if out.maps is not None and cfg.look_weight > 0:
-                loss = loss + cfg.look_weight * look_loss(out.maps, data.look_mask(idx))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            schedule.step()
-            step += 1
-            if should_stop is not None and should_stop():
-                return model.eval(), history
-        row = {"step": step, "epoch": epoch, "loss": float(loss.detach()), **evaluate_vqa(model, *val)}
-        history.append(row)
-        if on_step is not None:
-            on_step(step, row)
-    return model.eval(), history
+    batch_at, per_epoch = epoch_order(len(data), cfg.batch, torch.Generator().manual_seed(cfg.seed)), \
+        -(-len(data) // cfg.batch)
+
+    def batch_loss(step: int) -> torch.Tensor:
+        idx = batch_at(step)
+        scene = data.scene[idx]
+        out = model(features.mid[scene], features.pooled[scene], data.questions[idx])
+        loss = torch.nn.functional.cross_entropy(out.logits, data.answers[idx])
+        if out.maps is not None and cfg.look_weight > 0:
+            loss = loss + cfg.look_weight * look_loss(out.maps, data.look_mask(idx))
+        return loss
+
+    return run_loop(model, torch.optim.Adam(model.parameters(), lr=cfg.lr), cfg.loop(per_epoch), batch_loss,
+                    lambda step: {"epoch": step // per_epoch, **evaluate_vqa(model, *val)}, on_eval=on_step,
+                    should_stop=should_stop, run=Run(model, config=cfg))
 
 
 def user_style_vqa(model: VQAModel, scenes: int, cache_dir: Path) -> dict[str, float]:
@@ -133,45 +118,38 @@ def main(argv: list[str] | None = None) -> None:
 
     from core.checkpoints import save_checkpoint
     from core.runtime import configure_torch
-    from core.vision.train_captioner import STYLED_FIRST, TRAIN_FIRST, cached_splits
+    from core.flags import add_config_flags, config_from_flags
+    from core.vision.train_captioner import STYLED_FIRST, TRAIN_FIRST, SceneSets, add_scene_flags, cached_splits
 
     p = argparse.ArgumentParser(description="Train a shapes-world VQA model (features cached in --cache).")
-    p.add_argument("--model", choices=["lecture", "attention", "question", "image"], default="attention")
-    p.add_argument("--scenes", type=int, default=10000)
-    p.add_argument("--val-scenes", type=int, default=1000)
-    p.add_argument("--styled-scenes", type=int, default=0,
-                   help="training scenes drawn in varied styles (core.vision.styles), besides --scenes")
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--look", type=float, default=1.0,
-                   help="attention model: weight of the attention supervision (0: learn where to look from answers)")
-    p.add_argument("--user-scenes", type=int, default=1000,
-                   help="held-out scenes in the held-out user styles (core.vision.styles), scored after training (0: skip)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--cache", type=Path, default=Path(".cache"))
+    add_config_flags(p, VQATrainConfig, aliases={"look_weight": "look"}, helps={
+        "model": "lecture, attention, question or image",
+        "lr": "the one-cycle schedule's peak rate",
+        "look_weight": "attention model: weight of the attention supervision (0: learn where to look from answers)"})
+    add_scene_flags(p)
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     configure_torch()
-    train, val = cached_splits(args.scenes, args.val_scenes, args.cache, args.styled_scenes)
-    train_q = VQAData.joined([build_questions(list(range(TRAIN_FIRST, TRAIN_FIRST + args.scenes)))] + (
-        [build_questions(list(range(STYLED_FIRST, STYLED_FIRST + args.styled_scenes)), "train")]
-        if args.styled_scenes else []))  # in the order cached_splits joins the features
+    cfg, sets = config_from_flags(p, VQATrainConfig, args), config_from_flags(p, SceneSets, args)
+    train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes)
+    train_q = VQAData.joined([build_questions(list(range(TRAIN_FIRST, TRAIN_FIRST + sets.scenes)))] + (
+        [build_questions(list(range(STYLED_FIRST, STYLED_FIRST + sets.styled_scenes)), "train")]
+        if sets.styled_scenes else []))  # in the order cached_splits joins the features
     val_q = build_questions(val.seeds.tolist())
     print(f"{len(train_q):,} training questions, {len(val_q):,} held-out", flush=True)
-    cfg = VQATrainConfig(model=args.model, hidden=args.hidden, epochs=args.epochs, lr=args.lr, look_weight=args.look,
-                          seed=args.seed)
-    start = time.perf_counter()
-    model, history = train_vqa(cfg, (train, train_q), (val, val_q), on_step=lambda step, row: print(
+    run = train_vqa(cfg, (train, train_q), (val, val_q), on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:6d}  loss {row['loss']:.3f}  held-out accuracy {row['accuracy']:.3f}  "
         f"non-relational {row['non_relational']:.3f}  relational {row['relational']:.3f}  "
         + "  ".join(f"{kind} {row['acc_' + kind]:.3f}" for kind in KINDS)
         + (f"  hop 1 on the named object {row['hop1_pointing']:.3f}  hop 2 on the answer's {row['hop2_pointing']:.3f}"
            if "hop1_pointing" in row else ""), flush=True))
-    metrics = {**history[-1], "seconds": time.perf_counter() - start, "scenes": args.scenes,
-               "styled_scenes": args.styled_scenes, "questions": len(train_q), "held_out_questions": len(val_q)}
-    if args.user_scenes:
-        metrics.update({f"user_{k}": v for k, v in user_style_vqa(model, args.user_scenes, args.cache).items()})
+    if run.status == "diverged":
+        p.exit(1, f"{run.message}\n")
+    model = run.model
+    metrics = {**run.history[-1], "seconds": run.seconds, "scenes": sets.scenes, "styled_scenes": sets.styled_scenes,
+               "questions": len(train_q), "held_out_questions": len(val_q)}
+    if sets.user_scenes:
+        metrics.update({f"user_{k}": v for k, v in user_style_vqa(model, sets.user_scenes, Path(sets.cache)).items()})
         print("user-style test set: " + ", ".join(f"{k} {metrics['user_' + k]:.3f}"
                                                   for k in ("accuracy", "non_relational", "relational")), flush=True)
     save_checkpoint(args.out, "vqa", model, QUESTION_VOCAB, metrics, cfg.to_dict())

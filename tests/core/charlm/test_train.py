@@ -8,7 +8,8 @@ from torch import nn
 
 from core.charlm.corpus import Corpus
 from core.charlm.model import CharConfig, CharRNN
-from core.charlm.train import TrainConfig, chunk_loss, clip_gradients, evaluate, streams, train
+from core.charlm.train import TrainConfig, chunk_loss, evaluate, streams, train
+from core.training import clip_gradients
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 60
 SMALL = dict(hidden_size=24, embed_size=8, batch_size=4, chunk_len=16, max_seconds=None, eval_every=10)
@@ -60,7 +61,7 @@ def test_clipping_bounds_the_gradient_and_reports_the_norm_before(how, limit):
     loss, _ = chunk_loss(model, x[:, :-1], x[:, 1:], None)
     (loss * 100).backward()
     before = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()])).item()
-    reported = clip_gradients(model, how, limit)
+    reported = clip_gradients(model.parameters(), how, limit)
     assert reported == pytest.approx(before, rel=1e-5) and before > limit
     grads = [p.grad for p in model.parameters()]
     if how == "norm":
@@ -77,8 +78,8 @@ def test_one_step_updates_every_parameter_and_training_lowers_the_loss():
     after = result.model.state_dict()
     assert len(result.vocab) == 28 and all(not torch.equal(before[k], after[k]) for k in before)
     long = train(TrainConfig(cell="lstm", max_steps=150, lr=1e-2, **SMALL), corpus())
-    assert long.status == "finished" and long.evals[-1]["val_loss"] < 0.5 * math.log(28)
-    assert {"loss", "grad_norm", "lr"} <= set(long.history[0]) and long.evals[0]["val_bits"] > 0
+    assert long.status == "finished" and long.history[-1]["val_loss"] < 0.5 * math.log(28)
+    assert {"loss", "grad_norm", "lr"} <= set(long.steps[0]) and long.history[0]["val_bits"] > 0
 
 
 def test_on_step_callback_and_stop_request():
@@ -92,7 +93,7 @@ def test_an_exploding_run_stops_cleanly_with_a_message():
     result = train(TrainConfig(cell="rnn", lr=50.0, clip="none", max_steps=200, **SMALL), corpus())
     assert result.status == "diverged"
     assert "Lower the learning rate" in result.message or "Clip the gradients" in result.message
-    assert len(result.history) < 200
+    assert len(result.steps) < 200
 
 
 def test_evaluate_is_the_mean_next_character_loss():
@@ -107,9 +108,9 @@ def test_evaluate_is_the_mean_next_character_loss():
 
 def test_training_can_continue_from_a_model():
     first = train(TrainConfig(max_steps=40, lr=1e-2, **SMALL), corpus())
-    before = first.evals[-1]["val_loss"]
+    before = first.history[-1]["val_loss"]
     more = train(TrainConfig(max_steps=40, lr=3e-3, **SMALL), corpus(), init=(first.model, first.vocab))
-    assert more.model is first.model and more.evals[-1]["val_loss"] < before
+    assert more.model is first.model and more.history[-1]["val_loss"] < before
     with pytest.raises(ValueError, match="vocabulary"):
         train(TrainConfig(max_steps=1, **SMALL), Corpus("other", "xyz" * 400, "xyz" * 40, ""),
               init=(first.model, first.vocab))

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.gradients.memory import CHANCE, REGIMES, MemoryConfig, clip_gradients, make_batch, train_memory
+from core.gradients.memory import CHANCE, REGIMES, MemoryConfig, make_batch, train_memory
 from core.gradients.remedies import EXPLODING, DelayConfig, clipping_runs, tbptt_gradient_map, train_delay
+from core.training import clip_gradients
 
 
 @pytest.mark.parametrize("mode, threshold", [("norm", 0.5), ("value", 0.01)])
