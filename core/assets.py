@@ -27,3 +27,13 @@ class ShippedModel:
 def present(models: tuple[ShippedModel, ...]) -> list[ShippedModel]:
     """The models whose checkpoint file is present."""
     return [m for m in models if m.path.exists()]
+
+
+def available(models: tuple[ShippedModel, ...]) -> dict[str, ShippedModel]:
+    """The models whose checkpoint file is present, by key."""
+    return {m.key: m for m in present(models)}
+
+
+def titles(models: tuple[ShippedModel, ...]) -> dict[str, str]:
+    """Each model's title, by key."""
+    return {m.key: m.title for m in models}

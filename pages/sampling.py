@@ -66,7 +66,8 @@ ck = models[cfg.model]
 unknown = [c for c in cfg.prime if c not in ck.vocab]
 if unknown or not cfg.prime:
     st.warning("The priming text is empty: type at least one character." if not cfg.prime else
-               f"This model never saw {plain(', '.join(repr(c) for c in sorted(set(unknown))[:8]))} in training. "
+               f"This model never saw {plain(', '.join(repr(c) for c in sorted(set(unknown))[:8]))}"
+               f"{' …' if len(set(unknown)) > 8 else ''} in training. "
                "Remove those characters from the priming text.")
     st.stop()
 st.caption(f"{cfg.model}: validation loss {ck.metrics.get('val_loss', float('nan')):.3f} nats/char "

@@ -4,21 +4,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.assets import ASSETS, ShippedModel, present
+from core.assets import ASSETS, ShippedModel, available, titles
 
 CAPTIONERS: tuple[ShippedModel, ...] = (
     ShippedModel("soft", "captioner-soft.pt", "soft attention (Show, Attend and Tell)", "shapes"),
     ShippedModel("hard", "captioner-hard.pt", "hard attention (REINFORCE)", "shapes"),
     ShippedModel("none", "captioner-none.pt", "no attention (image sets h₀)", "shapes"),
 )
-
-TITLES = {m.key: m.title for m in CAPTIONERS}
-
-
-def available_captioners() -> dict[str, ShippedModel]:
-    """The shipped captioners whose file is present, by decoder (the keys of CAPTIONERS)."""
-    return {m.key: m for m in present(CAPTIONERS)}
-
 
 VQA_MODELS: tuple[ShippedModel, ...] = (
     ShippedModel("attention", "vqa-attention.pt", "question-guided attention (2 hops + relation head)", "shapes"),
@@ -27,12 +19,17 @@ VQA_MODELS: tuple[ShippedModel, ...] = (
     ShippedModel("image", "vqa-image.pt", "image only (ablation: never reads the question)", "shapes"),
 )
 
-VQA_TITLES = {m.key: m.title for m in VQA_MODELS}
+TITLES, VQA_TITLES = titles(CAPTIONERS), titles(VQA_MODELS)
+
+
+def available_captioners() -> dict[str, ShippedModel]:
+    """The shipped captioners whose file is present, by decoder (the keys of CAPTIONERS)."""
+    return available(CAPTIONERS)
 
 
 def available_vqa_models() -> dict[str, ShippedModel]:
     """The shipped VQA models whose file is present, by kind (the keys of VQA_MODELS)."""
-    return {m.key: m for m in present(VQA_MODELS)}
+    return available(VQA_MODELS)
 
 
 HARD_ABLATION = ASSETS / "hard-attention-ablation.json"  # written by benchmarks/hard_attention.py

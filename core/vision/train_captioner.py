@@ -15,8 +15,15 @@ import torch
 
 from core.seeded import build_seeded
 from core.training import EpochTraining, Run, epoch_order, run_loop
-from core.vision.captioner import (PAD_ID, CaptionConfig, Captioner, Reinforce, caption_loss, pointing_accuracy,
-                                   sample_caption)
+from core.vision.captioner import (
+    PAD_ID,
+    CaptionConfig,
+    Captioner,
+    Reinforce,
+    caption_loss,
+    pointing_accuracy,
+    sample_caption,
+)
 from core.vision.dataset import CaptionData, build_data, decode_caption, load_data, save_data, things_of
 from core.vision.encoder import Encoder
 from core.vision.scoring import score_objects
@@ -166,14 +173,25 @@ class SceneSets:
             raise ValueError("--scenes and --val-scenes must be at least 1; --styled-scenes and --user-scenes 0 or more")
 
 
-def add_scene_flags(parser) -> None:
-    """The flags of SceneSets (core.flags), for every command that trains on the shapes world."""
-    from core.flags import add_config_flags
+def shapes_command(argv: list[str] | None, description: str, cls: type, helps: dict[str, str],
+                   aliases: dict[str, str] | None = None) -> tuple:
+    """How every shapes-world training command starts: flags from the `cls` config and from SceneSets
+    (core.flags) and --out, parsed from `argv`, torch configured. Returns (parser, args, config, scene sets)."""
+    import argparse
 
-    add_config_flags(parser, SceneSets, helps={
+    from core.flags import add_config_flags, config_from_flags
+    from core.runtime import configure_torch
+
+    p = argparse.ArgumentParser(description=f"{description} Features are cached in --cache.")
+    add_config_flags(p, cls, aliases=aliases, helps=helps)
+    add_config_flags(p, SceneSets, helps={
         "styled_scenes": "training scenes drawn in varied styles (core.vision.styles), besides --scenes",
         "user_scenes": "held-out scenes in the held-out user styles, scored after training (0: skip)",
         "cache": "where the encoder's features are cached"})
+    p.add_argument("--out", type=Path, required=True)
+    args = p.parse_args(argv)
+    configure_torch()
+    return p, args, config_from_flags(p, cls, args), config_from_flags(p, SceneSets, args)
 
 
 def _report(done: int, total: int) -> None:
@@ -228,14 +246,10 @@ def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None])
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: train one captioner on cached features and save its checkpoint."""
-    import argparse
 
     from core.checkpoints import save_checkpoint
-    from core.flags import add_config_flags, config_from_flags
-    from core.runtime import configure_torch
 
-    p = argparse.ArgumentParser(description="Train a shapes-world captioner (features cached in --cache).")
-    add_config_flags(p, CaptionTrainConfig, aliases={"penalty_weight": "penalty", "sharpen_weight": "sharpen"}, helps={
+    p, args, cfg, sets = shapes_command(argv, "Train a shapes-world captioner.", CaptionTrainConfig, {
         "attention": "none, soft or hard",
         "penalty_weight": "soft attention's doubly stochastic penalty weight",
         "sharpen_weight": "soft attention: weight of the attention entropy",
@@ -243,12 +257,8 @@ def main(argv: list[str] | None = None) -> None:
         "samples": "hard attention: location samples per caption, each judged against the others' mean reward",
         "word_reward": "hard attention: reward each step's location by the log-probability of that step's word",
         "expected_half": "hard attention: half of the updates read the expected context, as soft attention does",
-        "init": "a captioner checkpoint of the same sizes to start from (a warm start)"})
-    add_scene_flags(p)
-    p.add_argument("--out", type=Path, required=True)
-    args = p.parse_args(argv)
-    configure_torch()
-    cfg, sets = config_from_flags(p, CaptionTrainConfig, args), config_from_flags(p, SceneSets, args)
+        "init": "a captioner checkpoint of the same sizes to start from (a warm start)"},
+        aliases={"penalty_weight": "penalty", "sharpen_weight": "sharpen"})
     initial = warm_start(Path(cfg.init), cfg.model_config(), p.error) if cfg.init else None
     train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes)
     run = train_captioner(cfg, train, val, start=initial, on_step=lambda step, row: print(

@@ -114,23 +114,15 @@ def user_style_vqa(model: VQAModel, scenes: int, cache_dir: Path) -> dict[str, f
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: train one VQA model on cached features and save its checkpoint."""
-    import argparse
 
     from core.checkpoints import save_checkpoint
-    from core.runtime import configure_torch
-    from core.flags import add_config_flags, config_from_flags
-    from core.vision.train_captioner import STYLED_FIRST, TRAIN_FIRST, SceneSets, add_scene_flags, cached_splits
+    from core.vision.train_captioner import STYLED_FIRST, TRAIN_FIRST, cached_splits, shapes_command
 
-    p = argparse.ArgumentParser(description="Train a shapes-world VQA model (features cached in --cache).")
-    add_config_flags(p, VQATrainConfig, aliases={"look_weight": "look"}, helps={
+    p, args, cfg, sets = shapes_command(argv, "Train a shapes-world VQA model.", VQATrainConfig, {
         "model": "lecture, attention, question or image",
         "lr": "the one-cycle schedule's peak rate",
-        "look_weight": "attention model: weight of the attention supervision (0: learn where to look from answers)"})
-    add_scene_flags(p)
-    p.add_argument("--out", type=Path, required=True)
-    args = p.parse_args(argv)
-    configure_torch()
-    cfg, sets = config_from_flags(p, VQATrainConfig, args), config_from_flags(p, SceneSets, args)
+        "look_weight": "attention model: weight of the attention supervision (0: learn where to look from answers)"},
+        aliases={"look_weight": "look"})
     train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes)
     train_q = VQAData.joined([build_questions(list(range(TRAIN_FIRST, TRAIN_FIRST + sets.scenes)))] + (
         [build_questions(list(range(STYLED_FIRST, STYLED_FIRST + sets.styled_scenes)), "train")]

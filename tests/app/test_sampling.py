@@ -85,6 +85,9 @@ def test_characters_the_model_never_saw_get_a_message(tiny):
     at = open_with(tiny)
     at.text_area(key="prime").set_value("Zebra€").run()
     assert not at.exception
-    assert any("never saw" in w.value for w in at.warning)
+    assert any("never saw" in w.value and "…" not in w.value for w in at.warning)  # the whole list: one character
+    at.text_area(key="prime").set_value("€£¥₩₹₽¢¤§¶").run()  # ten the model never saw: eight named, and "…"
+    (warning,) = at.warning
+    assert warning.value.count("'") == 16 and "' … in training" in warning.value, warning.value
     at.text_area(key="prime").set_value("").run()
     assert any("empty" in w.value for w in at.warning)
