@@ -11,7 +11,8 @@ st.cache_resource(configure_torch)(serving=True)  # once per server process: one
 # once per process, before any page runs: sessions arriving together would otherwise import the same modules at
 # the same moment in their own threads, which Python does not make safe (see core.runtime.import_everything)
 st.cache_resource(show_spinner="Starting RNN Lab…")(import_everything)()
-st.cache_resource(start_workers)()  # once: the worker processes for NumPy loops (core.offload), started in the background
+# once: the worker processes for NumPy loops (core.offload), started in the background
+st.cache_resource(start_workers)()
 st.cache_resource(freeze_startup_objects)()  # once, after the imports: keeps Python's full collections short
 
 PAGES = {section: [st.Page(p.file, title=p.title, icon=p.icon, default=p.file == "pages/home.py") for p in pages]

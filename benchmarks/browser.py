@@ -105,20 +105,25 @@ PROBE = """
       B.lastRunStart = performance.now();
   }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
   let dirty = true;
-  new MutationObserver(() => { dirty = true; }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  new MutationObserver(() => { dirty = true; })
+    .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
   const deep = (sel, root = document, out = []) => {
     out.push(...root.querySelectorAll(sel));
     for (const el of root.querySelectorAll('*')) if (el.shadowRoot) deep(sel, el.shadowRoot, out);
     return out;
   };
   B.deep = deep;
-  B.quiet = () => app.getAttribute('data-test-script-state') === 'notRunning' && !document.querySelector('[data-stale="true"]');
-  const html = el => el.innerHTML + [...el.querySelectorAll('*')].filter(e => e.shadowRoot).map(e => html(e.shadowRoot)).join('');
+  B.quiet = () => app.getAttribute('data-test-script-state') === 'notRunning' &&
+    !document.querySelector('[data-stale="true"]');
+  const html = el => el.innerHTML +
+    [...el.querySelectorAll('*')].filter(e => e.shadowRoot).map(e => html(e.shadowRoot)).join('');
   B.sig = sel => [...document.querySelectorAll(sel)].map(html).join('\\u0001');  // open shadow roots included
-  B.component = () => {  // the sample element and the slider of the temperature component (host looked up again if replaced)
+  // the sample element and the slider of the temperature component (host looked up again if replaced)
+  B.component = () => {
     if (!B.host || !B.host.isConnected) B.host = deep('.rnnlab-sample[data-t]')[0]?.getRootNode() ?? null;
     if (!B.host) return null;
-    const sample = B.host.querySelector('.rnnlab-sample[data-t]'), input = B.host.querySelector('input.rnnlab-temperature');
+    const sample = B.host.querySelector('.rnnlab-sample[data-t]'),
+          input = B.host.querySelector('input.rnnlab-temperature');
     return sample && input ? {t: sample.getAttribute('data-t'), text: sample.textContent, value: input.value,
                               valuetext: input.getAttribute('aria-valuetext')} : null;
   };
@@ -130,13 +135,16 @@ PROBE = """
     B.spec = spec; B.t0 = null; B.armed = true; dirty = true;
     B.base = spec.mode === 'component' ? B.component() : B.sig(spec.watch || 'nothing-to-watch');
     // mutations inside a shadow root do not reach the observer on <body>: such watches are compared every frame
-    B.shadowy = !!spec.watch && [...document.querySelectorAll(spec.watch)].some(e => [...e.querySelectorAll('*')].some(x => x.shadowRoot));
+    B.shadowy = !!spec.watch &&
+      [...document.querySelectorAll(spec.watch)].some(e => [...e.querySelectorAll('*')].some(x => x.shadowRoot));
     return B.base !== null;
   };
   B.wait = timeoutMs => new Promise(resolve => {
     const spec = B.spec, start = performance.now();
     let cur = B.base, tMatch = null, frames = 0, quietSince = null;
-    const done = (reason, t1) => { B.armed = false; resolve({reason, t0: B.t0, t1, ran: B.lastRunStart > (B.t0 ?? Infinity)}); };
+    const done = (reason, t1) => {
+      B.armed = false; resolve({reason, t0: B.t0, t1, ran: B.lastRunStart > (B.t0 ?? Infinity)});
+    };
     const frame = () => {
       const now = performance.now();
       if (B.t0 !== null) {
@@ -279,7 +287,8 @@ def bench_page(browser, url: str, name: str, moves: int, timeout: float) -> list
                     component = page.locator(COMPONENT_INPUT).count() > 0
                 results.append(time_control(page, name, control, moves, timeout, component))
             except Exception as e:  # noqa: BLE001 - one broken control must not end the benchmark
-                results.append(Result(name, control.label, control.goal, [], [], [], f"could not be driven: {brief(e)}"))
+                results.append(Result(name, control.label, control.goal, [], [], [],
+                                      f"could not be driven: {brief(e)}"))
             results[-1].note = "; ".join(filter(None, [opened, results[-1].note]))
             opened = ""
     except Exception as e:  # noqa: BLE001 - one broken page must not end the benchmark
@@ -303,7 +312,8 @@ def report(results: list[Result]) -> None:
                                                 if r.failures else [])
         notes += [f"{len(r.exceptions)} exception(s): {r.exceptions[0]}"] if r.exceptions else []
         if not r.times:
-            print(f"{r.page:<18} {r.control:<40} {0:>5} {'—':>7} {'—':>7} {'—':>7} {'—':>7} {r.goal:>5g}s  {'; '.join(notes)}")
+            print(f"{r.page:<18} {r.control:<40} {0:>5} {'—':>7} {'—':>7} {'—':>7} {'—':>7} {r.goal:>5g}s  "
+                  f"{'; '.join(notes)}")
             continue
         p95 = percentile(r.times, 0.95)
         verdict = "within goal" if p95 <= r.goal else "OVER goal"
@@ -316,7 +326,8 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=20, help="moves per control")
     parser.add_argument("--pages", default="", help="comma-separated url paths (default: every page with a control)")
     parser.add_argument("--url", default="", help="an app already running (default: start one)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds a move may take before it counts as failed")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds a move may take before it counts as failed")
     args = parser.parse_args()
 
     registry = [Path(p.file).stem for pages in SECTIONS.values() for p in pages]

@@ -3,10 +3,10 @@
     python -m benchmarks.captioning [--repeats 7]
 
 An upload (a held-out four-object scene enlarged to a 1,024 × 1,024 JPEG, made here, so the captions are
-long ones) goes through the page's path: the safe loader, the frozen encoder (EfficientNet-Lite0), then each decoder's greedy caption with a map
-per word, upsampled for display. Prints the median of each part, the total for the soft-attention model
-against the goal (≤ 0.5 s on 2 cores), and beam search and the hard model's 8 sampled glimpses for scale; then the
-encoder, the captions and the glimpses alone and beside a thread running Python, as on a busy server.
+long ones) goes through the page's path: the safe loader, the frozen encoder (EfficientNet-Lite0), then each decoder's
+greedy caption with a map per word, upsampled for display. Prints the median of each part, the total for the
+soft-attention model against the goal (≤ 0.5 s on 2 cores), and beam search and the hard model's 8 sampled glimpses for
+scale; then the encoder, the captions and the glimpses alone and beside a thread running Python, as on a busy server.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ import torch
 from PIL import Image
 
 from benchmarks.timing import beside_busy_python, timed
-
 from core.checkpoints import load_checkpoint
 from core.runtime import configure_torch
 from core.vision.encoder import Encoder, Features

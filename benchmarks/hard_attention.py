@@ -43,10 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--val-scenes", type=int, default=1000)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--init", type=Path, default=Path("assets/captioner-soft.pt"))
-    p.add_argument("--rows", type=int, nargs="*", choices=range(1, len(ROWS) + 1), default=list(range(1, len(ROWS) + 1)),
+    p.add_argument("--rows", type=int, nargs="*", choices=range(1, len(ROWS) + 1),
+                   default=list(range(1, len(ROWS) + 1)),
                    help="which rows to train (the page shows a file of all of them)")
     p.add_argument("--cache", type=Path, default=Path(".cache"))
-    p.add_argument("--out", type=Path, help="write the rows here as JSON (the page reads assets/hard-attention-ablation.json)")
+    p.add_argument("--out", type=Path,
+                   help="write the rows here as JSON (the page reads assets/hard-attention-ablation.json)")
     args = p.parse_args(argv)
     configure_torch()
     base = CaptionTrainConfig(attention="hard", epochs=args.epochs, lr=1e-3, feed="place", seed=0)

@@ -132,7 +132,7 @@ async def student(url: str, page: str, deadline: float, seed: int, tally: Tally)
                 if time.monotonic() >= deadline:
                     break
                 tally.latencies.append(await session.run(tally, session.move(rng)))
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         tally.errors.append(f"no answer within {TIMEOUT:.0f} s")
     except (OSError, websockets.ConnectionClosed, RuntimeError) as e:
         tally.errors.append(f"{type(e).__name__}: {e}")
@@ -215,9 +215,11 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=12)
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--url", help="a running server (default: start one here)")
-    parser.add_argument("--cpu-moves", type=int, default=6, help="moves per page for the CPU-per-move figures, one "
-                                                                     "page alone on the server before the class (0: skip)")
-    parser.add_argument("--server-pid", type=int, help="with --url: the server's process id, for CPU and memory figures")
+    parser.add_argument("--cpu-moves", type=int, default=6,
+                        help="moves per page for the CPU-per-move figures, one "
+                             "page alone on the server before the class (0: skip)")
+    parser.add_argument("--server-pid", type=int,
+                        help="with --url: the server's process id, for CPU and memory figures")
     parser.add_argument("--threads", type=int, help="torch threads of the server it starts (RNN_LAB_TORCH_THREADS; "
                                                      "default: one per core)")
     args = parser.parse_args()

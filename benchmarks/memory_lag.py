@@ -57,14 +57,15 @@ def main() -> None:
     print("regime cell " + " ".join(f"{'lag ' + str(lag):>9}" for lag in args.lags))
     for regime in REGIMES:
         for cell in ("rnn", "lstm"):
-            means = [statistics.mean(r["accuracy"] for r in runs if (r["regime"], r["cell"], r["lag"]) == (regime, cell, lag))
+            means = [statistics.mean(r["accuracy"] for r in runs
+                                     if (r["regime"], r["cell"], r["lag"]) == (regime, cell, lag))
                      for lag in args.lags]
             print(f"{regime:6} {cell:4} " + " ".join(f"{m:9.1%}" for m in means))
     print(f"longest run: {max(r['seconds'] for r in runs):.0f} s")
     if args.out:
         command = " ".join(["python -m benchmarks.memory_lag", *sys.argv[1:]])  # the page shows how to run it again
-        args.out.write_text(json.dumps({"command": command, "steps": args.steps,
-                                        "threads_per_run": 1, "workers": args.workers, "regimes": REGIMES, "runs": runs}, indent=1))
+        args.out.write_text(json.dumps({"command": command, "steps": args.steps, "threads_per_run": 1,
+                                        "workers": args.workers, "regimes": REGIMES, "runs": runs}, indent=1))
         print(f"wrote {args.out}")
 
 

@@ -136,7 +136,8 @@ def main() -> None:
     flops = 2 * 8 * model.rnn.weight_hh_l0.shape[0] * 2 * model.config.hidden_size
     print(f"bound: the biggest matrix times 1 row {one_row * 1e6:.0f} us, times 8 rows {eight_rows * 1e6:.0f} us "
           f"({eight_rows / one_row:.1f}x; {flops / eight_rows / 1e9:.0f} GFLOP/s)"
-          + (": compute-bound, so 8 rows cannot cost 1.5x one row on this machine" if eight_rows / one_row > 1.5 else ""))
+          + (": compute-bound, so 8 rows cannot cost 1.5x one row on this machine"
+             if eight_rows / one_row > 1.5 else ""))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ def main() -> None:
     trained = time.perf_counter() - start
     val = evaluate(result.model, result.vocab.encode(corpus.val))
     print(f"defaults: {cfg.corpus}, {cfg.cell} {cfg.num_layers}x{cfg.hidden_size}, batch {cfg.batch_size}, "
-          f"chunk {cfg.chunk_len}, lr {cfg.lr}, clip {cfg.clip} {cfg.clip_value}; torch threads {torch.get_num_threads()}")
+          f"chunk {cfg.chunk_len}, lr {cfg.lr}, clip {cfg.clip} {cfg.clip_value}; "
+          f"torch threads {torch.get_num_threads()}")
     print(f"trained {len(result.steps)} steps in {trained:.0f} s ({result.status})")
     print(f"validation (all 4 held-out plays): {val:.4f} nats/char = {val / LN2:.4f} bits/char")
     print(f"ratio to the 1.60 goal: {val / 1.60:.3f} (<= 1 meets it)")

@@ -14,7 +14,6 @@ import sys
 
 from benchmarks.captioning import encoded_upload
 from benchmarks.timing import timed
-
 from core.checkpoints import load_checkpoint
 from core.runtime import configure_torch
 from core.vision.explain import upsample

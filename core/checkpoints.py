@@ -28,7 +28,8 @@ MODELS: dict[str, tuple[type, type]] = {  # kind -> (config class, model class)
     "captioner": (CaptionConfig, Captioner),
     "vqa": (VQAConfig, VQAModel),
 }
-TOKEN_LENGTH = {"charlm": 1, "captioner": 32, "vqa": 32}  # the longest vocabulary entry of each kind (characters or words)
+# the longest vocabulary entry of each kind (characters or words)
+TOKEN_LENGTH = {"charlm": 1, "captioner": 32, "vqa": 32}
 REQUIRED = ("kind", "config", "state_dict", "vocab", "metrics")
 
 
@@ -145,4 +146,5 @@ def load_checkpoint(source: str | Path | bytes) -> Checkpoint:
                               f"{model.config.vocab_size}")
     model.eval()
     train_config = payload.get("train_config", {})
-    return Checkpoint(payload["kind"], model, tuple(vocab), metrics, train_config if isinstance(train_config, dict) else {})
+    return Checkpoint(payload["kind"], model, tuple(vocab), metrics,
+                      train_config if isinstance(train_config, dict) else {})

@@ -139,7 +139,8 @@ def _import(modules: tuple[str, ...]) -> None:
 
 
 def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
-    """A worker's loop: read (fn, args), write (True, result) or (False, exception), until the server closes the pipe."""
+    """A worker's loop: read (fn, args), write (True, result) or (False, exception), until the server closes the
+    pipe."""
     from core.runtime import configure_torch
 
     configure_torch(1)  # one torch thread, like the server

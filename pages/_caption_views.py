@@ -2,7 +2,8 @@
 captions of a picture for given decoding settings, the hard model's sampled glimpses, and every figure, frozen
 (core.plots.frozen). Keys are the picture's key and small settings; the picture travels unhashed (`_picture`).
 Bounded, an hour at most: an overlay figure is ~0.3 MB of JSON (the picture alone 0.12 MB), an animation ~1.5 MB, a
-caption a few kB; at their limits these caches hold about 50 + 20 + 20 + 15 MB (overlays, maps, animations, the rest)."""
+caption a few kB; at their limits these caches hold about 50 + 20 + 20 + 15 MB (overlays, maps,
+animations, the rest)."""
 from __future__ import annotations
 
 import streamlit as st

@@ -4,8 +4,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.charlm.analysis import (MAX_CHARS, Analysis, AnalysisError, AnalysisShelf, PreparedText, find_units,
-                                  prepare_text)
+from core.charlm.analysis import (
+    MAX_CHARS,
+    Analysis,
+    AnalysisError,
+    AnalysisShelf,
+    PreparedText,
+    find_units,
+    prepare_text,
+)
 from core.charlm.corpus import CorpusError, held_out_slice, python_corpus
 from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
@@ -50,7 +57,8 @@ def choose_model_and_text() -> Selection:
     label = c1.selectbox("Model", list(models), key=remember("hidden_model", next(iter(models)), list(models)),
                          help="A shipped model, or one you trained on “Train your own”.")
     ck = models[label]
-    source = c2.radio("Text", list(SOURCES), horizontal=True, key=remember("hidden_source", list(SOURCES)[0], list(SOURCES)),
+    source = c2.radio("Text", list(SOURCES), horizontal=True,
+                      key=remember("hidden_source", list(SOURCES)[0], list(SOURCES)),
                       help="Held-out text was never seen in training. Your own text may contain anything.")
     kind = SOURCES[source]
     if kind == "yours":
@@ -71,8 +79,8 @@ def choose_model_and_text() -> Selection:
                                 key=remember(f"hidden_start_{kind}", 0),
                                 help=f"Where in the {len(full):,} held-out characters the text begins.")
         length = c4.slider("Length (characters)", 100, MAX_CHARS, step=100, key=remember("hidden_length", 2000),
-                           help="Longer texts give the finder more evidence. Shortening the text reuses the analysis; lengthening it "
-                                "reads only the characters added.")
+                           help="Longer texts give the finder more evidence. Shortening the text reuses the analysis; "
+                                "lengthening it reads only the characters added.")
         text = full[int(start): int(start) + length]
     try:
         prepared = prepare_text(text, Vocab(ck.vocab))
@@ -84,8 +92,8 @@ def choose_model_and_text() -> Selection:
     if prepared.unknown:
         odd = sorted({prepared.text[i] for i in prepared.unknown})
         st.warning(f"{len(prepared.unknown)} character(s) are not in this model's vocabulary: "
-                   f"{plain(', '.join(repr(show_char(c)) for c in odd[:10]))}{' …' if len(odd) > 10 else ''}. They are shown "
-                   f"outlined and fed to the model as {show_char(prepared.substitute)!r}.")
+                   f"{plain(', '.join(repr(show_char(c)) for c in odd[:10]))}{' …' if len(odd) > 10 else ''}. "
+                   f"They are shown outlined and fed to the model as {show_char(prepared.substitute)!r}.")
     return Selection(label, ck, prepared, KINDS[kind])
 
 
@@ -107,8 +115,8 @@ def analysis_of(selection: Selection) -> tuple[Analysis, list]:
     """The analysis of the selection (from the shelf when it can be) and its finder ranking (empty for texts under 20
     characters)."""
     with st.spinner("Running the model over the text…", show_time=True):
-        analysis, _ = shelf().get(selection.checkpoint.key, selection.checkpoint.model, Vocab(selection.checkpoint.vocab),
-                                  selection.prepared)
+        analysis, _ = shelf().get(selection.checkpoint.key, selection.checkpoint.model,
+                                  Vocab(selection.checkpoint.vocab), selection.prepared)
     return analysis, _ranking(selection.key, analysis, selection.kinds)
 
 

@@ -155,7 +155,8 @@ def what_the_models_know(picture: Picture, task: str, measured: str | None = Non
     if picture.scene is not None:
         return
     known = ("The models learned drawn scenes: one to four circles, squares and triangles, small or large, in red, "
-             "green, blue, yellow or purple, on a light background, as drawn in a paint program or with markers on paper.")
+             "green, blue, yellow or purple, on a light background, as drawn in a paint program or with markers "
+             "on paper.")
     if picture.key.startswith("upload:"):
         tried = measured or f"Drawn in another style than the generated scenes, a scene may get wrong {task}."
         st.info(f"{known} {tried} Anything else gets {task} made of those words all the same, which then do not "

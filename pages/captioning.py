@@ -67,7 +67,8 @@ if scene is not None:
 
 st.subheader("The captions")
 for key, c in captions.items():
-    hits = ex.word_hits(c.words, c.maps, scene.things) if scene is not None and c.maps is not None else [None] * len(c.words)
+    hits = (ex.word_hits(c.words, c.maps, scene.things) if scene is not None and c.maps is not None
+            else [None] * len(c.words))
     scored = [h for h in hits if h is not None]
     st.markdown(f"**{TITLES[key]}** · log p = {c.log_prob:.2f}"
                 f"{'' if c.ended else ' · stopped at the length limit'}  \n{cv.chips(c.words, hits) or '(no words)'}"
@@ -76,8 +77,8 @@ for key, c in captions.items():
 st.subheader("Where it looks, word by word: soft and hard side by side")
 view = st.radio("Follow the caption of", ["soft", "hard"], key=remember("cap_view", "soft", ["soft", "hard"]),
                 horizontal=True, help="Whose words the word slider steps through, and whose entropy and animation are "
-                                      "shown below. Soft reads a weighted average of all places; hard reads one sampled "
-                                      "place.")
+                                      "shown below. Soft reads a weighted average of all places; hard reads one "
+                                      "sampled place.")
 
 
 @st.fragment

@@ -19,15 +19,17 @@ page_intro(
     "per step. After many steps the product behaves like a power of W_hh: if its largest eigenvalue ρ is below 1 "
     "the gradient **vanishes**, above 1 it **explodes**. The LSTM's cell state offers a second path on which each "
     "step only multiplies by the forget gate, elementwise, with no W_hh in it.",
-    r"\frac{\partial L}{\partial h_t} = \Big(\prod_{k=t+1}^{T} \mathrm{diag}\big(\tanh'(a_k)\big)\, W_{hh}\Big)^{\!\top}"
-    r"\frac{\partial L}{\partial h_T}, \qquad \frac{\partial c_T}{\partial c_t}\Big|_{\text{cell path}} = \prod_{k=t+1}^{T} f_k",
+    r"\frac{\partial L}{\partial h_t} = \Big(\prod_{k=t+1}^{T} \mathrm{diag}\big(\tanh'(a_k)\big)\, "
+    r"W_{hh}\Big)^{\!\top}\frac{\partial L}{\partial h_T}, \qquad "
+    r"\frac{\partial c_T}{\partial c_t}\Big|_{\text{cell path}} = \prod_{k=t+1}^{T} f_k",
 )
 
 def controls() -> tuple[FlowConfig, list[str]]:
     """The knobs: ρ, length, initialisation, the vanilla nonlinearity, which cells, the forget-gate bias, the loss."""
     c1, c2, c3 = st.columns([2, 2, 1])
     rho = c1.slider("Spectral radius ρ of W_hh", 0.5, 3.0, step=0.01, key=remember("flow_rho", 1.0),
-                    help="W_hh is rescaled so its largest |eigenvalue| is exactly ρ (for the LSTM and GRU: each gate's block).")
+                    help="W_hh is rescaled so its largest |eigenvalue| is exactly ρ "
+                         "(for the LSTM and GRU: each gate's block).")
     steps = c2.slider("Sequence length T", 10, 500, step=10, key=remember("flow_T", 200),
                       help="How many steps the gradient travels back.")
     init = c3.selectbox("W_hh drawn as", INITS, key=remember("flow_init", "orthogonal"),
@@ -76,13 +78,13 @@ for col, (label, reach) in zip(st.columns(len(shown.reach)), shown.reach.items()
 broken = shown.broken
 if broken:
     st.warning(f"{', '.join(broken)}: the numbers passed 3.4 × 10³⁸, the largest float32 (the precision networks train "
-               "in), so a training run here would hit inf and then NaN; past 1.8 × 10³⁰⁸ even this float64 curve stops. "
-               "That is an exploding gradient: with ρ > 1 every step back can multiply the gradient by up to ρ "
+               "in), so a training run here would hit inf and then NaN; past 1.8 × 10³⁰⁸ even this float64 curve "
+               "stops. That is an exploding gradient: with ρ > 1 every step back can multiply the gradient by up to ρ "
                "(tanh′ ≤ 1 damps it, but not enough when ρ is large). Lower ρ or T, or clip the gradient (next page).")
 st.caption("A straight line on this log scale means a fixed factor per step. With ρ < 1 the vanilla RNN's line "
            "falls (vanishing); move ρ above 1 with a linear or ReLU RNN and it rises (exploding). tanh′ ≤ 1 pulls "
-           "the tanh RNN down even for ρ a little above 1. Raise the LSTM's forget bias and its lines flatten; its dotted "
-           "line is the gradient on the cell state, the path the lecture calls uninterrupted.")
+           "the tanh RNN down even for ρ a little above 1. Raise the LSTM's forget bias and its lines flatten; "
+           "its dotted line is the gradient on the cell state, the path the lecture calls uninterrupted.")
 
 c1, c2 = st.columns(2)
 with c1:

@@ -48,7 +48,8 @@ start_button("Run the three trainings", "clip_job",
              (f"clipping · lr {lr:g} · ρ {rho:g}",
               lambda job: clipping_runs(base, clips, lambda label, step, row: job.report({"run": label, **row}),
                                         lambda: job.stop_requested)),
-             {"lr": lr, "rho": rho, "evaluations": 3 * base.steps // base.eval_every}, help=f"About 10 s on two cores: three runs of {base.steps} steps.")
+             {"lr": lr, "rho": rho, "evaluations": 3 * base.steps // base.eval_every},
+             help=f"About 10 s on two cores: three runs of {base.steps} steps.")
 
 
 def show_clipping(job) -> None:
@@ -67,8 +68,9 @@ def show_clipping(job) -> None:
             blown.append(label)
         else:
             outcome = r.status
-        rows.append({"run": label, "accuracy": "—" if np.isnan(r.accuracy) else f"{r.accuracy:.0%}", "final loss": f"{final:.3g}",
-                     "largest gradient norm": f"{np.nanmax(r.grad_norms):.3g}", "outcome": outcome})
+        rows.append({"run": label, "accuracy": "—" if np.isnan(r.accuracy) else f"{r.accuracy:.0%}",
+                     "final loss": f"{final:.3g}", "largest gradient norm": f"{np.nanmax(r.grad_norms):.3g}",
+                     "outcome": outcome})
     st.dataframe(rows, hide_index=True, key="clip_table")
     if any(r.status == "diverged" for r in job.result.values()):
         st.warning("A run diverged: one step was so large that the weights overflowed and every later number is "
@@ -111,7 +113,8 @@ long = c2.slider("Long delay", 1, 40, key=remember("delay_long", 12), help="Try 
 delays = sorted({short, long})
 start_button(f"Train with k = {k} for d = {' and '.join(map(str, delays))}", "delay_job",
              (f"delay task, k = {k}",
-              lambda job: {d: train_delay(DelayConfig(delay=d, chunk=k), lambda step, row, d=d: job.report({"d": d, **row}),
+              lambda job: {d: train_delay(DelayConfig(delay=d, chunk=k),
+                                          lambda step, row, d=d: job.report({"d": d, **row}),
                                           lambda: job.stop_requested) for d in delays}),
              {"k": k, "evaluations": len(delays) * DelayConfig().steps // 100},
              help="An LSTM with 64 units, 1,200 chunk updates per delay: about 15 s on two cores.")

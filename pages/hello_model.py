@@ -34,7 +34,8 @@ def controls() -> HelloConfig:
     hidden = c1.select_slider("Hidden units", options=[1, 2, 3, 4, 6, 8], key=remember("hidden", 3),
                               help="The lecture uses 3. Try 1: can one unit tell the first 'l' from the second?")
     seed = c2.number_input("Initial-weight seed", 0, 10_000, key=remember("init_seed", HelloConfig().seed),
-                           help="Seed of the random N(0, 0.5²) starting weights. Changing it (or the hidden units) starts a new model.")
+                           help="Seed of the random N(0, 0.5²) starting weights. "
+                                "Changing it (or the hidden units) starts a new model.")
     return HelloConfig(hidden_size=hidden, seed=int(seed))
 
 
@@ -61,8 +62,10 @@ session = hello_session(st.session_state, controls())
 model = session.model
 
 c1, c2, c3, c4, c5 = st.columns([2, 2, 1, 1, 1], vertical_alignment="bottom")
-lr = c1.slider("Learning rate", 0.01, 2.0, key=remember("lr", 0.1), help="Step size of plain gradient descent: W ← W − lr · dL/dW.")
-n = c2.slider("Steps per press", 1, 500, key=remember("n_steps", 50), help="How many gradient steps “Train N steps” takes.")
+lr = c1.slider("Learning rate", 0.01, 2.0, key=remember("lr", 0.1),
+               help="Step size of plain gradient descent: W ← W − lr · dL/dW.")
+n = c2.slider("Steps per press", 1, 500, key=remember("n_steps", 50),
+              help="How many gradient steps “Train N steps” takes.")
 if c3.button("Train 1 step", key="train_1", help="One forward pass, one backward pass, one update."):
     session.train(1, lr)
 if c4.button(f"Train {n} steps", key="train_n", type="primary", help="Repeat the step N times."):
@@ -73,8 +76,10 @@ if c5.button("Reset", key="reset", help="Back to the untrained starting weights 
 
 trace = model.training_trace()
 m1, m2, m3 = st.columns(3)
-m1.metric("Total loss L", f"{trace.loss:.4f}", help="Sum over the 4 steps of −log p(target). ln 4 ≈ 1.386 per step is guessing.")
-m2.metric("Right argmax", f"{trace.correct()} / {len(trace.inputs)}", help="Steps whose highest score is the target character.")
+m1.metric("Total loss L", f"{trace.loss:.4f}",
+          help="Sum over the 4 steps of −log p(target). ln 4 ≈ 1.386 per step is guessing.")
+m2.metric("Right argmax", f"{trace.correct()} / {len(trace.inputs)}",
+          help="Steps whose highest score is the target character.")
 m3.metric("Steps trained", len(session.losses), help="Gradient steps taken since this model was created.")
 steps_figure, bptt_figure = model_figures(model.fingerprint(), model)
 st.plotly_chart(steps_figure, key="steps", theme=None)
@@ -121,8 +126,10 @@ if session.version != version:  # an edit landed after the figures above were dr
     st.rerun()
 
 p1, p2, p3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-scale = p1.slider("Perturbation size σ", 0.01, 2.0, key=remember("perturb_scale", 0.3), help="Standard deviation of the noise added to every weight.")
-noise_seed = p2.number_input("Noise seed", 0, 10_000, key=remember("perturb_seed", 0), help="The same seed adds the same noise.")
+scale = p1.slider("Perturbation size σ", 0.01, 2.0, key=remember("perturb_scale", 0.3),
+                  help="Standard deviation of the noise added to every weight.")
+noise_seed = p2.number_input("Noise seed", 0, 10_000, key=remember("perturb_seed", 0),
+                             help="The same seed adds the same noise.")
 
 
 def perturb() -> None:

@@ -53,7 +53,8 @@ def controls() -> SamplingControls:
     """The widgets: how to choose, which random numbers, how many characters."""
     c1, c2, c3, c4 = st.columns([2, 1, 2, 1], vertical_alignment="bottom")
     mode = c1.radio("Choose the next character by", ["sampling", "argmax"], key=remember("mode", "sampling"),
-                    horizontal=True, help="Sampling draws from the softmax; argmax always takes the most probable character.")
+                    horizontal=True,
+                    help="Sampling draws from the softmax; argmax always takes the most probable character.")
     seed = c2.number_input("Seed", 0, MAX_SEED, key=remember("sample_seed", 0),
                            help="The random numbers a sample uses. The same seed always gives the same text.")
     length = c3.slider("Characters to generate", 1, 12, key=remember("sample_length", 4),

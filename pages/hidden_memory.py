@@ -9,8 +9,8 @@ from core.plots.frozen import FrozenFigure
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
 from pages._common import page_intro, plain, remember
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
-from pages._text_view import shaded_text
 from pages._models import all_models
+from pages._text_view import shaded_text
 
 page_intro(
     "Gates, guesses & memory",

@@ -53,7 +53,8 @@ st.subheader("Units that track something")
 if ranking:
     st.dataframe([{"unit": f"{s.signal} #{s.unit}", "follows": LABELS[s.feature], "correlation r": round(s.r, 3),
                    "threshold accuracy": "—" if s.accuracy is None else f"{s.accuracy:.0%}"} for s in ranking],
-                 hide_index=True, key="finder_table", on_select=pick_finder_row, selection_mode="single-row", height=260)
+                 hide_index=True, key="finder_table", on_select=pick_finder_row, selection_mode="single-row",
+                 height=260)
     top = ranking[0]
     st.caption(f"Best: {top.signal} #{top.unit} follows “{LABELS[top.feature]}” with r = {top.r:+.2f}. "
                "Select a row to show that unit below. Correlation r is over every character; threshold accuracy is "
@@ -70,7 +71,8 @@ def unit_heatmap(key: str, signal: str, unit: int, _acts: np.ndarray, _text: str
     """The units × time heatmap with `unit` first (shared read-only by every session looking at the same thing)."""
     order = np.argsort(-_acts.std(0))[:48].tolist()
     shown = sorted(set(order) | {unit}, key=lambda u: (u != unit, order.index(u) if u in order else -1))
-    return FrozenFigure(unit_heatmap_figure(_acts, _text, shown, f"{signal}: the unit above, then the 48 most variable units"))
+    return FrozenFigure(unit_heatmap_figure(_acts, _text, shown,
+                                            f"{signal}: the unit above, then the 48 most variable units"))
 
 
 def one_unit() -> str:
@@ -80,7 +82,8 @@ def one_unit() -> str:
         st.session_state["unit_signal"], st.session_state["unit_index"] = ranking[0].signal, ranking[0].unit
     c1, c2 = st.columns([2, 1])
     signal = c1.selectbox("Signal", list(signals),
-                          key=remember("unit_signal", ranking[0].signal if ranking else next(iter(signals)), list(signals)),
+                          key=remember("unit_signal", ranking[0].signal if ranking else next(iter(signals)),
+                                       list(signals)),
                           on_change=picked_by_hand,
                           help="Hidden state h of a layer, or (LSTM) its cell state c, which is not squashed by tanh.")
     acts = signals[signal]
@@ -124,9 +127,9 @@ def span_search(signal: str) -> None:
     st.text(f"Span: {''.join(show_char(c) for c in text[start:end])[:120]}")
     found = span_units(acts, start, end, threshold)
     if found.size == 0:
-        st.info(f"No unit of {signal} stays above {threshold:+.2f} ({level:+.2f} of its largest value) through the span "
-                "and below it just outside. Try a lower threshold, another signal, or a span that ends where something "
-                "ends (a word, a line, a bracket).")
+        st.info(f"No unit of {signal} stays above {threshold:+.2f} ({level:+.2f} of its largest value) "
+                "through the span and below it just outside. Try a lower threshold, another signal, or a span that "
+                "ends where something ends (a word, a line, a bracket).")
         return
     st.write(f"**{found.size} unit(s)** switch on for the span: {', '.join(map(str, found[:40].tolist()))}")
     matches = span_matches(acts, found, threshold, min_length=min(2, end - start))

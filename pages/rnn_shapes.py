@@ -38,7 +38,8 @@ def controls() -> ShapeControls:
     c1, c2, c3 = st.columns([2, 1, 1])
     shape = c1.radio("Shape", list(SHAPES), format_func=lambda k: SHAPES[k].title, key=remember("shape", "aligned"),
                      horizontal=True,
-                     help="How inputs and outputs attach to the unrolled RNN. Each shape is one of the lecture's examples.")
+                     help="How inputs and outputs attach to the unrolled RNN. "
+                          "Each shape is one of the lecture's examples.")
     recurrent = SHAPES[shape].recurrent
     length = c2.slider("Sequence length T", 1, 12, key=remember("length", 4), disabled=not recurrent,
                        help="How many time steps to unroll (input steps for the encoder–decoder, output steps "
@@ -46,7 +47,8 @@ def controls() -> ShapeControls:
     output_length = None
     if shape == "seq2seq":
         output_length = c3.slider("Output length T′", 1, 12, key=remember("output_length", 3),
-                                  help="How many words the decoder writes: a translation need not be as long as its source.")
+                                  help="How many words the decoder writes: "
+                                       "a translation need not be as long as its source.")
     return ShapeControls(shape, length if recurrent else 1, output_length)
 
 

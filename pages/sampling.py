@@ -22,7 +22,8 @@ page_intro(
     "the softmax trades safety for variety: T → 0 is the argmax (confident, repetitive), T = 1 samples the "
     "model's own distribution, large T approaches uniform noise. For a given seed every temperature uses the "
     "*same* random numbers, so moving the slider shows the effect of temperature alone.",
-    r"p_t = \mathrm{softmax}(y_t / T), \qquad c_{t+1} = \arg\max_c \big(y_t[c]/T + g_t[c]\big),\quad g_t[c] \sim \mathrm{Gumbel}(0,1)",
+    r"p_t = \mathrm{softmax}(y_t / T), \qquad c_{t+1} = \arg\max_c \big(y_t[c]/T + g_t[c]\big),"
+    r"\quad g_t[c] \sim \mathrm{Gumbel}(0,1)",
 )
 
 models = all_models()
@@ -90,7 +91,8 @@ def step_figures(key: tuple, row: int, step: int, _result: SampleResult, _vocab:
     """The softmax that chose one character and its scores at four temperatures (figures are only read)."""
     probs, scores, chosen = _result.at_step(step, row)
     char = show_char(_result.text(row)[step])
-    return (FrozenFigure(softmax_bars_figure(probs, _vocab, chosen, title=f"Step {step + 1}: the softmax that chose '{char}'")),
+    return (FrozenFigure(softmax_bars_figure(probs, _vocab, chosen,
+                                             title=f"Step {step + 1}: the softmax that chose '{char}'")),
             FrozenFigure(temperature_panels_figure(scores, _vocab, [0.25, 0.5, 1.0, 2.0])))
 
 

@@ -27,9 +27,11 @@ def controls() -> tuple[TrainConfig, object]:
     """The widgets: corpus (or an upload), architecture, optimisation, budget."""
     c1, c2, c3, c4 = st.columns(4)
     corpus = c1.selectbox("Corpus", [*CORPORA[:2], "upload"], key=remember("corpus", "shakespeare"),
-                          help="Shakespeare's plays (4 held out), Python's standard library, or a UTF-8 text file of yours.")
+                          help="Shakespeare's plays (4 held out), Python's standard library, "
+                               "or a UTF-8 text file of yours.")
     cell = c2.selectbox("Cell", ["lstm", "gru", "rnn"], key=remember("cell", "lstm"),
-                        help="LSTM and GRU keep an additive path for the gradient; the vanilla RNN multiplies by W_hh each step.")
+                        help="LSTM and GRU keep an additive path for the gradient; "
+                             "the vanilla RNN multiplies by W_hh each step.")
     hidden = c3.select_slider("Hidden units", [64, 128, 256, 512, 768], key=remember("hidden_size", 512),
                               help="Width of each recurrent layer.")
     layers = c4.select_slider("Layers", [1, 2, 3], key=remember("layers", 1), help="Recurrent layers stacked.")
@@ -121,7 +123,8 @@ file = st.file_uploader("A .pt file saved by RNN Lab", type=["pt"], key="ckpt_up
                         help="Loaded safely (weights only: a file can never run code here).")
 if file is not None and st.session_state.get("ckpt_loaded", (None,))[0] != file.file_id:
     try:
-        st.session_state["ckpt_loaded"] = (file.file_id, add_user_model(file.name, load_checkpoint(file.getvalue())), "")
+        st.session_state["ckpt_loaded"] = (file.file_id,
+                                           add_user_model(file.name, load_checkpoint(file.getvalue())), "")
     except CheckpointError as e:
         st.session_state["ckpt_loaded"] = (file.file_id, "", str(e))
 if file is not None:

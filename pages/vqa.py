@@ -85,8 +85,9 @@ except QuestionError as e:
 truth = None if asked is None else asked.answer
 st.markdown(f"**Question:** {plain(text)}" + ("" if truth is None else f"  \n**True answer:** {truth}"))
 vqa_user = models["attention"].metrics.get("user_accuracy")
-what_the_models_know(picture, "answers", None if vqa_user is None else f"On drawings in styles it never trained on, the "
-                     f"attention model answers {vqa_user:.0%} of the questions right.")
+what_the_models_know(picture, "answers",
+                     None if vqa_user is None else f"On drawings in styles it never trained on, the "
+                                                   f"attention model answers {vqa_user:.0%} of the questions right.")
 st.dataframe([{"model": VQA_TITLES[k], "answer": r.best, "probability %": round(100 * r.answers[0][1], 1),
                **({} if truth is None else {"right?": "✓" if r.best == truth else "✗"})} for k, r in replies.items()],
              hide_index=True)

@@ -113,7 +113,7 @@ class Gradients:
 class HelloRNN(nn.Module):
     """The lecture's vanilla RNN with three weight matrices and no biases."""
 
-    def __init__(self, config: HelloConfig = HelloConfig()) -> None:
+    def __init__(self, config: HelloConfig = HelloConfig()) -> None:  # noqa: B008 (frozen, immutable fields)
         super().__init__()
         self.config = config
         generator = torch.Generator().manual_seed(config.seed)
@@ -226,7 +226,8 @@ class HelloRNN(nn.Module):
             raise ValueError(f"unknown weight {name!r}; expected one of {WEIGHT_NAMES}")
         value = float(value)
         if not abs(value) <= MAX_WEIGHT:  # also rejects NaN
-            raise ValueError(f"{name}[{row}, {col}] must be a number between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}, got {value}")
+            raise ValueError(f"{name}[{row}, {col}] must be a number between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}, "
+                             f"got {value}")
         with torch.no_grad():
             getattr(self, name)[row, col] = float(value)
 
@@ -238,7 +239,8 @@ class HelloRNN(nn.Module):
         """
         current = getattr(self, name).detach()
         if (len(table), len(table[0]) if table else 0) != tuple(current.shape):
-            raise ValueError(f"{name} is {tuple(current.shape)}, the table is {len(table)}x{len(table[0]) if table else 0}")
+            raise ValueError(f"{name} is {tuple(current.shape)}, the table is "
+                             f"{len(table)}x{len(table[0]) if table else 0}")
         changed, rejected = False, []
         for r, row in enumerate(table):
             for c, value in enumerate(row):
@@ -267,7 +269,7 @@ class HelloRNN(nn.Module):
         return {"W_xh": (hidden, vocab), "W_hh": (hidden, hidden), "W_hy": (vocab, hidden)}[name]
 
     # ---- test time -----------------------------------------------------------------------------
-    def sample(self, start: str, length: int, temperature: float = 1.0, seed: int = 0, batch: int = 1) -> "Samples":
+    def sample(self, start: str, length: int, temperature: float = 1.0, seed: int = 0, batch: int = 1) -> Samples:
         """Generate `length` characters after `start`, feeding each choice back in as the next input.
 
         temperature 0 is the argmax; otherwise each step samples softmax(y_t / T) by Gumbel-max with

@@ -157,7 +157,8 @@ class _Builder:
                     self.edge(f"{prefix}y{k - 1}", x, "feedback", part)
             if outputs:
                 y = self.node(f"{prefix}y{k}", "output", _sub("y" + tick, k), col, ROW_OUTPUT,
-                              f"output scores at step {k}" + (" (last one: &lt;END&gt; stops it)" if k == steps and inputs == "feedback" else ""))
+                              f"output scores at step {k}"
+                              + (" (last one: &lt;END&gt; stops it)" if k == steps and inputs == "feedback" else ""))
                 self.edge(h, y, "W_hy", part)
                 loss = self.node(f"{prefix}L{k}", "loss", _sub("L" + tick, k), col, ROW_LOSS, f"loss of output {k}")
                 self.edge(y, loss, "loss", part)
@@ -202,7 +203,8 @@ def unrolled_graph(shape: str, length: int, output_length: int | None = None) ->
     elif shape == "one_to_many":
         img = b.node("img", "fixed", "CNN", 0, ROW_INPUT, "a fixed input: the CNN's features of the image",
                      caption="image features")
-        h0 = b.node("h0", "init", _sub("h", 0), 0, ROW_HIDDEN, "h_0 set from the fixed input: h_0 = tanh(W_ih · features)")
+        h0 = b.node("h0", "init", _sub("h", 0), 0, ROW_HIDDEN,
+                    "h_0 set from the fixed input: h_0 = tanh(W_ih · features)")
         b.edge(img, h0, "W_ih")
         b.ticks.append((0, "0"))
         b.recurrent_steps(1, length, h0, "", "", inputs="feedback", outputs=True)

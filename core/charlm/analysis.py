@@ -110,7 +110,8 @@ class Analysis:
 
 
 @torch.inference_mode()
-def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5, after: Analysis | None = None) -> Analysis:
+def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5,
+            after: Analysis | None = None) -> Analysis:
     """Run `model` (in eval mode) over the text and record every step's h and c (the fused path of `CharRNN.record`,
     which a test holds equal to the hand-written cells; without the gates, which analysis_gates adds). With `after`,
     an analysis of a prefix of this text by the same model, only the rest is run, from where `after` ended: the
@@ -122,7 +123,8 @@ def analyse(model: CharRNN, vocab: Vocab, prepared: PreparedText, top: int = 5, 
     state = None if after is None else [
         (torch.from_numpy(r.h[-1:]).to(ids.device), None if r.c is None else torch.from_numpy(r.c[-1:]).to(ids.device))
         for r in after.layers]  # per layer (1, H): where the first part ended
-    logits, layers = model.record_layers(ids[:, start:], state, with_gates=False)  # (1, T', V); per layer (h, c) (1, T', H)
+    # (1, T', V); per layer (h, c) (1, T', H)
+    logits, layers = model.record_layers(ids[:, start:], state, with_gates=False)
     if after is not None:  # the first new character's surprise comes from the last score of the first part
         logits = torch.cat([model.head(state[-1][0])[:, None], logits], dim=1)  # (1, T' + 1, V)
     probs = torch.softmax(logits[0].float(), dim=-1)  # (T' [+1], V)
@@ -155,7 +157,8 @@ class AnalysisShelf:
         import threading
         from collections import OrderedDict
 
-        self.budget, self.lock, self.shelf = megabytes * 2**20, threading.Lock(), OrderedDict()  # (model, text) -> Analysis
+        # the shelf: (model, text) -> Analysis
+        self.budget, self.lock, self.shelf = megabytes * 2**20, threading.Lock(), OrderedDict()
 
     def get(self, model_key: str, model: CharRNN, vocab: Vocab, prepared: PreparedText) -> tuple[Analysis, str]:
         """The analysis of `prepared` by `model` and how it was had: "kept", "cut" (a slice of a longer one),

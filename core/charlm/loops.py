@@ -14,7 +14,6 @@ and cell states agree with the eager path to about 1e-5, since TorchScript's mat
 
 This module has no `from __future__ import annotations`: TorchScript reads the annotations as types.
 """
-from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -23,7 +22,7 @@ from core.runtime import compiled
 
 
 @compiled
-def filter_logits(logits: Tensor, top_k: Optional[int] = None, top_p: Optional[float] = None) -> Tensor:
+def filter_logits(logits: Tensor, top_k: int | None = None, top_p: float | None = None) -> Tensor:
     """Set to -inf every score outside the top k, and outside the smallest set whose softmax mass reaches p.
 
     logits (..., V) -> (..., V). top_p is applied to softmax(logits): pass logits already divided by
@@ -45,7 +44,7 @@ def filter_logits(logits: Tensor, top_k: Optional[int] = None, top_p: Optional[f
 
 
 @compiled
-def _lstm(gates: Tensor, c: Tensor) -> Tuple[Tensor, Tensor]:
+def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
     """Pointwise LSTM update from (B, 4H) gate pre-activations in (i, f, o, g) order: (h, c)."""
     H = c.shape[1]
     ifo = torch.sigmoid(gates[:, : 3 * H])  # (B, 3H)
@@ -54,8 +53,8 @@ def _lstm(gates: Tensor, c: Tensor) -> Tuple[Tensor, Tensor]:
 
 
 @compiled
-def step(cell: str, tokens: Tensor, hs: List[Tensor], cs: List[Tensor], weights: List[Tensor],
-         head_w: Tensor, head_b: Tensor) -> Tuple[Tensor, List[Tensor], List[Tensor]]:
+def step(cell: str, tokens: Tensor, hs: list[Tensor], cs: list[Tensor], weights: list[Tensor],
+         head_w: Tensor, head_b: Tensor) -> tuple[Tensor, list[Tensor], list[Tensor]]:
     """Feed (B,) tokens: ((B, V) next-character scores, the new per-layer h, the new per-layer c).
 
     weights, as core.charlm.sample.Stepper prepares them: for the LSTM, the first layer's token -> gate table (V, 4H)
@@ -63,8 +62,8 @@ def step(cell: str, tokens: Tensor, hs: List[Tensor], cs: List[Tensor], weights:
     (i, f, o, g) order; for the RNN and GRU, the embedding (V, E), then per layer W_ih, W_hh, b_ih, b_hh. `cs` is
     empty but for the LSTM.
     """
-    new_h: List[Tensor] = []
-    new_c: List[Tensor] = []
+    new_h: list[Tensor] = []
+    new_c: list[Tensor] = []
     if cell == "lstm":
         h, c = _lstm(torch.addmm(weights[0][tokens], hs[0], weights[1].t()), cs[0])
         new_h.append(h)
@@ -87,14 +86,14 @@ def step(cell: str, tokens: Tensor, hs: List[Tensor], cs: List[Tensor], weights:
 
 
 @compiled
-def generate(cell: str, last: Tensor, hs: List[Tensor], cs: List[Tensor], weights: List[Tensor], head_w: Tensor,
-             head_b: Tensor, noise: Tensor, temperatures: Tensor, top_k: Optional[int],
-             top_p: Optional[float]) -> Tuple[Tensor, Tensor]:
+def generate(cell: str, last: Tensor, hs: list[Tensor], cs: list[Tensor], weights: list[Tensor], head_w: Tensor,
+             head_b: Tensor, noise: Tensor, temperatures: Tensor, top_k: int | None,
+             top_p: float | None) -> tuple[Tensor, Tensor]:
     """`len(noise)` steps from the scores `last` (B, V) and state (hs, cs): ((B, L) chosen indices, (B, L, V) the raw
     scores each was chosen from). Each step draws argmax(y + T g) with the step's Gumbel noise g (1, V), the same in
     every row (core.sampling.pick_next); with top-k / top-p, the mask is decided on softmax(y / T) and applied to y."""
-    chosen: List[Tensor] = []
-    raw: List[Tensor] = []
+    chosen: list[Tensor] = []
+    raw: list[Tensor] = []
     filtering = top_k is not None or top_p is not None
     for t in range(noise.shape[0]):
         raw.append(last)
@@ -123,14 +122,14 @@ def cell_states(forget: Tensor, written: Tensor, c0: Tensor, block: int = 64) ->
         f = torch.cat([f, f.new_ones(B, n * block - T, H)], dim=1)
         w = torch.cat([w, w.new_zeros(B, n * block - T, H)], dim=1)
     f, w = f.reshape(B, n, block, H), w.reshape(B, n, block, H)
-    local: List[Tensor] = []
+    local: list[Tensor] = []
     c = w.new_zeros(B, n, H)
     for k in range(block):  # every block at once, each from zero
         c = torch.addcmul(w[:, :, k], f[:, :, k], c)
         local.append(c)
     scanned = torch.stack(local, 2)  # (B, n, block, H)
     kept = torch.cumprod(f, dim=2)  # (B, n, block, H): how much of the block's entering c is left at each step
-    entering: List[Tensor] = []
+    entering: list[Tensor] = []
     c = c0
     for j in range(n):  # the c entering each block
         entering.append(c)
@@ -140,15 +139,16 @@ def cell_states(forget: Tensor, written: Tensor, c0: Tensor, block: int = 64) ->
 
 
 @compiled
-def gate_halves(x: Tensor, h: Tensor, h0: Tensor, weights: List[Tensor], embed: Optional[Tensor], idx: Tensor,
-                start: int, stop: int) -> Tuple[Tensor, Tensor]:
+def gate_halves(x: Tensor, h: Tensor, h0: Tensor, weights: list[Tensor], embed: Tensor | None, idx: Tensor,
+                start: int, stop: int) -> tuple[Tensor, Tensor]:
     """Gate rows start:stop of one layer at every step, all at once, as their input half W_ih x_t + b_ih and their
     recurrent half W_hh h_{t-1} + b_hh, from the layer's input x (B, T, in), its outputs h (B, T, H) and the state
     before the text h0 (B, H): each gate is a function of x_t and h_{t-1}, so no sequential work is left. weights:
     W_ih, W_hh, b_ih, b_hh (rows in PyTorch's order: LSTM i, f, g, o; GRU r, z, n). With `embed` (the first layer)
     the input half is a row of the table embed W_ihᵀ + b_ih, picked by the token ids `idx` (B, T). Each (B, T, rows)."""
     B, T, H = x.shape[0], x.shape[1], h0.shape[1]
-    W_ih, W_hh, b_ih, b_hh = weights[0][start:stop], weights[1][start:stop], weights[2][start:stop], weights[3][start:stop]
+    W_ih, W_hh, b_ih, b_hh = (weights[0][start:stop], weights[1][start:stop], weights[2][start:stop],
+                              weights[3][start:stop])
     h_prev = torch.cat([h0[:, None], h[:, :-1]], dim=1).reshape(B * T, H)  # h_{t-1}
     if embed is not None:
         xs = (embed @ W_ih.t() + b_ih)[idx].reshape(B, T, -1)
@@ -158,17 +158,18 @@ def gate_halves(x: Tensor, h: Tensor, h0: Tensor, weights: List[Tensor], embed: 
 
 
 @compiled
-def activated_gates(cell: str, x: Tensor, h: Tensor, h0: Tensor, weights: List[Tensor], embed: Optional[Tensor],
-                    idx: Tensor, write_only: bool) -> Dict[str, Tensor]:
+def activated_gates(cell: str, x: Tensor, h: Tensor, h0: Tensor, weights: list[Tensor], embed: Tensor | None,
+                    idx: Tensor, write_only: bool) -> dict[str, Tensor]:
     """The gates of one layer at every step, activated (gate_halves): LSTM input, forget, candidate and (unless
     `write_only`: what c needs and no more) output; GRU reset, update and candidate; none for a vanilla RNN. Each
     (B, T, H)."""
-    gates: Dict[str, Tensor] = {}
+    gates: dict[str, Tensor] = {}
     H = h0.shape[1]
     if cell == "lstm":
         xs, hs = gate_halves(x, h, h0, weights, embed, idx, 0, (3 if write_only else 4) * H)
         pre = (xs + hs).chunk(3 if write_only else 4, dim=-1)
-        gates["input"], gates["forget"], gates["candidate"] = torch.sigmoid(pre[0]), torch.sigmoid(pre[1]), torch.tanh(pre[2])
+        gates["input"], gates["forget"], gates["candidate"] = (torch.sigmoid(pre[0]), torch.sigmoid(pre[1]),
+                                                               torch.tanh(pre[2]))
         if not write_only:
             gates["output"] = torch.sigmoid(pre[3])
     elif cell == "gru":
@@ -176,13 +177,14 @@ def activated_gates(cell: str, x: Tensor, h: Tensor, h0: Tensor, weights: List[T
         xr, xz, xn = xs.chunk(3, dim=-1)
         hr, hz, hn = hs.chunk(3, dim=-1)
         r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-        gates["reset"], gates["update"], gates["candidate"] = r, z, torch.tanh(xn + r * hn)  # n's recurrent half is gated by r
+        # n's recurrent half is gated by r
+        gates["reset"], gates["update"], gates["candidate"] = r, z, torch.tanh(xn + r * hn)
     return gates
 
 
 @compiled
-def record_layer(cell: str, x: Tensor, h0: Tensor, c0: Tensor, weights: List[Tensor], embed: Optional[Tensor],
-                 idx: Tensor, with_gates: bool) -> Tuple[Tensor, Optional[Tensor], Dict[str, Tensor]]:
+def record_layer(cell: str, x: Tensor, h0: Tensor, c0: Tensor, weights: list[Tensor], embed: Tensor | None,
+                 idx: Tensor, with_gates: bool) -> tuple[Tensor, Tensor | None, dict[str, Tensor]]:
     """One layer of CharRNN.record_layers: read x (B, T, in) from (h0, c0) (B, H) with the fused layer, then (LSTM)
     c from the write and forget gates of every step in one matrix product, and, `with_gates`, every gate
     (activated_gates): (h, c or None, gates), each (B, T, H). Without them the LSTM computes only the three gate rows

@@ -59,7 +59,8 @@ class CellRecord:
 
     h: torch.Tensor  # (L, B, T, H) hidden state after each step
     c: torch.Tensor | None  # (L, B, T, H) LSTM cell state
-    gates: dict[str, torch.Tensor]  # name -> (L, B, T, H): LSTM input/forget/output/candidate, GRU reset/update/candidate
+    # name -> (L, B, T, H): LSTM input/forget/output/candidate, GRU reset/update/candidate
+    gates: dict[str, torch.Tensor]
 
 
 class CharRNN(nn.Module):

@@ -69,12 +69,14 @@ class Stepper:
         self.head_w, self.head_b = model.head.weight, model.head.bias  # (V, H), (V,)
         if self.cell == "lstm":
             H = cfg.hidden_size
-            order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])  # i f o g
+            # PyTorch's gate rows i f g o, put in the order i f o g
+            order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])
             w_ih0, w_hh0, b_ih0, b_hh0 = layers[0]
             self.weights = [(embed @ w_ih0.T + b_ih0 + b_hh0)[:, order],  # (V, 4H): token -> first layer's input gates
                             w_hh0[order].contiguous()]  # (4H, H)
             for w_ih, w_hh, b_ih, b_hh in layers[1:]:
-                self.weights += [torch.cat([w_ih, w_hh], dim=1)[order].contiguous(), (b_ih + b_hh)[order]]  # (4H, 2H), (4H,)
+                self.weights += [torch.cat([w_ih, w_hh], dim=1)[order].contiguous(),  # (4H, 2H)
+                                 (b_ih + b_hh)[order]]  # (4H,)
         else:
             self.weights = [embed] + [w for layer in layers for w in layer]
 
@@ -89,7 +91,8 @@ class Stepper:
         return scores
 
     def generate(self, last: torch.Tensor, state: tuple[list[torch.Tensor], list[torch.Tensor]], noise: torch.Tensor,
-                 temperatures: torch.Tensor, top_k: int | None, top_p: float | None) -> tuple[torch.Tensor, torch.Tensor]:
+                 temperatures: torch.Tensor, top_k: int | None,
+                 top_p: float | None) -> tuple[torch.Tensor, torch.Tensor]:
         """`len(noise)` sampling steps in one compiled call (core.charlm.loops.generate): ((B, L) chosen, (B, L, V)
         raw scores)."""
         return generate(self.cell, last, *state, self.weights, self.head_w, self.head_b, noise, temperatures, top_k,

@@ -129,7 +129,8 @@ def train(cfg: TrainConfig, corpus: Corpus | None = None,
     needed = cfg.batch_size * (cfg.chunk_len + 1)
     if len(corpus.train) < needed or len(corpus.val) < 64:
         raise ValueError(f"the text is too short: {cfg.batch_size} streams of {cfg.chunk_len + 1} characters need "
-                         f"{needed:,} training characters (this text has {len(corpus.train):,}) and some validation text")
+                         f"{needed:,} training characters (this text has {len(corpus.train):,}) "
+                         "and some validation text")
     arch = CharConfig(len(vocab), cfg.cell, cfg.hidden_size, cfg.num_layers, cfg.embed_size, cfg.dropout)
     if init is not None:
         model, init_vocab = init

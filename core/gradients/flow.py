@@ -163,7 +163,8 @@ def _backward(cfg: FlowConfig, w: Weights, h: np.ndarray, c: np.ndarray, gates: 
     deriv = None
     if cfg.cell in ("tanh", "relu", "linear"):
         a = gates
-        deriv = 1 - np.tanh(a) ** 2 if cfg.cell == "tanh" else (a > 0).astype(float) if cfg.cell == "relu" else np.ones_like(a)
+        deriv = (1 - np.tanh(a) ** 2 if cfg.cell == "tanh" else (a > 0).astype(float) if cfg.cell == "relu"
+                 else np.ones_like(a))
     carry_h, carry_c = np.zeros(H), np.zeros(H)  # gradient arriving from step t+1
     for t in range(T - 1, -1, -1):
         dh[t] = carry_h + (w.u if cfg.loss == "sum" or t == T - 1 else 0)

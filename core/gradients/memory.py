@@ -31,7 +31,8 @@ REGIMES = {  # the two optimiser settings the page and benchmarks/memory_lag.py 
 }
 
 
-def make_batch(batch: int, lag: int, generator: torch.Generator, noise: int = NOISE) -> tuple[torch.Tensor, torch.Tensor]:
+def make_batch(batch: int, lag: int, generator: torch.Generator,
+               noise: int = NOISE) -> tuple[torch.Tensor, torch.Tensor]:
     """(B, lag + 2) token ids and (B,) targets: symbol, lag noise tokens (of `noise` kinds), the query."""
     first = torch.randint(0, SYMBOLS, (batch, 1), generator=generator)
     noise = torch.randint(SYMBOLS, SYMBOLS + noise, (batch, lag), generator=generator)
@@ -63,9 +64,11 @@ class MemoryConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.cell not in ("rnn", "lstm") or self.optimizer not in ("sgd", "adam") or self.clip_mode not in ("norm", "value"):
+        if (self.cell not in ("rnn", "lstm") or self.optimizer not in ("sgd", "adam")
+                or self.clip_mode not in ("norm", "value")):
             raise ValueError("cell 'rnn' or 'lstm'; optimizer 'sgd' or 'adam'; clip_mode 'norm' or 'value'")
-        if not (1 <= self.noise <= NOISE and 0 <= self.lag <= 1000 and 1 <= self.hidden <= 1024 and 1 <= self.steps <= 100_000 and self.lr > 0):
+        if not (1 <= self.noise <= NOISE and 0 <= self.lag <= 1000 and 1 <= self.hidden <= 1024
+                and 1 <= self.steps <= 100_000 and self.lr > 0):
             raise ValueError(f"noise 1-{NOISE}, lag 0-1000, hidden 1-1024, steps 1-100000, lr > 0")
 
     def to_dict(self) -> dict:

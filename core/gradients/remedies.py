@@ -22,8 +22,9 @@ from core.gradients.memory import MemoryConfig, train_memory
 from core.seeded import reseed
 from core.training import Loop, Run, run_loop
 
+# gradients explode without clipping (measured: see the tests)
 EXPLODING = MemoryConfig(cell="rnn", lag=4, hidden=64, optimizer="sgd", lr=0.3, momentum=0.9, init_rho=1.5,
-                         input_scale=1.0, steps=600, eval_every=100)  # gradients explode without clipping (measured: see the tests)
+                         input_scale=1.0, steps=600, eval_every=100)
 CLIPS = {"no clipping": (None, "norm"), "clip by norm (1.0)": (1.0, "norm"), "clip by value (0.1)": (0.1, "value")}
 
 

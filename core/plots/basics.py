@@ -55,9 +55,9 @@ def unrolled_graph_figure(graph: UnrolledGraph) -> go.Figure:
             text=[n.label for n in nodes], textposition="middle center", textfont=dict(size=14),
             hovertext=[n.note for n in nodes],
             hoverinfo="text", name=f"{kind} nodes", showlegend=False,
-            marker=dict(size=[46 if n.summary else 38 for n in nodes], color=NODE_COLOURS[kind], symbol="circle", opacity=1,
-                        line=dict(width=[4 if n.summary else 1 for n in nodes],
-                                  color=[HIGHLIGHT if n.summary else "#555" for n in nodes])),
+            marker=dict(size=[46 if n.summary else 38 for n in nodes], color=NODE_COLOURS[kind], symbol="circle",
+                        opacity=1, line=dict(width=[4 if n.summary else 1 for n in nodes],
+                                             color=[HIGHLIGHT if n.summary else "#555" for n in nodes])),
         ))
     captioned = [n for n in graph.nodes if n.caption]
     if captioned:  # small words under some nodes; invisible markers of node size push the text below them
@@ -69,11 +69,13 @@ def unrolled_graph_figure(graph: UnrolledGraph) -> go.Figure:
         ))
     if any(n.summary for n in graph.nodes):  # a legend entry for the ring
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="final state h_T: the summary of the input",
-                                 marker=dict(size=14, color=NODE_COLOURS["hidden"], line=dict(width=3, color=HIGHLIGHT))))
+                                 marker=dict(size=14, color=NODE_COLOURS["hidden"],
+                                             line=dict(width=3, color=HIGHLIGHT))))
     fig.update_layout(annotations=arrows)
     cols = [n.col for n in graph.nodes]
     rows = sorted({n.row for n in graph.nodes})
-    names = {ROW_INPUT: "inputs x", ROW_HIDDEN: "hidden h", ROW_OUTPUT: "outputs y", ROW_LOSS: "losses", ROW_TOTAL: "total"}
+    names = {ROW_INPUT: "inputs x", ROW_HIDDEN: "hidden h", ROW_OUTPUT: "outputs y", ROW_LOSS: "losses",
+             ROW_TOTAL: "total"}
     axis = {"one_to_one": "no time steps: one pass through the network",
             "seq2seq": "time step: t in the encoder, then t′ in the decoder"}.get(graph.shape, "time step t")
     fig.update_xaxes(title=axis, range=[min(cols) - 0.6, max(cols) + 0.6], zeroline=False, showgrid=False,
@@ -129,7 +131,8 @@ def hello_steps_figure(trace: Trace, vocab: tuple[str, ...]) -> go.Figure:
 
 def loss_curve_figure(losses: list[float]) -> go.Figure:
     """Total training loss against gradient step."""
-    fig = go.Figure(go.Scatter(x=list(range(len(losses))), y=losses, mode="lines+markers" if len(losses) < 60 else "lines",
+    fig = go.Figure(go.Scatter(x=list(range(len(losses))), y=losses,
+                               mode="lines+markers" if len(losses) < 60 else "lines",
                                name="loss", line=dict(color=WEIGHT_COLOURS["W_hh"])))
     fig.update_xaxes(title="gradient step", range=[0, max(10, len(losses) - 1)])
     fig.update_yaxes(title="total loss L = Σ<sub>t</sub> L<sub>t</sub> (nats)", rangemode="tozero")
@@ -157,15 +160,19 @@ def sampling_steps_figure(samples: Samples, b: int = 0) -> go.Figure:
     vocab = list(samples.vocab)
     fig = go.Figure(go.Heatmap(z=probs, x=steps, y=vocab, colorscale=PROB_SCALE, zmin=0, zmax=1, xgap=2, ygap=2,
                                text=[[f"{v:.2f}" for v in row] for row in probs], texttemplate="%{text}",
-                               colorbar=dict(title="p"), hovertemplate="step %{x}<br>p('%{y}') = %{z:.3f}<extra></extra>"))
+                               colorbar=dict(title="p"),
+                               hovertemplate="step %{x}<br>p('%{y}') = %{z:.3f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[steps[k] for k in range(len(chosen))], y=[vocab[c] for c in chosen], mode="markers",
-                             name="chosen", marker=dict(symbol="circle-open", size=34, color=HIGHLIGHT, line=dict(width=3))))
+                             name="chosen",
+                             marker=dict(symbol="circle-open", size=34, color=HIGHLIGHT, line=dict(width=3))))
     off = samples.off_argmax(b).nonzero().flatten().tolist()
     fig.add_trace(go.Scatter(x=[steps[k] for k in off], y=[vocab[argmax[k]] for k in off], mode="markers",
-                             name="argmax (not chosen)", marker=dict(symbol="x-thin-open", size=26, color="#333", line=dict(width=2))))
+                             name="argmax (not chosen)",
+                             marker=dict(symbol="x-thin-open", size=26, color="#333", line=dict(width=2))))
     fig.update_xaxes(title="generation step (the input is the previous choice)")
     fig.update_yaxes(title="next character", autorange="reversed")
-    return base_layout(fig, "Softmax at each step of generation (ring: chosen; ×: argmax where a sample differs)", height=380)
+    return base_layout(fig, "Softmax at each step of generation (ring: chosen; ×: argmax where a sample differs)",
+                       height=380)
 
 
 def sample_diversity_figure(samples: Samples, argmax_text: str, top: int = 12) -> go.Figure:
@@ -175,6 +182,7 @@ def sample_diversity_figure(samples: Samples, argmax_text: str, top: int = 12) -
     colours = [HIGHLIGHT if s == argmax_text else WEIGHT_COLOURS["W_xh"] for s, _ in items]
     fig = go.Figure(go.Bar(x=[s for s, _ in items], y=[c for _, c in items], marker_color=colours,
                            text=[c for _, c in items], textposition="outside"))
-    fig.update_xaxes(title=f"generated string ({len(counts)} distinct in {samples.chosen.shape[0]} samples; orange = argmax string)")
+    fig.update_xaxes(title=f"generated string ({len(counts)} distinct in {samples.chosen.shape[0]} samples; "
+                           "orange = argmax string)")
     fig.update_yaxes(title="how many samples")
     return base_layout(fig, "Sampling gives diversity; argmax always gives the same string", height=360)

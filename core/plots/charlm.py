@@ -70,7 +70,8 @@ def coloured_text_html(text: str, values: list[float], label: str, signed: bool 
         if i in notes:
             tip += f" · {notes[i]}"
             extra = "; outline: 2px dashed #444"
-        spans.append(f'<span title="{html.escape(tip)}" style="background: rgba({rgb},{alpha:.2f}){extra}">{shown}</span>')
+        spans.append(f'<span title="{html.escape(tip)}" style="background: rgba({rgb},{alpha:.2f}){extra}">'
+                     f'{shown}</span>')
     return ('<div style="font-family: monospace; font-size: 15px; line-height: 1.6; white-space: normal">'
             + "".join(spans) + "</div>")
 
@@ -93,8 +94,8 @@ def scrub_payload(result: SampleResult, seed: int) -> dict:
 def training_curves_figure(rows: list[dict[str, float]], reference: float | None = None) -> go.Figure:
     """Training loss per step and validation loss at each evaluation, in nats per character."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[r["step"] for r in rows], y=[r["loss"] for r in rows], mode="lines", name="train (chunk)",
-                             line=dict(color=WEIGHT_COLOURS["W_xh"], width=1)))
+    fig.add_trace(go.Scatter(x=[r["step"] for r in rows], y=[r["loss"] for r in rows], mode="lines",
+                             name="train (chunk)", line=dict(color=WEIGHT_COLOURS["W_xh"], width=1)))
     evals = [r for r in rows if "val_loss" in r]
     fig.add_trace(go.Scatter(x=[r["step"] for r in evals], y=[r["val_loss"] for r in evals], mode="lines+markers",
                              name="validation", line=dict(color=HIGHLIGHT, width=3)))

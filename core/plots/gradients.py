@@ -30,7 +30,8 @@ def gradient_norms_figure(flows: dict[str, Flow]) -> go.Figure:
                                  hovertemplate="t = %{x}: %{y:.3e}<extra>" + label + "</extra>"))
         if flow.dc is not None:
             fig.add_trace(go.Scatter(x=np.arange(1, T + 1), y=_finite(np.linalg.norm(flow.dc, axis=1)), mode="lines",
-                                     name=f"{label}: ‖∂L/∂c_t‖ (cell state)", line=dict(color=colour, width=2, dash="dot"),
+                                     name=f"{label}: ‖∂L/∂c_t‖ (cell state)",
+                                     line=dict(color=colour, width=2, dash="dot"),
                                      hovertemplate="t = %{x}: %{y:.3e}<extra>cell state</extra>"))
     fig.update_xaxes(title="time step t (the loss is at the right end)")
     fig.update_yaxes(title="‖∂L/∂h_t‖ (log scale)", type="log", exponentformat="power")
@@ -110,9 +111,11 @@ def lstm_cell_figure() -> go.Figure:
     arrow(5.6, 1.3, 5.6, 1.65)
     arrow(5.35, 1.9, 7.6, 0.4)
     arrow(0.2, 0.4, 1.5, 0.8)
-    for text, x, y in [("c<sub>t−1</sub>", 0.05, 3.3), ("c<sub>t</sub>", 7.7, 3.3), ("h<sub>t−1</sub>, x<sub>t</sub>", 0.2, 0.2),
-                       ("h<sub>t</sub>", 7.7, 0.3), ("∂c<sub>t</sub>/∂c<sub>t−1</sub> = f<sub>t</sub>: no W, no tanh", 4.8, 3.45)]:
-        notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=14, color=HIGHLIGHT if "∂" in text else "#333")))
+    for text, x, y in [("c<sub>t−1</sub>", 0.05, 3.3), ("c<sub>t</sub>", 7.7, 3.3),
+                       ("h<sub>t−1</sub>, x<sub>t</sub>", 0.2, 0.2), ("h<sub>t</sub>", 7.7, 0.3),
+                       ("∂c<sub>t</sub>/∂c<sub>t−1</sub> = f<sub>t</sub>: no W, no tanh", 4.8, 3.45)]:
+        notes.append(dict(x=x, y=y, text=text, showarrow=False,
+                          font=dict(size=14, color=HIGHLIGHT if "∂" in text else "#333")))
     fig.update_layout(shapes=shapes, annotations=notes)
     fig.update_xaxes(visible=False, range=[-0.2, 8.2])
     fig.update_yaxes(visible=False, range=[-0.1, 3.8])
@@ -148,7 +151,8 @@ def tbptt_figure(grid: np.ndarray, chunk: int) -> go.Figure:
                                hovertemplate="loss at t = %{y}, input s = %{x}: 10^%{z:.2f}<extra></extra>"))
     fig.update_layout(shapes=[dict(type="line", x0=b - 0.5 if axis == "x" else -0.5,
                                    x1=b - 0.5 if axis == "x" else T - 0.5, y0=-0.5 if axis == "x" else b - 0.5,
-                                   y1=T - 0.5 if axis == "x" else b - 0.5, line=dict(color=HIGHLIGHT, dash="dash", width=2))
+                                   y1=T - 0.5 if axis == "x" else b - 0.5,
+                                   line=dict(color=HIGHLIGHT, dash="dash", width=2))
                               for b in range(chunk, T, chunk) for axis in ("x", "y")])
     fig.update_xaxes(title="input step s (orange: a chunk boundary, where the gradient is cut)")
     fig.update_yaxes(title="loss at step t", autorange="reversed")
@@ -188,10 +192,12 @@ def tbptt_diagram_figure(steps: int, chunk: int) -> go.Figure:
             notes.append(dict(x=t + 0.22, y=-0.2, ax=t + 0.78, ay=-0.2, xref="x", yref="y", axref="x", ayref="y",
                               showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor=HIGHLIGHT, text=""))
     fig.update_layout(shapes=shapes, annotations=notes)
-    fig.add_trace(go.Scatter(x=list(range(steps)), y=[0] * steps, mode="markers+text", text=[f"h{t + 1}" for t in range(steps)],
+    fig.add_trace(go.Scatter(x=list(range(steps)), y=[0] * steps, mode="markers+text",
+                             text=[f"h{t + 1}" for t in range(steps)],
                              textposition="top center", marker=dict(size=14, color=WEIGHT_COLOURS["W_hh"]),
                              hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color="#333"), name="forward: state carried on"))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color="#333"),
+                             name="forward: state carried on"))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=HIGHLIGHT, width=3),
                              name="backward: gradient, inside a chunk only"))
     fig.update_xaxes(visible=False, range=[-0.8, steps - 0.2])
@@ -202,7 +208,8 @@ def tbptt_diagram_figure(steps: int, chunk: int) -> go.Figure:
 
 def memory_training_figure(rows: list[dict]) -> go.Figure:
     """Accuracy and ‖∂L/∂x_1‖ over training, one line per model."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["accuracy on fresh sequences", "gradient reaching the first input"])
+    fig = make_subplots(rows=1, cols=2,
+                        subplot_titles=["accuracy on fresh sequences", "gradient reaching the first input"])
     for model in dict.fromkeys(r["model"] for r in rows):
         mine = [r for r in rows if r["model"] == model]
         colour = CELL_COLOURS["lstm" if "LSTM" in model else "rnn"]
@@ -227,8 +234,9 @@ def accuracy_vs_lag_figure(runs: list[dict], regimes: dict[str, str]) -> go.Figu
             lags = sorted({r["lag"] for r in mine})
             means = [float(np.mean([r["accuracy"] for r in mine if r["lag"] == lag])) for lag in lags]
             colour = CELL_COLOURS[cell]
-            fig.add_trace(go.Scatter(x=lags, y=means, mode="lines+markers", name=label, line=dict(color=colour, width=3),
-                                     showlegend=col == 1, legendgroup=cell), row=1, col=col)
+            fig.add_trace(go.Scatter(x=lags, y=means, mode="lines+markers", name=label,
+                                     line=dict(color=colour, width=3), showlegend=col == 1, legendgroup=cell),
+                          row=1, col=col)
             fig.add_trace(go.Scatter(x=[r["lag"] for r in mine], y=[r["accuracy"] for r in mine], mode="markers",
                                      marker=dict(color=colour, size=6, opacity=0.4), showlegend=False, legendgroup=cell,
                                      hovertemplate="lag %{x}: %{y:.1%} (one seed)<extra>" + label + "</extra>"),
@@ -237,5 +245,6 @@ def accuracy_vs_lag_figure(runs: list[dict], regimes: dict[str, str]) -> go.Figu
         fig.update_xaxes(title="lag (noise steps between the symbol and the question)", type="log", row=1, col=col,
                          tickvals=sorted({r["lag"] for r in runs}))
     fig.update_yaxes(title="accuracy (mean of seeds; dots: each seed)", range=[0, 1.05], row=1, col=1)
-    return legend_above_panels(base_layout(fig, "Measured: accuracy against lag, same budget for every run", height=420))
+    return legend_above_panels(base_layout(fig, "Measured: accuracy against lag, same budget for every run",
+                                           height=420))
 

@@ -55,8 +55,10 @@ def top_guesses_figure(analysis: Analysis, start: int, end: int) -> go.Figure:
         z=probs, x=list(range(start, end)), y=[f"guess {r + 1}" for r in range(k)], text=guesses,
         texttemplate="%{text}", colorscale=PROB_SCALE, zmin=0, zmax=1, colorbar=dict(title="p"),
         customdata=np.array([nxt] * k),
-        hovertemplate="after position %{x}: '%{text}' with p = %{z:.3f}<br>actually next: '%{customdata}'<extra></extra>"))
-    fig.update_xaxes(title="the character read (the guesses are for the one after it)", tickvals=list(range(start, end)),
+        hovertemplate="after position %{x}: '%{text}' with p = %{z:.3f}<br>"
+                      "actually next: '%{customdata}'<extra></extra>"))
+    fig.update_xaxes(title="the character read (the guesses are for the one after it)",
+                     tickvals=list(range(start, end)),
                      ticktext=[_snippet(analysis.text, t, t + 1) for t in range(start, end)], tickangle=0, side="top")
     truth = [(t, r) for t in range(start, min(end, len(analysis.text) - 1)) for r in range(k)
              if analysis.top_chars[t][r] == analysis.text[t + 1]]

@@ -111,7 +111,8 @@ def animation_figure(image: Image.Image | ShownImage, heats: list[np.ndarray], w
                                                                     fromcurrent=True, transition=dict(duration=0))]),
             dict(label="❚❚ pause", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0))])])],
         sliders=[dict(active=0, x=0.2, len=0.8, y=-0.02, currentvalue=dict(prefix="word: "), steps=[
-            dict(label=w, method="animate", args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
+            dict(label=w, method="animate",
+                 args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
             for k, w in enumerate(words)])],
         margin=dict(l=10, r=10, t=60, b=90))
     return fig

@@ -192,7 +192,7 @@ def advantages(rewards: torch.Tensor, samples: int, baseline: float = 0.0) -> to
 def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
                  baseline: float = 0.0, penalty_weight: float = 0.1, entropy_weight: float = 0.01,
                  generator: torch.Generator | None = None, sharpen_weight: float = 0.0,
-                 reinforce: Reinforce = Reinforce()) -> LossParts:
+                 reinforce: Reinforce = Reinforce()) -> LossParts:  # noqa: B008 (frozen, immutable fields)
     """Cross-entropy of every next word; plus the doubly stochastic penalty (soft; and, with `sharpen_weight`,
     the attention's mean entropy) or the REINFORCE term with `baseline` and an entropy bonus (hard; see Reinforce)."""
     hard = model.config.attention == "hard" and not reinforce.expected
@@ -202,7 +202,8 @@ def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, toke
     logits, alphas, chosen = model(mid, pooled, tokens, generator, expected=reinforce.expected)
     targets = tokens[:, 1:]  # (B, T-1)
     mask = (targets != PAD_ID).float()
-    nll_tok = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none", ignore_index=PAD_ID)  # (B, T-1)
+    nll_tok = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none",
+                                          ignore_index=PAD_ID)  # (B, T-1)
     nll = nll_tok.sum() / mask.sum()
     total, penalty, reward = nll, torch.zeros(()), torch.zeros(())
     if model.config.attention == "soft":
@@ -284,7 +285,7 @@ def beam_caption(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, beam
     seqs: list[list[int]] = [[]]
     maps: list[list[torch.Tensor]] = [[]]
     finished: list[Beam] = []
-    for t in range(max_len):
+    for _ in range(max_len):
         k = len(seqs)
         s = model.step(words, v.expand(k, -1, -1), None if pv is None else pv.expand(k, -1, -1), (h, c))
         total = (scores[:, None] + torch.log_softmax(s.logits, dim=-1)).flatten()  # (k * V,)

@@ -3,8 +3,8 @@ well it points.
 
 `caption_image` decodes one image's features greedily, by sampling or by beam search and returns each
 word with its attention map; `hard_glimpses` feeds the shown caption to a hard-attention model several
-times, sampling the location it looks at, so the page can show where its glimpses land for each word; `word_targets` links the words of a
-(generated) caption to the scene's objects, so each colour or shape word can be marked hit or miss.
+times, sampling the location it looks at, so the page can show where its glimpses land for each word; `word_targets`
+links the words of a (generated) caption to the scene's objects, so each colour or shape word can be marked hit or miss.
 """
 from __future__ import annotations
 

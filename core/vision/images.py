@@ -61,7 +61,8 @@ def _to_rgb(image: Image.Image) -> tuple[Image.Image, str | None]:
         scaled = (values - bottom) / (top - bottom) * 255 if top > bottom else np.zeros_like(values)
         grey = Image.fromarray(np.clip(np.round(scaled), 0, 255).astype(np.uint8), mode="L")
         return grey.convert("RGB"), f"{'16-bit' if mode.startswith('I;16') else mode + '-mode'} values scaled to 8 bits"
-    note = {"CMYK": "converted from CMYK", "L": None, "1": "black-and-white image", "P": None}.get(mode, f"converted from {mode}")
+    note = {"CMYK": "converted from CMYK", "L": None, "1": "black-and-white image",
+            "P": None}.get(mode, f"converted from {mode}")
     return image.convert("RGB"), note
 
 

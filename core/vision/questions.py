@@ -6,9 +6,10 @@ the left or at the top, how many circles there are. Relational ones need the oth
 the object closest to / furthest from a named one (scenes of 3 or more objects), how many other objects share
 its shape. An object is named by the shortest description that picks it out, never by the attribute asked
 about, and in relational questions never by its shape (which would give the answer away): "what colour is the
-large circle?", "what shape is the red object?", "what shape is the object closest to the small blue object?". Every answer is one word of `ANSWERS`. A question whose answer would
-be a near tie (two objects almost equally close or far, an object almost exactly in the middle) is not asked, so
-every answer can be read off the picture. The same scene seed gives the same questions.
+large circle?", "what shape is the red object?", "what shape is the object closest to the small blue object?". Every
+answer is one word of `ANSWERS`. A question whose answer would be a near tie (two objects almost equally close or far,
+an object almost exactly in the middle) is not asked, so every answer can be read off the picture. The same scene seed
+gives the same questions.
 """
 from __future__ import annotations
 
@@ -127,8 +128,8 @@ def every_question(things: tuple[Thing, ...]) -> list[Question]:
     out = []
     for kind in KINDS:
         if kind == "count":
-            out += [Question(f"how many {PLURAL[shape]} are there?", COUNTS[sum(t.shape == shape for t in things)], kind,
-                             None) for shape in SHAPES]
+            out += [Question(f"how many {PLURAL[shape]} are there?", COUNTS[sum(t.shape == shape for t in things)],
+                             kind, None) for shape in SHAPES]
             continue
         for k in range(len(things)):
             asked = _answer_about(things, k, kind)

@@ -44,7 +44,8 @@ class Thing:
         """(x0, y0, x1, y1) in pixels, covering the shape whatever its rotation."""
         x, y = self.centre
         r = self.radius * (math.sqrt(2) if self.shape == "square" else 1.0)
-        return (max(0, int(x - r)), max(0, int(y - r)), min(SIZE, int(math.ceil(x + r))), min(SIZE, int(math.ceil(y + r))))
+        return (max(0, int(x - r)), max(0, int(y - r)),
+                min(SIZE, int(math.ceil(x + r))), min(SIZE, int(math.ceil(y + r))))
 
     def words(self) -> tuple[str, str, str]:
         """How the caption names it: size, colour, shape."""
@@ -90,7 +91,8 @@ def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, flo
     tries = 0
     while len(things) < count:
         tries += 1
-        if limit is not None and tries > limit:  # a band too narrow for these objects: start again, smaller if it keeps failing
+        # a band too narrow for these objects: start again, smaller if it keeps failing
+        if limit is not None and tries > limit:
             things, tries, count = [], 0, count - 1 if count > 1 and rng.random() < 0.2 else count
         shape, colour = SHAPES[rng.integers(3)], list(COLOURS)[rng.integers(len(COLOURS))]
         size = list(SIZES)[rng.integers(2)]
@@ -133,7 +135,8 @@ def _draw(things: list[Thing], rng: np.random.Generator) -> Image.Image:
             start = math.radians(t.angle) + (math.pi / 4 if corners == 4 else -math.pi / 2)
             reach = r * (math.sqrt(2) if corners == 4 else 1.0)
             pen.polygon([(x + reach * math.cos(start + 2 * math.pi * k / corners),
-                          y + reach * math.sin(start + 2 * math.pi * k / corners)) for k in range(corners)], fill=colour)
+                          y + reach * math.sin(start + 2 * math.pi * k / corners)) for k in range(corners)],
+                        fill=colour)
     small = canvas.resize((SIZE, SIZE), Image.Resampling.LANCZOS).filter(ImageFilter.GaussianBlur(0.6))
     noisy = np.asarray(small, dtype=np.float64) + rng.normal(0, 4, (SIZE, SIZE, 3))
     return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
@@ -151,7 +154,8 @@ def layout(seed: int, count: int | None = None, bounds: tuple[float, float, floa
     return tuple(_place(rng, count, bounds, edge)), rng
 
 
-def describe(things: tuple[Thing, ...]) -> tuple[tuple[str, ...], tuple[int | None, ...], tuple[tuple[int, int, str], ...]]:
+def describe(things: tuple[Thing, ...]
+             ) -> tuple[tuple[str, ...], tuple[int | None, ...], tuple[tuple[int, int, str], ...]]:
     """The caption of `things`: its words, the object each word names, and the (i, j, relation) pairs.
     Objects are named from left to right (by the x of their centres)."""
     order = sorted(range(len(things)), key=lambda k: things[k].centre)

@@ -9,7 +9,6 @@ docstring says what each model computes.
 
 No `from __future__ import annotations` here: TorchScript reads the annotations as types.
 """
-from typing import List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -19,9 +18,9 @@ from core.runtime import compiled
 
 
 @compiled
-def caption_step(attention: str, feed: str, word: Tensor, v: Tensor, pv: Optional[Tensor], h: Tensor, c: Tensor,
-                 weights: List[Tensor], never: Tensor, sample_place: bool, generator: Optional[torch.Generator]
-                 ) -> Tuple[Tensor, Optional[Tensor], Optional[Tensor], Tensor, Tensor]:
+def caption_step(attention: str, feed: str, word: Tensor, v: Tensor, pv: Tensor | None, h: Tensor, c: Tensor,
+                 weights: list[Tensor], never: Tensor, sample_place: bool, generator: torch.Generator | None
+                 ) -> tuple[Tensor, Tensor | None, Tensor | None, Tensor, Tensor]:
     """Read the previous word (B,), attend over the locations v (B, L, D) (pv: their projection for attention),
     update the LSTM state (h, c), score the next word: (logits (B, V), attention (B, L) or None, the location looked
     at (B,) or None (hard attention only), h, c).
@@ -30,8 +29,8 @@ def caption_step(attention: str, feed: str, word: Tensor, v: Tensor, pv: Optiona
     attention att_h, att_e, and att_w's weight and bias. Hard attention samples its place from a_t (with `generator`)
     when `sample_place`, else takes the likeliest one."""
     x = torch.embedding(weights[0], word)  # (B, E)
-    alpha: Optional[Tensor] = None
-    chosen: Optional[Tensor] = None
+    alpha: Tensor | None = None
+    chosen: Tensor | None = None
     z = x  # replaced below wherever it is read (the model without attention has no context)
     if attention != "none":
         assert pv is not None
@@ -55,10 +54,10 @@ def caption_step(attention: str, feed: str, word: Tensor, v: Tensor, pv: Optiona
 
 
 @compiled
-def caption_decode(attention: str, feed: str, v: Tensor, pv: Optional[Tensor], h: Tensor, c: Tensor,
-                   weights: List[Tensor], never: Tensor, noise: Tensor, temperature: float, start_id: int,
-                   end_id: int, generator: Optional[torch.Generator]
-                   ) -> Tuple[Tensor, Optional[Tensor], Optional[Tensor]]:
+def caption_decode(attention: str, feed: str, v: Tensor, pv: Tensor | None, h: Tensor, c: Tensor,
+                   weights: list[Tensor], never: Tensor, noise: Tensor, temperature: float, start_id: int,
+                   end_id: int, generator: torch.Generator | None
+                   ) -> tuple[Tensor, Tensor | None, Tensor | None]:
     """Feed each chosen word back in from <start> until every row has said <end>, or for len(noise) steps. A word is
     argmax(y + T g) with the step's Gumbel noise g (noise (steps, B, V); the argmax at T = 0). Hard attention samples
     its places with `generator` when one is given. Returns the word ids (B, steps), the attention (B, steps, L) and
@@ -66,9 +65,9 @@ def caption_decode(attention: str, feed: str, v: Tensor, pv: Optional[Tensor], h
     B = v.shape[0]
     word = torch.full([B], start_id, dtype=torch.long, device=v.device)
     done = torch.zeros([B], dtype=torch.bool, device=v.device)
-    ids: List[Tensor] = []
-    alphas: List[Tensor] = []
-    places: List[Tensor] = []
+    ids: list[Tensor] = []
+    alphas: list[Tensor] = []
+    places: list[Tensor] = []
     for t in range(noise.shape[0]):
         logits, alpha, place, h, c = caption_step(attention, feed, word, v, pv, h, c, weights, never,
                                                   generator is not None, generator)
@@ -86,14 +85,14 @@ def caption_decode(attention: str, feed: str, v: Tensor, pv: Optional[Tensor], h
 
 
 @compiled
-def caption_forward(attention: str, feed: str, v: Tensor, pv: Optional[Tensor], h: Tensor, c: Tensor, tokens: Tensor,
-                    weights: List[Tensor], never: Tensor, sample_place: bool, generator: Optional[torch.Generator]
-                    ) -> Tuple[Tensor, Optional[Tensor], Optional[Tensor]]:
+def caption_forward(attention: str, feed: str, v: Tensor, pv: Tensor | None, h: Tensor, c: Tensor, tokens: Tensor,
+                    weights: list[Tensor], never: Tensor, sample_place: bool, generator: torch.Generator | None
+                    ) -> tuple[Tensor, Tensor | None, Tensor | None]:
     """Teacher forcing over (B, T) tokens: the scores (B, T−1, V), the attention (B, T−1, L) and the places looked at
     (B, T−1), the last two None where they do not apply (the same steps as `caption_step`, gradients included)."""
-    logits: List[Tensor] = []
-    alphas: List[Tensor] = []
-    places: List[Tensor] = []
+    logits: list[Tensor] = []
+    alphas: list[Tensor] = []
+    places: list[Tensor] = []
     for t in range(tokens.shape[1] - 1):
         scores, alpha, place, h, c = caption_step(attention, feed, tokens[:, t], v, pv, h, c, weights, never,
                                                   sample_place, generator)
@@ -109,7 +108,7 @@ def caption_forward(attention: str, feed: str, v: Tensor, pv: Optional[Tensor], 
 @compiled
 def locations(mid: Tensor) -> Tensor:
     """(B, D, G, G) grid -> (B, G², D + 2) location vectors: the features and the cell's (x, y) in [−1, 1]."""
-    B, D, G = mid.shape[0], mid.shape[1], mid.shape[2]
+    B, G = mid.shape[0], mid.shape[2]
     v = mid.float().flatten(2).transpose(1, 2)  # (B, G², D)
     coords = torch.linspace(-1, 1, G, device=mid.device)
     grids = torch.meshgrid([coords, coords], indexing="ij")

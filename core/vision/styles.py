@@ -200,7 +200,8 @@ def _strokes(canvas: Image.Image, count: int, rng: np.random.Generator) -> None:
             points = np.concatenate([[points[0]], *[[0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b]
                                                     for a, b in zip(points[:-1], points[1:])], [points[-1]]])
         grey = rng.uniform(90, 190)
-        colour = (int(grey), int(grey), int(grey)) if rng.random() < 0.6 else (int(grey * 0.6), int(grey * 0.7), int(grey))
+        colour = ((int(grey), int(grey), int(grey)) if rng.random() < 0.6
+                  else (int(grey * 0.6), int(grey * 0.7), int(grey)))
         pen.line([tuple(p) for p in points], fill=colour, width=max(1, round(min(w, h) / rng.uniform(150, 400))))
 
 

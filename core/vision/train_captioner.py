@@ -1,9 +1,9 @@
 """Training every captioner on cached features (core.vision.dataset), with core.training's loop.
 
 Each epoch shuffles the training scenes (seeded), takes Adam steps on `caption_loss` (gradient norm clipped
-at 5; the rate decays along a cosine; for hard attention a moving-average baseline of the reward), then measures on held-out scenes: the
-per-word loss, the pointing score of the attention (teacher-forced, so every word is scored against its
-own object) and how many greedy captions are exactly right.
+at 5; the rate decays along a cosine; for hard attention a moving-average baseline of the reward), then measures on
+held-out scenes: the per-word loss, the pointing score of the attention (teacher-forced, so every word is scored against
+its own object) and how many greedy captions are exactly right.
 """
 from __future__ import annotations
 
@@ -170,7 +170,8 @@ class SceneSets:
 
     def __post_init__(self) -> None:
         if self.scenes < 1 or self.val_scenes < 1 or self.styled_scenes < 0 or self.user_scenes < 0:
-            raise ValueError("--scenes and --val-scenes must be at least 1; --styled-scenes and --user-scenes 0 or more")
+            raise ValueError("--scenes and --val-scenes must be at least 1; "
+                             "--styled-scenes and --user-scenes 0 or more")
 
 
 def shapes_command(argv: list[str] | None, description: str, cls: type, helps: dict[str, str],
@@ -253,7 +254,8 @@ def main(argv: list[str] | None = None) -> None:
         "attention": "none, soft or hard",
         "penalty_weight": "soft attention's doubly stochastic penalty weight",
         "sharpen_weight": "soft attention: weight of the attention entropy",
-        "feed": "what the LSTM reads from the attention: all of z_t (context, the paper) or only where it looked (place)",
+        "feed": "what the LSTM reads from the attention: all of z_t (context, the paper) "
+                "or only where it looked (place)",
         "samples": "hard attention: location samples per caption, each judged against the others' mean reward",
         "word_reward": "hard attention: reward each step's location by the log-probability of that step's word",
         "expected_half": "hard attention: half of the updates read the expected context, as soft attention does",

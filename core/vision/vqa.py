@@ -8,10 +8,10 @@ hypercolumn grid) and an LSTM's summary q of the question, and score the answers
 - "attention": two hops of question-guided attention over the grid's cells. Hop 1 scores every cell from its
                features, its (x, y) and q, and reads z₁ (the named object, for most questions). Hop 2 scores every
                cell again, now also from z₁ (its features and where it is) and the cell's squared distance from
-               z₁'s place, so "the object closest to the square" can look near where hop 1 looked; it reads z₂. A relation head in the manner of Santoro
-               et al. (2017), with the pairs anchored on what hop 1 found: r = Σ_j g(v_j, z₁, q) over all cells
-               (sums can count: "how many other objects have the same shape"). Classifier on [q, z₁, z₂, r] and,
-               once more at gain PLACE_GAIN, where each hop looked.
+               z₁'s place, so "the object closest to the square" can look near where hop 1 looked; it reads z₂. A
+               relation head in the manner of Santoro et al. (2017), with the pairs anchored on what hop 1 found:
+               r = Σ_j g(v_j, z₁, q) over all cells (sums can count: "how many other objects have the same shape").
+               Classifier on [q, z₁, z₂, r] and, once more at gain PLACE_GAIN, where each hop looked.
 - "question":  the question alone (how much can be guessed without looking).
 - "image":     the pooled image alone (how much can be guessed without reading the question).
 
@@ -52,9 +52,9 @@ def question_ids(text: str) -> torch.Tensor:
     longer than the model reads."""
     words = parse_question(text)
     if len(words) > MAX_QUESTION:
-        raise QuestionError(f"That question has {len(words)} words; the models read at most {MAX_QUESTION} (the longest "
-                            "generated question has 13). Ask about one thing, for example: what shape is the red "
-                            "object?")
+        raise QuestionError(f"That question has {len(words)} words; the models read at most {MAX_QUESTION} "
+                            "(the longest generated question has 13). Ask about one thing, for example: what shape "
+                            "is the red object?")
     return torch.tensor([encode_question(words)])
 
 

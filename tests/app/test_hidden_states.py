@@ -29,7 +29,8 @@ def test_the_finder_shows_a_unit_that_follows_a_feature_on_held_out_plays(page):
     best = table.iloc[0]
     assert abs(best["correlation r"]) >= 0.6, best
     assert "Best:" in page.caption[0].value
-    assert page.selectbox(key="unit_signal").value in best["unit"] and best["unit"].endswith(f"#{page.number_input(key='unit_index').value}")
+    assert (page.selectbox(key="unit_signal").value in best["unit"]
+            and best["unit"].endswith(f"#{page.number_input(key='unit_index').value}"))
 
 
 def test_choosing_a_unit_recolours_the_text(page):
@@ -126,7 +127,8 @@ def test_unknown_characters_are_shown_and_reported():
     warning = next(w.value for w in at.warning if "vocabulary" in w.value)
     assert "'—'" in warning and "'“'" in warning
     shown = coloured_text(at)
-    assert "—" in shown["text"] and shown["notes"][str(shown["text"].index("—"))].startswith("not in the model's vocabulary")
+    assert ("—" in shown["text"]
+            and shown["notes"][str(shown["text"].index("—"))].startswith("not in the model's vocabulary"))
 
 
 def test_a_huge_paste_is_truncated_with_a_message():
@@ -164,7 +166,8 @@ def test_the_unit_shown_follows_the_finder_until_the_student_picks_one():
         return at.dataframe(key="finder_table").value.iloc[0]["unit"]
 
     assert shown() == best()
-    paste(at, "def greet(name):\n    # say hello\n    print('hello, ' + name)\n\nfor n in ['ada', 'alan']:\n    greet(n)\n")
+    paste(at, "def greet(name):\n    # say hello\n    print('hello, ' + name)\n\n"
+              "for n in ['ada', 'alan']:\n    greet(n)\n")
     assert shown() == best()  # a new text: its own best unit, not the last text's
     at.number_input(key="unit_index").set_value(7).run()
     paste(at, "if x:\n    y = [1, 2, (3, 4)]\n    print(y)  # done\n" * 3)

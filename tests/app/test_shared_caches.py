@@ -93,9 +93,10 @@ def test_graphs_tbptt_maps_and_sample_counts_are_built_once_for_the_class(monkey
     graphs = counting(monkeypatch, basics_plots, "unrolled_graph_figure")
     maps = counting(monkeypatch, remedies, "tbptt_gradient_map")
     counts = counting(monkeypatch, basics_plots, "sample_diversity_figure")
-    for page, slider, values, chart, calls in [("pages/rnn_shapes.py", "output_length", (7, 5), "graph", graphs),
-                                               ("pages/gradient_remedies.py", "tbptt_k", (17, 11), "tbptt_map", maps),
-                                               ("pages/hello_sampling.py", "n_samples", (170, 110), "diversity", counts)]:
+    for page, slider, values, chart, calls in [
+            ("pages/rnn_shapes.py", "output_length", (7, 5), "graph", graphs),
+            ("pages/gradient_remedies.py", "tbptt_k", (17, 11), "tbptt_map", maps),
+            ("pages/hello_sampling.py", "n_samples", (170, 110), "diversity", counts)]:
         first, second = open_page(page), open_page(page)
         if slider == "output_length":
             for at in (first, second):

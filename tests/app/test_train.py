@@ -47,14 +47,16 @@ def test_bad_uploads_get_messages():
     at.file_uploader(key="corpus_upload").set_value(("notes.txt", b"far too short", "text/plain")).run()
     at.button(key="start_train_job").click().run()
     assert any("only 13 characters" in e.value for e in at.error) and not at.exception
-    at.file_uploader(key="corpus_upload").set_value(("latin.txt", "caf\u00e9 ".encode("latin-1") * 900, "text/plain")).run()
+    at.file_uploader(key="corpus_upload").set_value(("latin.txt", "caf\u00e9 ".encode("latin-1") * 900,
+                                                     "text/plain")).run()
     at.button(key="start_train_job").click().run()
     assert any("not UTF-8" in e.value for e in at.error)
 
 
 def test_an_uploaded_checkpoint_is_validated_and_added():
     at = open_page(PAGE)
-    at.file_uploader(key="ckpt_upload").set_value(("junk.pt", b"not a checkpoint at all", "application/octet-stream")).run()
+    at.file_uploader(key="ckpt_upload").set_value(("junk.pt", b"not a checkpoint at all",
+                                                   "application/octet-stream")).run()
     assert any("Could not use junk\\.pt" in e.value for e in at.error) and not at.exception  # markdown-escaped
     tiny = tiny_checkpoint()
     data = checkpoint_bytes("charlm", tiny.model, tiny.vocab, tiny.metrics)

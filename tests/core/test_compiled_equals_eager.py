@@ -42,7 +42,8 @@ def results() -> dict:
         loss = caption_loss(model.train(), mid, pooled, tokens, generator=torch.Generator().manual_seed(1))
         loss.total.backward()
         out[attention] = {"ids": torch.tensor(ids), "loss": loss.total.detach(),
-                          **({} if alphas is None else {"alphas": alphas}), **({} if places is None else {"places": places}),
+                          **({} if alphas is None else {"alphas": alphas}),
+                          **({} if places is None else {"places": places}),
                           **{name: p.grad for name, p in model.named_parameters() if p.grad is not None}}
     return out
 
@@ -50,7 +51,8 @@ def results() -> dict:
 def test_the_compiled_loops_compute_what_the_same_code_computes_as_plain_python(tmp_path):
     path = tmp_path / "eager.pkl"
     code = (f"import pickle, sys; sys.path.insert(0, {str(ROOT)!r}); "
-            f"from tests.core.test_compiled_equals_eager import results; pickle.dump(results(), open({str(path)!r}, 'wb'))")
+            "from tests.core.test_compiled_equals_eager import results; "
+            f"pickle.dump(results(), open({str(path)!r}, 'wb'))")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=300,
                    env={**os.environ, "PYTORCH_JIT": "0"})
     eager, compiled = pickle.loads(path.read_bytes()), results()

@@ -17,7 +17,8 @@ def test_moving_rho_changes_the_gradient_and_extremes_get_an_explanation(app_url
     press(page, "Spectral radius ρ of W_hh", "ArrowLeft", 10)  # ρ 1.00 -> 0.90
     page.wait_for_function(
         """([label, before]) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
-               m.innerText.includes(label) && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() !== before)""",
+               m.innerText.includes(label) &&
+               m.querySelector('[data-testid="stMetricValue"]').innerText.trim() !== before)""",
         arg=[RATIO, before], timeout=30_000)
     assert float(metric_value(page, RATIO)) < float(before)
     act(page, lambda: page.get_by_text("linear", exact=True).click())

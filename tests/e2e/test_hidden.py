@@ -21,8 +21,9 @@ def paste(page, text: str) -> None:
     """Type `text` into the "Your own text" box and commit it (Ctrl+Enter), waiting for the rerun."""
     box = page.locator('[data-testid="stTextArea"] textarea')
     # as a paste does: the whole value at once (typing 100,000 characters through fill() takes minutes)
-    box.evaluate("""(el, v) => { Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(el, v);
-                                 el.dispatchEvent(new Event('input', {bubbles: true})); }""", text)
+    box.evaluate("""(el, v) => {
+                      Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(el, v);
+                      el.dispatchEvent(new Event('input', {bubbles: true})); }""", text)
     act(page, lambda: box.press("Control+Enter"))
 
 

@@ -8,8 +8,15 @@ from playwright.sync_api import Error as PlaywrightError
 
 from pages._registry import SECTIONS
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.harness import (act, exception_texts, metric_value, open_page, screenshot, wait_for_metric,
-                               wait_for_script)
+from tests.e2e.harness import (
+    act,
+    exception_texts,
+    metric_value,
+    open_page,
+    screenshot,
+    wait_for_metric,
+    wait_for_script,
+)
 
 HOME = "pages/home.py"  # the default page: served at the bare address, headed with the app's name
 PAGES = {  # url path -> the heading the page must show: the title the sidebar gives it (pages/_registry.py)

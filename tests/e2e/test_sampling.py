@@ -70,7 +70,8 @@ def test_markup_in_the_priming_text_and_the_models_output_is_shown_as_text(app_u
         assert re.search(r"<[a-z/]+", text), f"the model's markup is shown as text: {text[:80]!r}"
     tags = page.evaluate("""() => { const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot
                                         && e.shadowRoot.querySelector('.rnnlab-sample'));
-                                    return [...host.shadowRoot.querySelectorAll('script, img, b, a:not(.rnnlab-download)')]
+                                    return [...host.shadowRoot.querySelectorAll(
+                                              'script, img, b, a:not(.rnnlab-download)')]
                                            .map(e => e.tagName); }""")
     assert tags == [], "no element was made from the text"
     page.wait_for_timeout(500)

@@ -85,7 +85,7 @@ def test_untrained_model_is_wrong_and_training_learns_hello_within_500_steps():
     before = model.training_trace()
     assert model.decode(before.y.argmax(dim=1)) != "ello"
     assert before.correct() < 4
-    for step in range(1, 501):
+    for _step in range(1, 501):
         model.train_steps(1, lr=0.1)
         if model.decode(model.trace("hell").y.argmax(dim=1)) == "ello":
             break

@@ -11,7 +11,8 @@ def node(graph, node_id):
 @pytest.mark.parametrize("length", [1, 3, 7])
 def test_counts_per_shape(length):
     g = {s: unrolled_graph(s, length) for s in SHAPES}
-    assert (g["one_to_one"].count("input"), g["one_to_one"].count("output"), g["one_to_one"].count("hidden")) == (1, 1, 1)
+    assert ((g["one_to_one"].count("input"), g["one_to_one"].count("output"), g["one_to_one"].count("hidden"))
+            == (1, 1, 1))
     assert g["one_to_many"].count("fixed") == 1 and g["one_to_many"].count("output") == length
     assert g["one_to_many"].count("input") == 0 and g["one_to_many"].count("token") == length
     assert g["many_to_one"].count("input") == length and g["many_to_one"].count("output") == 1

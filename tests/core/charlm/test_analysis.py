@@ -3,9 +3,22 @@ import numpy as np
 import pytest
 import torch
 
-from core.charlm.analysis import (AnalysisError, AnalysisShelf, analyse, analysis_gates, connectivity, correlations,
-                                  downsample, find_units, gate_saturation, prepare_text, reach, span_matches, span_units,
-                                  threshold_accuracy)
+from core.charlm.analysis import (
+    AnalysisError,
+    AnalysisShelf,
+    analyse,
+    analysis_gates,
+    connectivity,
+    correlations,
+    downsample,
+    find_units,
+    gate_saturation,
+    prepare_text,
+    reach,
+    span_matches,
+    span_units,
+    threshold_accuracy,
+)
 from core.charlm.model import CharConfig, CharRNN
 from core.charlm.vocab import Vocab
 
@@ -37,7 +50,8 @@ def bracket_counter() -> CharRNN:
 
 def test_prepare_text_normalises_truncates_and_marks_unknown_characters():
     prepared = prepare_text("ab\r\ncZ" + "a" * 50, VOCAB, max_chars=10)
-    assert prepared.text == "ab\ncZaaaaa"[:10] and prepared.truncated and prepared.original_length == 55  # counted after \r\n -> \n
+    # original_length is counted after \r\n -> \n
+    assert prepared.text == "ab\ncZaaaaa"[:10] and prepared.truncated and prepared.original_length == 55
     assert prepared.unknown == (2, 4)  # the newline and Z are not in VOCAB
     assert VOCAB.decode(prepared.ids) == "ab c aaaaa"  # fed as spaces
     with pytest.raises(AnalysisError, match="empty"):
@@ -56,7 +70,8 @@ def test_analysis_records_match_the_fused_forward_pass():
     assert result.top_chars[3][0] == VOCAB.chars[int(probs[3].argmax())]
     nxt = prepared.ids[1:]
     assert np.allclose(result.surprise, -torch.log(probs[:-1].gather(1, nxt[:, None])).squeeze(1).numpy(), atol=1e-5)
-    assert list(result.signals()) == ["layer 1 · hidden h", "layer 1 · cell c", "layer 2 · hidden h", "layer 2 · cell c"]
+    assert list(result.signals()) == ["layer 1 · hidden h", "layer 1 · cell c",
+                                      "layer 2 · hidden h", "layer 2 · cell c"]
     gates = analysis_gates(model, result, prepared)
     assert {name: g.shape for name, g in gates[1].items()} == {
         name: (11, 8) for name in ("input", "forget", "output", "candidate")}
@@ -206,7 +221,8 @@ def test_every_cell_is_recorded_with_its_own_gates(cell, gates):
     with torch.no_grad():
         out, _ = model.rnn(model.embed(prepare_text("ab(c)d", VOCAB).ids[None]))
     assert np.allclose(result.layers[1].h, out[0].numpy(), atol=1e-6)
-    assert [set(layer) for layer in gate_saturation(analysis_gates(model, result, prepared))] == [gates - {"candidate"}] * 2
+    assert ([set(layer) for layer in gate_saturation(analysis_gates(model, result, prepared))]
+            == [gates - {"candidate"}] * 2)
 
 
 def _same(a, b, atol=1e-5) -> bool:
@@ -238,7 +254,8 @@ def test_the_shelf_keeps_cuts_and_continues_analyses_per_model():
     shelf = AnalysisShelf()
     hows = [shelf.get("m", model, VOCAB, prepare_text(t, VOCAB))[1] for t in (text[:50], text[:50], text[:20], text)]
     assert hows == ["new", "kept", "cut", "continued"]
-    assert _same(shelf.get("m", model, VOCAB, prepare_text(text, VOCAB))[0], analyse(model, VOCAB, prepare_text(text, VOCAB)))
+    assert _same(shelf.get("m", model, VOCAB, prepare_text(text, VOCAB))[0],
+                 analyse(model, VOCAB, prepare_text(text, VOCAB)))
     got, how = shelf.get("other", other, VOCAB, prepare_text(text[:20], VOCAB))  # another model never shares
     assert how == "new" and _same(got, analyse(other, VOCAB, prepare_text(text[:20], VOCAB)))
     assert len(shelf.shelf) == 4  # (text[:50], text[:20], text) by the model, text[:20] by the other

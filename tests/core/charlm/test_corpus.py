@@ -3,9 +3,9 @@ import pytest
 
 from core.charlm.corpus import (
     HELD_OUT_PLAYS,
-    held_out_slice,
     MAX_UPLOAD_BYTES,
     CorpusError,
+    held_out_slice,
     load_corpus,
     play_to_text,
     text_from_upload,
@@ -27,7 +27,7 @@ How now?
 Well \u2014 well.
 
 _Exeunt_
-"""
+"""  # noqa: W291 (the trailing spaces are Markdown hard line breaks in the fixture)
 
 
 def test_play_markdown_becomes_speaker_colon_speech_blocks():

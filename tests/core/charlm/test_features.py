@@ -1,8 +1,18 @@
 """Each text feature on hand-written strings, position by position."""
 import numpy as np
 
-from core.charlm.features import (FEATURES, bracket_depth, compute_features, in_comment, in_double_quotes, in_string,
-                                  indentation, line_position, speaker_line, to_line_end)
+from core.charlm.features import (
+    FEATURES,
+    bracket_depth,
+    compute_features,
+    in_comment,
+    in_double_quotes,
+    in_string,
+    indentation,
+    line_position,
+    speaker_line,
+    to_line_end,
+)
 
 
 def marks(text: str, values: np.ndarray) -> str:

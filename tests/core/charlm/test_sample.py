@@ -6,8 +6,8 @@ import torch
 
 from core.charlm.model import CharConfig, CharRNN
 from core.charlm.sample import TEMPERATURE_GRID, entropy, filter_logits, grid_row, repetition_score, sample
-from core.plots.charlm import scrub_payload
 from core.charlm.vocab import Vocab
+from core.plots.charlm import scrub_payload
 
 VOCAB = Vocab(tuple("abcdefghij"))
 
@@ -132,7 +132,8 @@ def test_the_temperature_grid_gives_the_same_text_at_every_temperature_as_sampli
 
 
 def test_grid_row_snaps_any_temperature_to_the_nearest_slider_value():
-    assert TEMPERATURE_GRID[0] == 0.0 and TEMPERATURE_GRID[-1] == 2.0 and 0.8 in TEMPERATURE_GRID and 1.5 in TEMPERATURE_GRID
+    assert (TEMPERATURE_GRID[0] == 0.0 and TEMPERATURE_GRID[-1] == 2.0
+            and 0.8 in TEMPERATURE_GRID and 1.5 in TEMPERATURE_GRID)
     assert list(TEMPERATURE_GRID) == sorted(set(TEMPERATURE_GRID))
     assert [TEMPERATURE_GRID[grid_row(t)] for t in (0.8, 0.84, 1.3, 1.4, -5.0, 99.0)] == [0.8, 0.8, 1.25, 1.5, 0.0, 2.0]
 
@@ -170,7 +171,8 @@ def test_the_compiled_loop_samples_what_a_step_by_step_python_loop_samples(cell,
         for g in gumbel_noise((25, 1, 10), 9, dtype=torch.float32):
             assert torch.allclose(last, got.logits[:, len(chosen)], atol=1e-5)
             if top_k or top_p:
-                last = last.masked_fill(torch.isinf(filter_logits(last / col.clamp(min=1e-6), top_k, top_p)), float("-inf"))
+                last = last.masked_fill(torch.isinf(filter_logits(last / col.clamp(min=1e-6), top_k, top_p)),
+                                        float("-inf"))
             chosen.append(pick_next(last, col, g))
             last = stepper(chosen[-1], state)
     assert torch.equal(torch.stack(chosen, 1), got.chosen)

@@ -89,7 +89,8 @@ def test_the_shipped_lag_measurements_meet_the_bar_the_page_states():
     from core.gradients.memory import LAG_RESULTS, load_lag_results
 
     measured = load_lag_results(LAG_RESULTS)
-    assert measured is not None, "assets/memory-lag-results.json is missing: run python -m benchmarks.memory_lag --out it"
+    assert measured is not None, ("assets/memory-lag-results.json is missing: "
+                                  "run python -m benchmarks.memory_lag --out it")
     runs = [r for r in measured["runs"] if r["regime"] == "sgd" and r["lag"] == 20]
     lstm = [r for r in runs if r["cell"] == "lstm"]
     rnn = [r for r in runs if r["cell"] == "rnn"]

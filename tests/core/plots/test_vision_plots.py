@@ -3,8 +3,18 @@ answer chart marks the truth, summary vectors are drawn unit by unit."""
 import numpy as np
 from PIL import Image
 
-from core.plots.vision import (DISPLAY_SIDE, HIT, MISS, animation_figure, answers_figure, entropy_figure, image_uri,
-                               labels_figure, overlay_figure, vectors_figure)
+from core.plots.vision import (
+    DISPLAY_SIDE,
+    HIT,
+    MISS,
+    animation_figure,
+    answers_figure,
+    entropy_figure,
+    image_uri,
+    labels_figure,
+    overlay_figure,
+    vectors_figure,
+)
 
 
 def picture(width=600, height=300):
@@ -19,11 +29,13 @@ def test_large_images_are_shown_scaled_and_the_map_covers_them():
     fig = overlay_figure(picture(1000, 500), heat, "t", boxes=[((500, 0, 1000, 250), True, "blue square")],
                          points=[(750.0, 125.0)])
     image, heatmap, glimpses = fig.data
-    assert heatmap.x0 == DISPLAY_SIDE / 14 / 2 and heatmap.dx * 14 == DISPLAY_SIDE and heatmap.dy * 14 == DISPLAY_SIDE // 2
+    assert (heatmap.x0 == DISPLAY_SIDE / 14 / 2 and heatmap.dx * 14 == DISPLAY_SIDE
+            and heatmap.dy * 14 == DISPLAY_SIDE // 2)
     assert np.asarray(heatmap.z).max() == 1.0 and np.asarray(heatmap.customdata).max() == 0.5  # scaled, raw on hover
     box = fig.layout.shapes[0]
     assert box.line.color == HIT
-    assert (box.x0, box.x1, box.y1) == (DISPLAY_SIDE / 2, DISPLAY_SIDE, DISPLAY_SIDE / 4)  # boxes scale with the picture
+    # boxes scale with the picture
+    assert (box.x0, box.x1, box.y1) == (DISPLAY_SIDE / 2, DISPLAY_SIDE, DISPLAY_SIDE / 4)
     assert glimpses.x[0] == DISPLAY_SIDE * 0.75 and fig.layout.yaxis.range == (DISPLAY_SIDE // 2, 0)  # y points down
 
 

@@ -2,8 +2,18 @@
 import pytest
 import torch
 
-from core.vision.captioner import (FEATURE_SIZE, CaptionConfig, Captioner, Reinforce, advantages, beam_caption,
-                                   caption_loss, locations, pointing_accuracy, sample_caption)
+from core.vision.captioner import (
+    FEATURE_SIZE,
+    CaptionConfig,
+    Captioner,
+    Reinforce,
+    advantages,
+    beam_caption,
+    caption_loss,
+    locations,
+    pointing_accuracy,
+    sample_caption,
+)
 from core.vision.dataset import GRID, MAX_TOKENS, encode_caption
 from core.vision.shapes import VOCAB
 

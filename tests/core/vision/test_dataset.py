@@ -2,8 +2,17 @@
 import pytest
 import torch
 
-from core.vision.dataset import (GRID, MAX_TOKENS, box_cells, build_data, decode_caption, encode_caption, load_data,
-                                 save_data, word_cells)
+from core.vision.dataset import (
+    GRID,
+    MAX_TOKENS,
+    box_cells,
+    build_data,
+    decode_caption,
+    encode_caption,
+    load_data,
+    save_data,
+    word_cells,
+)
 from core.vision.encoder import Encoder
 from core.vision.shapes import make_scene
 

@@ -34,7 +34,8 @@ def test_the_class_activation_map_adds_up_to_the_score(encoder):
     assert float(cam.mean() + encoder.model._fc.bias[label]) == pytest.approx(float(f.logits[0, label]), abs=1e-3)
 
 
-@pytest.mark.parametrize("name, expected", [("coffee", {"espresso"}), ("chelsea", {"tabby", "tiger cat", "Egyptian cat"})])
+@pytest.mark.parametrize("name, expected", [("coffee", {"espresso"}),
+                                            ("chelsea", {"tabby", "tiger cat", "Egyptian cat"})])
 def test_sample_photos_get_the_right_imagenet_labels(encoder, name, expected):
     names = class_names()
     top = top_labels(encoder.encode([photo(name)]).logits[0], names)

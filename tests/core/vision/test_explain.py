@@ -8,8 +8,17 @@ import torch
 from core.vision.captioner import FEATURE_SIZE, CaptionConfig, Captioner, beam_caption
 from core.vision.dataset import GRID, box_cells
 from core.vision.encoder import Features
-from core.vision.explain import (caption_image, entropy_bits, hard_glimpses, log_prob, sameness, uniform_bits,
-                                 upsample, word_hits, word_targets)
+from core.vision.explain import (
+    caption_image,
+    entropy_bits,
+    hard_glimpses,
+    log_prob,
+    sameness,
+    uniform_bits,
+    upsample,
+    word_hits,
+    word_targets,
+)
 from core.vision.shapes import VOCAB, Thing
 
 RED_CIRCLE = Thing("circle", "red", "small", (40, 40), 20, 0)
@@ -61,7 +70,8 @@ def test_log_prob_is_the_sum_of_the_chosen_words_log_probabilities():
         logits, _, _ = m(f.mid, f.pooled, tokens)
     steps = torch.log_softmax(logits, -1)[0]
     assert log_prob(m, f, ids) == pytest.approx(float(steps.gather(1, tokens[0, 1:, None]).sum()), abs=1e-5)
-    assert log_prob(m, f, ids, ended=False) == pytest.approx(float(steps[:-1].gather(1, tokens[0, 1:-1, None]).sum()), abs=1e-5)
+    assert log_prob(m, f, ids, ended=False) == pytest.approx(float(steps[:-1].gather(1, tokens[0, 1:-1, None]).sum()),
+                                                             abs=1e-5)
 
 
 def test_hard_glimpses_are_seeded_places_on_the_grid_one_per_step_of_the_shown_caption():

@@ -93,7 +93,7 @@ def test_a_decompression_bomb_is_refused_before_decoding():
 @pytest.mark.parametrize("data, words", [
     (b"", "empty"),
     (b"\x00\x01garbage" * 100, "not an image"),
-    ("plain text, not a picture".encode(), "not an image"),
+    (b"plain text, not a picture", "not an image"),
 ])
 def test_unusable_files_get_a_message_naming_the_problem(data, words):
     with pytest.raises(ImageError, match=words):

@@ -4,8 +4,17 @@ from collections import Counter
 
 import pytest
 
-from core.vision.questions import (ANSWERS, KINDS, MAX_CHARS, QUESTION_WORDS, QuestionError, every_question, name,
-                                   parse_question, questions_about)
+from core.vision.questions import (
+    ANSWERS,
+    KINDS,
+    MAX_CHARS,
+    QUESTION_WORDS,
+    QuestionError,
+    every_question,
+    name,
+    parse_question,
+    questions_about,
+)
 from core.vision.shapes import Thing, layout
 
 
@@ -81,7 +90,8 @@ def test_the_same_seed_gives_the_same_questions_and_every_answer_is_in_the_vocab
     assert qs == [q for seed in range(300) for q in questions_about(layout(seed)[0], seed)]
     assert all(q.answer in ANSWERS for q in qs)
     assert set(Counter(q.kind for q in qs)) == set(KINDS)
-    assert len({q.answer for q in qs if q.kind == "colour"}) == 5 and len({q.answer for q in qs if q.kind == "left"}) == 2
+    assert (len({q.answer for q in qs if q.kind == "colour"}) == 5
+            and len({q.answer for q in qs if q.kind == "left"}) == 2)
     assert all(set(q.words) <= set(QUESTION_WORDS) for q in qs)  # every generated question is readable
     assert sum(q.relational for q in qs) > 0.2 * len(qs)
 
@@ -132,4 +142,5 @@ def test_every_question_holds_every_drawn_one_and_nothing_else():
         drawn = {q for draw in range(60) for q in questions_about(things, draw)}
         assert drawn <= set(every) and {q.kind for q in every} == {q.kind for q in drawn}
         assert [q.kind for q in every] == sorted((q.kind for q in every), key=KINDS.index)
-    assert [q.answer for q in every_question(SCENE) if q.kind == "count"] == ["2", "1", "1"]  # circles, squares, triangles
+    # circles, squares, triangles
+    assert [q.answer for q in every_question(SCENE) if q.kind == "count"] == ["2", "1", "1"]

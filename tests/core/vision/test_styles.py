@@ -76,7 +76,8 @@ def test_objects_sit_where_their_boxes_say_once_the_canvas_is_padded_to_a_square
             r, g, b = model_view[y - 1: y + 2, x - 1: x + 2].reshape(-1, 3).mean(0) / 255
             hue, sat, _ = colorsys.rgb_to_hsv(r, g, b)
             (h0, h1), _, _ = SHADES[t.colour]
-            inside = (h0 - 12) % 360 <= hue * 360 <= (h1 + 12) % 360 if h0 >= 0 else hue * 360 >= 348 or hue * 360 <= h1 + 12
+            inside = ((h0 - 12) % 360 <= hue * 360 <= (h1 + 12) % 360 if h0 >= 0
+                      else hue * 360 >= 348 or hue * 360 <= h1 + 12)
             assert sat > 0.25 and inside, (seed, t)
             checked += 1
     assert checked > 50

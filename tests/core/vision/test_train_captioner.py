@@ -25,7 +25,8 @@ def test_training_learns_the_toy_captions_and_reports_each_epoch():
     data = toy_data()
     rows = []
     run = train_captioner(CaptionTrainConfig(attention="soft", hidden=32, embed=8, attend=16, epochs=60,
-                                                        batch=8, lr=1e-2), data, data, on_step=lambda s, r: rows.append(r))
+                                             batch=8, lr=1e-2),
+                          data, data, on_step=lambda s, r: rows.append(r))
     model, history = run.model, run.history
     assert len(history) == 60 and rows == history and history[-1]["step"] == 120
     assert history[-1]["exact"] == 1.0 and history[-1]["val_loss"] < history[0]["val_loss"]
@@ -41,7 +42,8 @@ def test_the_model_without_attention_has_no_pointing_score_and_stop_works():
     calls = []
     stopped = train_captioner(CaptionTrainConfig(attention="hard", hidden=16, embed=8, epochs=5, batch=8), data, data,
                                  should_stop=lambda: calls.append(1) or len(calls) >= 3)
-    assert stopped.status == "stopped" and len(stopped.history) == 1 and len(calls) == 3  # two steps per epoch: stopped in the second epoch
+    # two steps per epoch: stopped in the second epoch
+    assert stopped.status == "stopped" and len(stopped.history) == 1 and len(calls) == 3
 
 
 def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):

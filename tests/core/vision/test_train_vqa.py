@@ -5,8 +5,8 @@ import torch
 from core.vision.captioner import FEATURE_SIZE
 from core.vision.dataset import GRID, CaptionData
 from core.vision.questions import ANSWERS, KINDS, RELATIONAL
-from core.vision.vqa import VQAConfig, VQAModel, build_questions
 from core.vision.train_vqa import VQATrainConfig, evaluate_vqa, look_loss, train_vqa
+from core.vision.vqa import VQAConfig, VQAModel, build_questions
 
 
 def test_accuracy_is_split_into_non_relational_and_relational_questions():
@@ -76,7 +76,8 @@ def attribute_features(seeds):
                 mid[k, channels.index(attribute)] += 5.0 * data.cells[k, j]
     mid = mid.reshape(len(seeds), FEATURE_SIZE, GRID, GRID)
     return CaptionData(torch.tensor(seeds), mid.half(), torch.zeros(len(seeds), 1280),
-                       torch.zeros(len(seeds), 2, dtype=torch.long), torch.zeros(len(seeds), 2, 1, dtype=torch.bool)), data
+                       torch.zeros(len(seeds), 2, dtype=torch.long),
+                       torch.zeros(len(seeds), 2, 1, dtype=torch.bool)), data
 
 
 def test_attention_supervision_teaches_hop_1_to_find_the_named_object():
@@ -103,5 +104,6 @@ def test_joined_questions_point_at_their_own_scenes_features():
     tail = slice(len(plain), None)
     assert torch.equal(both.scene[tail], styled.scene + 3)
     assert torch.equal(both.cells[both.scene[tail]], styled.cells[styled.scene])
-    assert torch.equal(both.answers[tail], styled.answers) and torch.equal(both.look_mask(torch.arange(len(both)))[tail],
-                                                                           styled.look_mask(torch.arange(len(styled))))
+    assert (torch.equal(both.answers[tail], styled.answers)
+            and torch.equal(both.look_mask(torch.arange(len(both)))[tail],
+                            styled.look_mask(torch.arange(len(styled)))))

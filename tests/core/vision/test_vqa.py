@@ -4,12 +4,19 @@ import pytest
 import torch
 
 from core.vision.captioner import FEATURE_SIZE
-from core.vision.dataset import GRID
+from core.vision.dataset import GRID, box_cells
 from core.vision.questions import ANSWERS, KINDS, QuestionError, questions_about
 from core.vision.shapes import layout
-from core.vision.dataset import box_cells
-from core.vision.vqa import (MAX_QUESTION, QUESTION_VOCAB, VQAConfig, VQAModel, build_questions, encode_question,
-                             question_ids, reply)
+from core.vision.vqa import (
+    MAX_QUESTION,
+    QUESTION_VOCAB,
+    VQAConfig,
+    VQAModel,
+    build_questions,
+    encode_question,
+    question_ids,
+    reply,
+)
 
 
 def inputs(b=3, seed=0):
@@ -58,7 +65,8 @@ def test_models_that_see_both_learn_an_answer_that_needs_both(kind):
     model = VQAModel(VQAConfig(kind, hidden=32, embed=8))
     mid = torch.stack([torch.full((FEATURE_SIZE, GRID, GRID), s) for s in (1.0, -1.0)]).repeat(2, 1, 1, 1)
     pooled = torch.stack([torch.full((1280,), s) for s in (1.0, -1.0)]).repeat(2, 1)
-    questions = torch.cat([question_ids("what colour is the circle")] * 2 + [question_ids("what shape is the object")] * 2)
+    questions = torch.cat([question_ids("what colour is the circle")] * 2
+                          + [question_ids("what shape is the object")] * 2)
     answers = torch.tensor([ANSWERS.index(a) for a in ("red", "blue", "circle", "square")])
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(150):
@@ -90,7 +98,8 @@ def test_each_hop_is_told_to_look_at_the_named_object_and_at_the_one_the_answer_
     for row, (k, q) in enumerate(rows):
         things = layout(seeds[k])[0]
         for hop, obj in enumerate((q.subject, q.target)):
-            expected = torch.zeros(GRID * GRID, dtype=torch.bool) if obj is None else box_cells(things[obj].box, tolerance=0)
+            expected = (torch.zeros(GRID * GRID, dtype=torch.bool) if obj is None
+                        else box_cells(things[obj].box, tolerance=0))
             assert torch.equal(mask[row, hop], expected), (q, hop)
 
 
