@@ -18,7 +18,7 @@ from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
 from core.plots.charlm import show_char
 from pages._common import plain, remember
-from pages._models import all_models
+from pages._models import all_models, pick_model
 
 SOURCES = {"Held-out plays (Shakespeare)": "prose", "Held-out Python code": "code", "Your own text": "yours"}
 KINDS = {"prose": ("all", "prose"), "code": ("all", "code")}  # which features the finder tries on such text
@@ -54,8 +54,8 @@ def choose_model_and_text() -> Selection:
                  "one. Train one on “Train your own”, or restore assets/ (see the README).")
         st.stop()
     c1, c2 = st.columns([1, 1])
-    label = c1.selectbox("Model", list(models), key=remember("hidden_model", next(iter(models)), list(models)),
-                         help="A shipped model, or one you trained on “Train your own”.")
+    label = pick_model(c1, "hidden_model", models, "A shipped model, one you trained on “Train your own”, or one "
+                       "saved on this server by anyone who uses it.")
     ck = models[label]
     source = c2.radio("Text", list(SOURCES), horizontal=True,
                       key=remember("hidden_source", list(SOURCES)[0], list(SOURCES)),

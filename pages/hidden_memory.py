@@ -87,7 +87,7 @@ def reach_back() -> None:
     target = c2.radio("Differentiate", ["loss", "score"], horizontal=True, key=remember("reach_target", "loss"),
                       format_func=lambda v: {"loss": "the loss at t", "score": "the top score at t"}[v],
                       help="The loss of the true next character, or the score of the likeliest one.")
-    others = {name: ck for name, ck in all_models().items()
+    others = {name: ck for name, ck in all_models().in_memory().items()
               if name != sel.label and not Vocab(ck.vocab).unknown(text[: t + 2])}
     compare_key = remember("reach_compare", list(others)[:1])
     st.session_state[compare_key] = [m for m in st.session_state[compare_key] if m in others]  # text or model changed

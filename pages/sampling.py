@@ -10,7 +10,7 @@ from core.checkpoints import Checkpoint
 from core.plots.charlm import scrub_payload, show_char, softmax_bars_figure, temperature_panels_figure
 from core.plots.frozen import FrozenFigure
 from pages._common import page_intro, plain, remember
-from pages._models import all_models
+from pages._models import all_models, pick_model
 from pages._text_view import temperature_scrub
 
 KEPT_T = "kept:temperature"  # session key: the temperature last chosen, restored when the page is opened again
@@ -46,8 +46,8 @@ class SampleControls:
 def controls() -> SampleControls:
     """The widgets that define what is sampled (the temperature lives in the live view below)."""
     c1, c2 = st.columns([1, 2])
-    model = c1.selectbox("Model", list(models), key=remember("sample_model", next(iter(models)), list(models)),
-                         help="A shipped model, or one you trained or uploaded on “Train your own”.")
+    model = pick_model(c1, "sample_model", models, "A shipped model, one you trained or uploaded on “Train your "
+                       "own”, or one saved on this server by anyone who uses it.")
     prime = c2.text_area("Priming text", key=remember("prime", "ROMEO:\n"), max_chars=500, height=68,
                           help="The model reads this first, then continues it. Use characters it has seen in training.")
     c3, c4, c5, c6 = st.columns(4)
@@ -130,7 +130,7 @@ st.dataframe([{"T": t, "repetition": round(repetition_score(text), 2), "text": t
 st.caption("All five come from the same batched pass with the same random numbers. T = 0 is the argmax: watch it loop.")
 
 with st.expander("How good is each model? Loss on held-out text"):
-    st.dataframe([describe(name, c.metrics, c.model.config.to_dict()) for name, c in models.items()],
+    st.dataframe([describe(name, c.metrics, c.model.config.to_dict()) for name, c in models.in_memory().items()],
                  hide_index=True, key="model_table")
     st.caption("Cross-entropy on text the model never trained on (for Shakespeare: four whole plays), in nats per "
                "character and bits per character. Lower is better; ln 78 ≈ 4.36 would be guessing uniformly. "

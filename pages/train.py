@@ -5,11 +5,11 @@ import streamlit as st
 
 from core.charlm.corpus import CORPORA, MAX_UPLOAD_BYTES, CorpusError, load_corpus, text_from_upload
 from core.charlm.train import TrainConfig, run_training_job
-from core.checkpoints import CheckpointError, checkpoint_bytes, load_checkpoint
+from core.checkpoints import CheckpointError, load_checkpoint
 from core.plots.charlm import training_curves_figure
 from pages._common import page_intro, plain, remember
 from pages._jobs import CannotStart, JobSpec, job_panel, start_button
-from pages._models import KEPT, TRAIN_JOB, add_user_model, keep_finished_training
+from pages._models import KEPT, TRAIN_JOB, TRAINER, add_user_model, keep_finished_training, save_to_store
 
 page_intro(
     "Train your own",
@@ -72,9 +72,23 @@ def training_job(cfg: TrainConfig, upload) -> JobSpec:
 
 
 cfg, upload = controls()
+st.text_input("Your name", key=remember(TRAINER, ""), max_chars=60, placeholder="anonymous",
+              help="Shown with the models you train or upload here, in every student's model picker.")
+st.caption("Models trained or uploaded on this page are saved on this server: everyone who uses it can pick them, "
+           "and each has a link that opens it. Leave the name empty to stay anonymous.")
 start_button("Start training", TRAIN_JOB, lambda: training_job(cfg, upload), asdict(cfg),
              help="Queue this run. One run trains at a time on this server; the page shows your place in line.")
 job = st.session_state.get(TRAIN_JOB)
+
+
+def saved_where(label: str, entry) -> None:
+    """Where a kept model is: on the server, with its link (entry: core.store.StoredModel), or in this session only."""
+    if entry is None:
+        st.caption(f"Kept for this session as “{plain(label)}”: pick it on “Sampling & temperature”.")
+        return
+    st.markdown(f"Saved on this server as “{plain(entry.title)}”: pick it on any model page, or open it with its link "
+                f"[sampling?model={entry.id}](sampling?model={entry.id}) (it works in any browser, after a restart "
+                "too).")
 
 
 def training_ended(job) -> None:
@@ -105,12 +119,8 @@ def show_training(job) -> None:
     keep_finished_training()
     kept = st.session_state.get(KEPT)
     if job.done and kept and kept[0] is job:
-        st.caption(f"Saved for this session as “{kept[1]}”: pick it on “Sampling & temperature”.")
-        if st.session_state.get("job_bytes", (None,))[0] is not job:  # build the file once, not on every rerun
-            result = job.result
-            st.session_state["job_bytes"] = (job, checkpoint_bytes("charlm", result.model, result.vocab.chars,
-                                                                   result.metrics, job.meta))
-        st.download_button("Download the checkpoint", st.session_state["job_bytes"][1], file_name="charlm.pt",
+        saved_where(kept[1], kept[2])
+        st.download_button("Download the checkpoint", kept[3], file_name="charlm.pt",
                            key="download_ckpt", help="Plain weights, config, vocabulary and metrics (.pt).")
 
 
@@ -123,13 +133,14 @@ file = st.file_uploader("A .pt file saved by RNN Lab", type=["pt"], key="ckpt_up
                         help="Loaded safely (weights only: a file can never run code here).")
 if file is not None and st.session_state.get("ckpt_loaded", (None,))[0] != file.file_id:
     try:
-        st.session_state["ckpt_loaded"] = (file.file_id,
-                                           add_user_model(file.name, load_checkpoint(file.getvalue())), "")
+        label = add_user_model(file.name, load_checkpoint(file.getvalue()))
+        st.session_state["ckpt_loaded"] = (file.file_id, label, "", save_to_store(label, file.getvalue()))
     except CheckpointError as e:
-        st.session_state["ckpt_loaded"] = (file.file_id, "", str(e))
+        st.session_state["ckpt_loaded"] = (file.file_id, "", str(e), None)
 if file is not None:
-    _, label, problem = st.session_state["ckpt_loaded"]
+    _, label, problem, entry = st.session_state["ckpt_loaded"]
     if problem:
         st.error(f"Could not use {plain(file.name)}: {plain(problem)}")
     else:
         st.success(f"Loaded as “{plain(label)}”: pick it on “Sampling & temperature”.")
+        saved_where(label, entry)

@@ -79,13 +79,16 @@ def tiny_checkpoint():
     return Checkpoint("charlm", result.model, result.vocab.chars, result.metrics, {})
 
 
-def open_page_with(page: str, session: dict, timeout: float = 60) -> AppTest:
-    """Like open_page, with session state set before the first run."""
+def open_page_with(page: str, session: dict, timeout: float = 60, query: dict | None = None) -> AppTest:
+    """Like open_page, with session state set before the first run (and `query`, the address's query string, as a
+    link would give it)."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     for key, value in session.items():
         at.session_state[key] = value
     at.run()
     at.switch_page(page)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
     assert_no_exception(at)
     return at

@@ -1,8 +1,9 @@
 """Train your own: a run starts, shows progress, survives a page switch, stops on Stop; uploads are checked."""
+import re
 import time
 
 from core.checkpoints import checkpoint_bytes
-from tests.app.helpers import open_page, tiny_checkpoint
+from tests.app.helpers import open_page, open_page_with, tiny_checkpoint
 
 PAGE = "pages/train.py"
 
@@ -33,10 +34,13 @@ def test_a_run_starts_shows_progress_survives_a_page_switch_and_stops():
     wait_for(at, lambda a: steps_shown(a) > before)  # still training after the visit elsewhere
     at.button(key="stop_train_job").click().run()
     wait_for(at, lambda a: any("stopped after" in s.value for s in a.success))
-    assert any("Saved for this session" in c.value for c in at.caption)
+    assert any("Saved on this server as" in m.value for m in at.markdown)
     assert at.get("download_button")
     at.switch_page("pages/sampling.py").run()
     assert any(o.startswith("yours: shakespeare") for o in at.selectbox(key="sample_model").options)
+    refreshed = open_page("pages/sampling.py")  # a reload is a new session: the model is still on the server
+    options = refreshed.selectbox(key="sample_model").options
+    assert any(o.startswith("saved: shakespeare · lstm 1×64 · by anonymous") for o in options), options
 
 
 def test_bad_uploads_get_messages():
@@ -63,5 +67,17 @@ def test_an_uploaded_checkpoint_is_validated_and_added():
     at.file_uploader(key="ckpt_upload").set_value(("tiny.pt", data, "application/octet-stream")).run()
     at.run()  # a rerun must not add it twice
     assert any("Loaded as “tiny\\.pt”" in s.value for s in at.success)
+    link = next(m.value for m in at.markdown if "Saved on this server" in m.value)
+    model_id = re.search(r"\?model=([0-9a-f]{16})", link).group(1)
     at.switch_page("pages/sampling.py").run()
     assert [o for o in at.selectbox(key="sample_model").options if o.startswith("yours:")] == ["yours: tiny.pt"]
+    assert at.selectbox(key="sample_model").value != "yours: tiny.pt"
+    # its link, in another browser: the same model, with the same held-out loss
+    other = open_page_with("pages/sampling.py", {}, query={"model": model_id})
+    chosen = other.selectbox(key="sample_model").value
+    assert chosen.startswith("saved: tiny.pt · by anonymous") and other.query_params["model"] == model_id
+    assert any(f"validation loss {tiny.metrics['val_loss']:.3f}" in c.value for c in other.caption)
+    for bad in ("0" * 16, "<b>x</b>", "../etc"):  # a link to nothing: the default model and a one-line notice
+        page = open_page_with("pages/sampling.py", {}, query={"model": bad})
+        assert page.selectbox(key="sample_model").value == page.selectbox(key="sample_model").options[0]
+        assert any("does not have" in i.value for i in page.info) and not page.exception

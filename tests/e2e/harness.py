@@ -60,7 +60,9 @@ def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None, keep_log
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**{k: v for k, v in os.environ.items() if k != "RNN_LAB_WORKERS"}, **(env or {})},  # real workers
+        env={**{k: v for k, v in os.environ.items() if k != "RNN_LAB_WORKERS"},  # real workers
+             "RNN_LAB_MODEL_STORE": tempfile.mkdtemp(prefix="rnn-lab-store-"),  # a model store of its own…
+             **(env or {})},  # …unless the test gives one (a restart that must find the models again)
     )
     url = f"http://127.0.0.1:{port}"
     SERVER_PIDS[url] = proc.pid
