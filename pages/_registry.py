@@ -38,6 +38,10 @@ SECTIONS: dict[str, list[PageInfo]] = {
                  "Train an RNN, LSTM or GRU on Shakespeare, Python or your own text, in the background.",
                  "Pick a corpus (or upload one), a cell and its size, the chunk length of truncated backpropagation "
                  "and the clipping; watch the loss fall and the samples turn from noise into words."),
+        PageInfo("pages/gallery.py", "Class gallery", ":material/leaderboard:",
+                 "Every model trained on this server, scored on the same held-out text.",
+                 "See which settings won: every student's model ranked by its loss on the same held-out text, with "
+                 "what it writes, who trained it and a link that opens it."),
     ],
     "Inside the model": [
         PageInfo("pages/hidden_states.py", "Hidden states", ":material/grid_on:",

@@ -104,3 +104,18 @@ def training_curves_figure(rows: list[dict[str, float]], reference: float | None
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="loss (nats / character)")
     return base_layout(fig, "Loss while training", height=360)
+
+
+def gallery_figure(names: list[str], losses: list[float], reference: tuple[str, float] | None = None) -> go.Figure:
+    """Each model's loss on the same held-out text, best at the top (names are user text: escaped, never markup),
+    with a shipped model's loss as a dotted line when given."""
+    order = sorted(range(len(names)), key=lambda k: -losses[k])  # plotly draws the first bar at the bottom
+    fig = go.Figure(go.Bar(x=[losses[k] for k in order], y=[html.escape(names[k]) for k in order], orientation="h",
+                           marker_color=WEIGHT_COLOURS["W_xh"],
+                           hovertemplate="%{y}: %{x:.3f} nats/char<extra></extra>"))
+    if reference is not None:
+        fig.add_vline(x=reference[1], line_dash="dot",
+                      annotation_text=f"{html.escape(reference[0])} {reference[1]:.2f}")
+    fig.update_xaxes(title="loss on the same held-out text (nats / character; lower is better)")
+    fig.update_yaxes(automargin=True)
+    return base_layout(fig, "Which settings won", height=max(240, 60 + 34 * len(names)))
