@@ -48,11 +48,11 @@ progress.empty()
 
 def row(entry: StoredModel, rank: int | None) -> dict:
     s = scores[entry.id]
-    return {"rank": rank, "model": entry.name, "by": entry.who, "cell": entry.cell,
-            "layers × units": f"{entry.layers} × {entry.hidden}",
+    return {"rank": rank, "model": entry.name, "by": entry.who, "link": f"sampling?model={entry.id}",
+            "cell": entry.cell, "layers × units": f"{entry.layers} × {entry.hidden}",
             "held-out loss": None if s.loss is None else round(s.loss, 3),
             "its own validation loss": None if entry.val_loss is None else round(entry.val_loss, 3),
-            "sample": s.sample.replace("\n", " ⏎ "), "link": f"sampling?model={entry.id}"}
+            "sample": s.sample.replace("\n", " ⏎ ")}
 
 
 columns = {"link": st.column_config.LinkColumn("open", display_text="open", help="Opens the model on “Sampling & "

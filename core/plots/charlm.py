@@ -114,8 +114,8 @@ def gallery_figure(names: list[str], losses: list[float], reference: tuple[str, 
                            marker_color=WEIGHT_COLOURS["W_xh"],
                            hovertemplate="%{y}: %{x:.3f} nats/char<extra></extra>"))
     if reference is not None:
-        fig.add_vline(x=reference[1], line_dash="dot",
-                      annotation_text=f"{html.escape(reference[0])} {reference[1]:.2f}")
+        fig.add_vline(x=reference[1], line_dash="dot", annotation_position="top", annotation_yanchor="bottom",
+                      annotation_text=f"{html.escape(reference[0])} {reference[1]:.2f}")  # above the bars
     fig.update_xaxes(title="loss on the same held-out text (nats / character; lower is better)")
     fig.update_yaxes(automargin=True)
     return base_layout(fig, "Which settings won", height=max(240, 60 + 34 * len(names)))
