@@ -36,6 +36,15 @@ def page_intro(title: str, text: str, *equations: str) -> None:
         st.latex(equation)
 
 
+def download_data(figure, key: str, what: str) -> None:
+    """A small button under a figure that downloads the data it draws as CSV (built only when clicked)."""
+    from core.plots.export import figure_csv
+
+    st.download_button(f"Download {what} (CSV)", data=lambda: figure_csv(figure), file_name=f"{key}.csv",
+                       mime="text/csv", key=f"csv_{key}", on_click="ignore", type="tertiary",
+                       icon=":material/download:", help="Every point of the figure above: trace, x, y (and value).")
+
+
 def plain(text: str) -> str:
     """`text` with every Markdown-special character backslash-escaped, so st.markdown, st.caption and the
     alerts show user text literally (no links, emphasis, code spans or $math$ made from it); a zero-width

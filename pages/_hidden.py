@@ -2,6 +2,7 @@
 analysis. Both pages use the same widget keys, so a model and text chosen on one are there on the other."""
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from core.charlm.analysis import (
@@ -17,6 +18,8 @@ from core.charlm.corpus import CorpusError, held_out_slice, python_corpus
 from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
 from core.plots.charlm import show_char
+from core.plots.frozen import FrozenFigure
+from core.plots.hidden import unit_heatmap_figure
 from pages._common import plain, remember
 from pages._models import all_models, pick_model
 
@@ -123,3 +126,12 @@ def analysis_of(selection: Selection) -> tuple[Analysis, list]:
 def unknown_notes(prepared: PreparedText) -> dict[int, str]:
     """Tooltips for characters the model does not know."""
     return {i: f"not in the model's vocabulary, read as {show_char(prepared.substitute)!r}" for i in prepared.unknown}
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def unit_heatmap(key: str, signal: str, unit: int, _acts: np.ndarray, _text: str):
+    """The units × time heatmap with `unit` first (shared read-only by every session looking at the same thing)."""
+    order = np.argsort(-_acts.std(0))[:48].tolist()
+    shown = sorted(set(order) | {unit}, key=lambda u: (u != unit, order.index(u) if u in order else -1))
+    return FrozenFigure(unit_heatmap_figure(_acts, _text, shown,
+                                            f"{signal}: the unit above, then the 48 most variable units"))

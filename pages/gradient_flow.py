@@ -11,7 +11,7 @@ from core.gradients.experiment import Experiment, flow_experiment
 from core.gradients.flow import INITS, FlowConfig
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import lstm_cell_figure
-from pages._common import page_intro, remember, workers
+from pages._common import download_data, page_intro, remember, workers
 
 page_intro(
     "Vanishing & exploding gradients",
@@ -72,6 +72,7 @@ if not kinds:
     st.stop()
 shown = experiment(base, tuple(kinds))
 st.plotly_chart(shown.norms, key="flow_norms", theme=None)
+download_data(shown.norms, "gradient_norms", "the gradient norms")
 for col, (label, reach) in zip(st.columns(len(shown.reach)), shown.reach.items()):
     col.metric(f"{label}: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖", reach,
                help="How much of the gradient at the last step reaches the first one.")

@@ -14,7 +14,7 @@ import streamlit as st
 from core.gradients.remedies import EXPLODING, DelayConfig, clipping_runs, tbptt_gradient_map, train_delay
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import clipping_figure, delay_curves_figure, tbptt_diagram_figure, tbptt_figure
-from pages._common import page_intro, remember
+from pages._common import download_data, page_intro, remember
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -99,6 +99,7 @@ k = st.slider("Chunk length k", 2, 20, key=remember("tbptt_k", 8),
 diagram, grid = tbptt_figures(int(k))
 st.plotly_chart(diagram, key="tbptt_diagram", theme=None)
 st.plotly_chart(grid, key="tbptt_map", theme=None)
+download_data(grid, "tbptt_gradient_map", "the gradient map")
 st.caption("Each row is the loss at one step t, each column an input x_s. Blue cells got gradient; blank cells got "
            "none. Within a chunk the gradient reaches back to the chunk's first step and no further, however much "
            "the forward pass carried across the boundary in the hidden state.")
@@ -126,6 +127,7 @@ def show_delay(job) -> None:
         figure = (finished_figure(job, "delay_figure", lambda: delay_curves_figure(list(job.rows), job.meta["k"]))
                   if job.done else delay_curves_figure(list(job.rows), job.meta["k"]))  # a running one grows
         st.plotly_chart(figure, key="delay_curves", theme=None)
+        download_data(figure, "delay_curves", "the accuracy curves")
         st.caption("With d ≥ k no gradient ever connects an answer to its symbol: the accuracy stays at or near "
                    "chance (for very short delays, a little above: the untrained recurrence still carries some of "
                    "the last symbols across the cut). A delay just under k learns slowly: only k − d of every k "

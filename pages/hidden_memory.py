@@ -7,7 +7,7 @@ from core.charlm.vocab import Vocab
 from core.plots.charlm import show_char
 from core.plots.frozen import FrozenFigure
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
-from pages._common import page_intro, plain, remember
+from pages._common import download_data, page_intro, plain, remember
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
 from pages._models import all_models
 from pages._text_view import shaded_text
@@ -65,6 +65,7 @@ if saturation_figure is None:
     st.info("A vanilla RNN has no gates: pick an LSTM or GRU model to see them.")
 else:
     st.plotly_chart(saturation_figure, key="gate_saturation", theme=None)
+    download_data(saturation_figure, "gate_saturation", "the gate saturation")
     forget = [layer["forget"][1] for layer in saturation if "forget" in layer]
     note = (f" In the top layer, {np.mean(forget[-1] > 0.5):.0%} of forget gates are open (> 0.9) on more than half "
             "the steps: those units remember." if forget else "")
@@ -108,7 +109,9 @@ def reach_back() -> None:
                f"'{plain(show_char(text[t + 1]))}' is the one predicted. "
                + " ".join(f"{name}: 90% of the gradient comes from the last {reach(n)} characters."
                           for name, n in curves.items()))
-    st.plotly_chart(connectivity_figure(curves), key="connectivity", theme=None)
+    reaching = connectivity_figure(curves)
+    st.plotly_chart(reaching, key="connectivity", theme=None)
+    download_data(reaching, "connectivity", "the connectivity curves")
     st.caption("On a log scale: a vanilla RNN's line falls steeply (its gradient vanishes within a few dozen "
                "characters); an LSTM's falls more slowly because its cell state passes gradients back through the "
                "forget gates.")

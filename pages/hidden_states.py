@@ -5,10 +5,8 @@ import streamlit as st
 from core.charlm.analysis import span_matches, span_units
 from core.charlm.features import FEATURES
 from core.plots.charlm import show_char
-from core.plots.frozen import FrozenFigure
-from core.plots.hidden import unit_heatmap_figure
-from pages._common import page_intro, remember
-from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
+from pages._common import download_data, page_intro, remember
+from pages._hidden import analysis_of, choose_model_and_text, unit_heatmap, unknown_notes
 from pages._text_view import shaded_text
 
 page_intro(
@@ -66,15 +64,6 @@ else:
             "is nothing for a unit to follow. Use a longer or more varied text.")
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
-def unit_heatmap(key: str, signal: str, unit: int, _acts: np.ndarray, _text: str):
-    """The units × time heatmap with `unit` first (shared read-only by every session looking at the same thing)."""
-    order = np.argsort(-_acts.std(0))[:48].tolist()
-    shown = sorted(set(order) | {unit}, key=lambda u: (u != unit, order.index(u) if u in order else -1))
-    return FrozenFigure(unit_heatmap_figure(_acts, _text, shown,
-                                            f"{signal}: the unit above, then the 48 most variable units"))
-
-
 def one_unit() -> str:
     """Signal and unit: the coloured text and the heatmap; returns the signal."""
     st.subheader("One unit, over the text")
@@ -98,7 +87,9 @@ def one_unit() -> str:
     st.caption(f"Red: positive, blue: negative, scaled by this unit's largest |value| {scale:.2f}. "
                "Hover a character for its value. Look for a pattern a reader would recognise.")
     st.subheader("Every unit over time")
-    st.plotly_chart(unit_heatmap(sel.key, signal, unit, acts, text), key="unit_heatmap", theme=None)
+    heatmap = unit_heatmap(sel.key, signal, unit, acts, text)
+    st.plotly_chart(heatmap, key="unit_heatmap", theme=None)
+    download_data(heatmap, "unit_activations", "the units' values")
     st.caption("Each row is one unit, each column a character (or the average over a few, for long texts). Hover shows "
                "the characters and the value. Each row is scaled by its own largest |value|. Rows that change colour "
                "at line ends or brackets are worth a closer look.")

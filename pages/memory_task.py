@@ -13,7 +13,7 @@ import streamlit as st
 from core.gradients.memory import CHANCE, LAG_RESULTS, REGIMES, MemoryConfig, load_lag_results, train_both
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import accuracy_vs_lag_figure, memory_training_figure
-from pages._common import page_intro, remember
+from pages._common import download_data, page_intro, remember
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -94,6 +94,7 @@ def show(job) -> None:
         figure = (finished_figure(job, "memory_figure", lambda: memory_training_figure(rows)) if job.done
                   else memory_training_figure(rows))  # a running one grows
         st.plotly_chart(figure, key="memory_curves", theme=None)
+        download_data(figure, "memory_curves", "the training curves")
         st.caption("Left: accuracy on fresh sequences (chance: 12.5%). Right: how much gradient reaches the first "
                    "input. A model learns the task only once that gradient is large enough to move the weights.")
     if job.done and job.result:
@@ -120,6 +121,7 @@ if lag_results is None:
 else:
     results, figure = lag_results
     st.plotly_chart(figure, key="lag_curves", theme=None)
+    download_data(figure, "accuracy_vs_lag", "the accuracy-vs-lag curves")
     st.caption(f"Every point is a full training run of {results['steps']:,} steps (batch 64, hidden 64, one-hot inputs "
                f"× 5, LSTM forget-gate bias 2), {len({r['seed'] for r in results['runs']})} seeds per point. Reproduce "
                f"with `{results['command']}`.")

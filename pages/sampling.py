@@ -9,7 +9,7 @@ from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
 from core.plots.charlm import scrub_payload, show_char, softmax_bars_figure, temperature_panels_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import page_intro, plain, remember
+from pages._common import download_data, page_intro, plain, remember
 from pages._models import all_models, pick_model
 from pages._text_view import temperature_scrub
 
@@ -115,6 +115,7 @@ def live_view() -> None:
                      help="Which generated character to look at below.") - 1
     bars, panels = step_figures(key, row, step, result, ck.vocab)
     st.plotly_chart(bars, key="softmax_bars", theme=None)
+    download_data(bars, "softmax", "this softmax")
     st.plotly_chart(panels, key="temperature_panels", theme=None)
     st.caption("The same scores y_t at four temperatures: dividing by a small T makes the largest score dominate; "
                "a large T flattens the distribution toward uniform.")
