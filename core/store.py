@@ -107,7 +107,8 @@ class ModelStore:
 
     def save(self, data: bytes, name: str, who: str = "") -> StoredModel:
         """Keep the checkpoint `data` (refused with CheckpointError if it does not load as one) under a display
-        name and its trainer's name; returns its entry. Saving the same file again keeps one copy."""
+        name and its trainer's name; returns its entry. Saving the same file again keeps the one copy, with its
+        first name and trainer."""
         checkpoint = load_checkpoint(data)
         model_id = hashlib.sha256(data).hexdigest()[:16]
         config, metrics = checkpoint.model.config, checkpoint.metrics
@@ -118,9 +119,10 @@ class ModelStore:
                             int(getattr(config, "hidden_size", 0)),
                             float(loss) if isinstance(loss, (int, float)) else None, time.time(), len(data))
         with self._exclusive():
-            path = self.root / f"{model_id}.pt"
-            if not path.exists() or path.stat().st_size != len(data):
-                _write_atomically(path, data)
+            kept = self.get(model_id)
+            if kept is not None:  # already here: the first name and trainer stay (a re-upload re-attributes nothing)
+                return kept
+            _write_atomically(self.root / f"{model_id}.pt", data)  # missing, or damaged since: (re)write it
             _write_atomically(self.root / f"{model_id}.json", json.dumps(asdict(entry)).encode())
             self._evict(keep=model_id)
         return entry
@@ -166,7 +168,10 @@ class ModelStore:
         """The checkpoint of `model_id`, checked against its id and loaded as plain weights (CheckpointError)."""
         if self.get(model_id) is None:
             raise CheckpointError(f"no saved model has the id {str(model_id)[:40]!r}")
-        data = (self.root / f"{model_id}.pt").read_bytes()
+        try:
+            data = (self.root / f"{model_id}.pt").read_bytes()
+        except OSError:  # evicted or removed since it was listed
+            raise CheckpointError(f"the saved model {model_id} is no longer on the server") from None
         if hashlib.sha256(data).hexdigest()[:16] != model_id:
             raise CheckpointError("the saved model's file has changed since it was saved")
         return load_checkpoint(data)

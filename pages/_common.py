@@ -45,6 +45,21 @@ def download_data(figure, key: str, what: str) -> None:
                        icon=":material/download:", help="Every point of the figure above: trace, x, y (and value).")
 
 
+def check_yourself(key: str, question: str, options: list[str], answer: str, why: str) -> None:
+    """A predict-then-reveal question: the student picks an answer, presses Reveal, then sees the right one (computed
+    by the page from the live model and controls) with the numbers that decide it. When the controls change the
+    answer or the numbers, the reveal is hidden again until the student predicts anew."""
+    with st.container(border=True):
+        st.markdown(f"**Check yourself.** {question}")
+        pick = st.radio("Your prediction", options, index=None, key=f"check_{key}", horizontal=True)
+        shown = f"revealed_{key}"
+        if st.button("Reveal", key=f"reveal_{key}", disabled=pick is None, help="Predict first, then look."):
+            st.session_state[shown] = (question, answer, why)
+        if st.session_state.get(shown) == (question, answer, why) and pick is not None:
+            (st.success if pick == answer else st.warning)(
+                f"{'Right' if pick == answer else 'Not this time'}: **{answer}**. {why}")
+
+
 def plain(text: str) -> str:
     """`text` with every Markdown-special character backslash-escaped, so st.markdown, st.caption and the
     alerts show user text literally (no links, emphasis, code spans or $math$ made from it); a zero-width

@@ -21,7 +21,7 @@ from core.plots.charlm import show_char
 from core.plots.frozen import FrozenFigure
 from core.plots.hidden import unit_heatmap_figure
 from pages._common import plain, remember
-from pages._models import all_models, pick_model
+from pages._models import all_models, chosen_checkpoint, pick_model
 
 SOURCES = {"Held-out plays (Shakespeare)": "prose", "Held-out Python code": "code", "Your own text": "yours"}
 KINDS = {"prose": ("all", "prose"), "code": ("all", "code")}  # which features the finder tries on such text
@@ -59,7 +59,7 @@ def choose_model_and_text() -> Selection:
     c1, c2 = st.columns([1, 1])
     label = pick_model(c1, "hidden_model", models, "A shipped model, one you trained on “Train your own”, or one "
                        "saved on this server by anyone who uses it.")
-    ck = models[label]
+    ck = chosen_checkpoint(models, label)
     source = c2.radio("Text", list(SOURCES), horizontal=True,
                       key=remember("hidden_source", list(SOURCES)[0], list(SOURCES)),
                       help="Held-out text was never seen in training. Your own text may contain anything.")

@@ -43,9 +43,11 @@ def save_to_store(label: str, data: bytes) -> StoredModel | None:
     """Save this session's model `label` (checkpoint bytes) in the store under the student's name; None, with a
     warning, if the store cannot take it (the model stays in this session)."""
     try:
-        entry = model_store().save(data, label, st.session_state.get(TRAINER, ""))
+        who = st.session_state.get(TRAINER, st.session_state.get(f"kept:{TRAINER}", ""))  # the box may be off screen
+        entry = model_store().save(data, label, who)
     except (OSError, CheckpointError) as e:
-        st.warning(f"“{plain(label)}” is kept for this session only: the server could not save it ({plain(str(e))}).")
+        st.warning(f"“{plain(label)}” is kept for this session only: the server could not save it "
+                   f"({plain(type(e).__name__ if isinstance(e, OSError) else str(e))}).")
         return None
     st.session_state.setdefault(SAVED, {})[entry.id] = label
     return entry
@@ -58,9 +60,10 @@ def keep_finished_training() -> None:
     result = None if job is None or not job.done else job.result
     if result is None or result.status == "diverged" or st.session_state.get(KEPT, (None,))[0] is job:
         return
+    st.session_state[KEPT] = (job, None, None, None)  # first, so that a rerun cut short here never keeps it twice
     label = add_user_model(job.name, Checkpoint("charlm", result.model, result.vocab.chars, result.metrics, job.meta))
     data = checkpoint_bytes("charlm", result.model, result.vocab.chars, result.metrics, job.meta)
-    st.session_state[KEPT] = (job, label, save_to_store(job.name, data), data)
+    st.session_state[KEPT] = (job, label, save_to_store(label, data), data)
 
 
 class ModelChoices(Mapping):
@@ -74,6 +77,9 @@ class ModelChoices(Mapping):
         if label in self._loaded:
             return self._loaded[label]
         return stored_checkpoint(self._stored[label])
+
+    def __contains__(self, label: object) -> bool:
+        return label in self._loaded or label in self._stored
 
     def __iter__(self) -> Iterator[str]:
         yield from self._loaded
@@ -102,12 +108,25 @@ def all_models() -> ModelChoices:
     loaded.update({f"yours: {k}": v for k, v in mine.items()})
     saved = st.session_state.get(SAVED, {})
     links.update({f"yours: {label}": model_id for model_id, label in saved.items() if label in mine})
+    entries = [e for e in model_store().entries() if e.kind == "charlm"]
+    wanted = st.query_params.get("model")  # a link may name a model older than the newest LISTED: offer it too
+    listed = entries[:LISTED] + [e for e in entries[LISTED:] if e.id == wanted]
     stored = {}
-    for entry in model_store().entries()[:LISTED]:
+    for entry in listed:
         if not (entry.id in saved and saved[entry.id] in mine):
             stored[f"saved: {entry.title}"] = entry.id
     links.update({label: model_id for label, model_id in stored.items()})
     return ModelChoices(loaded, stored, links)
+
+
+def chosen_checkpoint(models: ModelChoices, label: str) -> Checkpoint:
+    """The checkpoint of the chosen model; if a saved one can no longer be read (deleted by the size cap a moment
+    ago, or damaged), a message and the page stops."""
+    try:
+        return models[label]
+    except CheckpointError as e:
+        st.error(f"“{plain(label)}” cannot be opened any more ({plain(str(e))}). Pick another model.")
+        st.stop()
 
 
 def pick_model(container, key: str, models: ModelChoices, help: str) -> str:

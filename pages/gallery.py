@@ -3,6 +3,7 @@ import streamlit as st
 
 from core.charlm.gallery import COMMON, SAMPLE_T, Score, common_text, score
 from core.charlm.shipped import available_models
+from core.checkpoints import CheckpointError
 from core.plots.charlm import gallery_figure
 from core.store import StoredModel
 from pages._common import page_intro
@@ -41,9 +42,13 @@ def shipped_loss(corpus: str) -> tuple[str, float] | None:
 progress = st.progress(0.0, text="Scoring the models on the same held-out text…")
 scores: dict[str, Score] = {}
 for k, entry in enumerate(entries):
-    scores[entry.id] = scored(entry.id, entry.corpus)
+    try:
+        scores[entry.id] = scored(entry.id, entry.corpus)
+    except CheckpointError:  # removed by the size cap, or damaged, since the listing: left out
+        pass
     progress.progress((k + 1) / len(entries), text=f"Scored {k + 1} of {len(entries)} models…")
 progress.empty()
+entries = [e for e in entries if e.id in scores]
 
 
 def row(entry: StoredModel, rank: int | None) -> dict:

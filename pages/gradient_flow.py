@@ -11,7 +11,7 @@ from core.gradients.experiment import Experiment, flow_experiment
 from core.gradients.flow import INITS, FlowConfig
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import lstm_cell_figure
-from pages._common import download_data, page_intro, remember, workers
+from pages._common import check_yourself, download_data, page_intro, remember, workers
 
 page_intro(
     "Vanishing & exploding gradients",
@@ -76,6 +76,17 @@ download_data(shown.norms, "gradient_norms", "the gradient norms")
 for col, (label, reach) in zip(st.columns(len(shown.reach)), shown.reach.items()):
     col.metric(f"{label}: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖", reach,
                help="How much of the gradient at the last step reaches the first one.")
+vanilla_label = next((label for label in shown.reach if "RNN" in label), None)  # vanilla (tanh, ReLU) or linear
+if vanilla_label is not None:
+    ratio = float("inf") if shown.reach[vanilla_label] == "overflow" else float(shown.reach[vanilla_label])
+    fate = "it vanishes (100× smaller or less)" if ratio <= 1e-2 else \
+        "it explodes (100× larger or more)" if ratio >= 1e2 else "it stays within 100× of where it started"
+    check_yourself("fate", f"At ρ = {base.rho:.2f} and T = {base.steps}, what happens to the {vanilla_label}'s "
+                   "gradient on its way back from h_T to h_1?",
+                   ["it vanishes (100× smaller or less)", "it stays within 100× of where it started",
+                    "it explodes (100× larger or more)"], fate,
+                   f"‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = {shown.reach[vanilla_label]}: each step back multiplies by W_hhᵀ (and "
+                   "the nonlinearity's slope), so over T steps the factor is roughly ρ^T, damped by tanh′ ≤ 1.")
 broken = shown.broken
 if broken:
     st.warning(f"{', '.join(broken)}: the numbers passed 3.4 × 10³⁸, the largest float32 (the precision networks train "

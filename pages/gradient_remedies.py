@@ -62,14 +62,15 @@ def show_clipping(job) -> None:
     for label, r in job.result.items():
         final = float(np.mean(r.losses[-20:])) if r.losses else float("nan")
         if r.status == "diverged":
-            outcome = f"diverged at step {len(r.losses)}: the numbers became NaN/inf"
+            outcome = f"diverged at step {len(r.losses) + 1}: the numbers became NaN/inf"  # that step is not kept
         elif final > 3 * np.log(8):
             outcome = f"blew up: loss {final:.3g}, {final / np.log(8):.0f}× what guessing costs"
             blown.append(label)
         else:
             outcome = r.status
+        largest = f"{np.nanmax(r.grad_norms):.3g}" if r.grad_norms else "—"  # a run may diverge at its first step
         rows.append({"run": label, "accuracy": "—" if np.isnan(r.accuracy) else f"{r.accuracy:.0%}",
-                     "final loss": f"{final:.3g}", "largest gradient norm": f"{np.nanmax(r.grad_norms):.3g}",
+                     "final loss": f"{final:.3g}", "largest gradient norm": largest,
                      "outcome": outcome})
     st.dataframe(rows, hide_index=True, key="clip_table")
     if any(r.status == "diverged" for r in job.result.values()):

@@ -100,14 +100,14 @@ def reach_back() -> None:
         try:
             curves[name] = _connectivity(f"{ck.key}:{hash(prepared.text)}", ck, prepared, t, target)
         except AnalysisError as e:
-            st.warning(f"{name}: {e}")
+            st.warning(f"{plain(name)}: {plain(str(e))}")
             return
     norms = curves[sel.label]
     shaded_text(text[: t + 2], (np.sqrt(norms / norms.max())).tolist() + [0.0], "relative ‖∂y/∂x‖", key="reach_text",
                 notes={**unknown_notes(sel.prepared), t + 1: "the character being predicted"}, height=280)
     st.caption(f"Shaded by the square root of ‖∂y_t/∂x_s‖ relative to the largest; the outlined character "
                f"'{plain(show_char(text[t + 1]))}' is the one predicted. "
-               + " ".join(f"{name}: 90% of the gradient comes from the last {reach(n)} characters."
+               + " ".join(f"{plain(name)}: 90% of the gradient comes from the last {reach(n)} characters."
                           for name, n in curves.items()))
     reaching = connectivity_figure(curves)
     st.plotly_chart(reaching, key="connectivity", theme=None)

@@ -1,4 +1,5 @@
 """Sampling & temperature: a real character model writes, and the temperature slider reshapes it live."""
+import math
 from dataclasses import dataclass
 
 import streamlit as st
@@ -9,8 +10,8 @@ from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
 from core.plots.charlm import scrub_payload, show_char, softmax_bars_figure, temperature_panels_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import download_data, page_intro, plain, remember
-from pages._models import all_models, pick_model
+from pages._common import check_yourself, download_data, page_intro, plain, remember
+from pages._models import all_models, chosen_checkpoint, pick_model
 from pages._text_view import temperature_scrub
 
 KEPT_T = "kept:temperature"  # session key: the temperature last chosen, restored when the page is opened again
@@ -63,7 +64,7 @@ def controls() -> SampleControls:
 
 
 cfg = controls()
-ck = models[cfg.model]
+ck = chosen_checkpoint(models, cfg.model)
 unknown = [c for c in cfg.prime if c not in ck.vocab]
 if unknown or not cfg.prime:
     st.warning("The priming text is empty: type at least one character." if not cfg.prime else
@@ -71,8 +72,9 @@ if unknown or not cfg.prime:
                f"{' …' if len(set(unknown)) > 8 else ''} in training. "
                "Remove those characters from the priming text.")
     st.stop()
-st.caption(f"{cfg.model}: validation loss {ck.metrics.get('val_loss', float('nan')):.3f} nats/char "
-           f"({ck.metrics.get('val_bits', float('nan')):.3f} bits/char) on held-out text.")
+st.caption(f"{plain(cfg.model)}: validation loss {ck.metrics.get('val_loss', float('nan')):.3f} nats/char "
+           f"({ck.metrics.get('val_bits', ck.metrics.get('val_loss', float('nan')) / math.log(2)):.3f} bits/char) "
+           "on held-out text.")
 
 
 # 64 sweeps: a class trying seeds finds most of them sampled already. One holds the 15 rows' scores and distributions,
@@ -129,7 +131,17 @@ side = [(t, result.text(grid_row(t))[:shown]) for t in (0.0, 0.5, 0.8, 1.0, 1.5)
 st.dataframe([{"T": t, "repetition": round(repetition_score(text), 2), "text": text.replace("\n", " ⏎ ")}
               for t, text in side], hide_index=True, key="side_by_side")
 st.caption("All five come from the same batched pass with the same random numbers. T = 0 is the argmax: watch it loop.")
-
+low, high = (repetition_score(result.text(grid_row(t))[:shown]) for t in (0.2, 1.2))
+check_yourself("repeats", "With this model, priming text and seed, which writes the more repetitive text: T = 0.2 or "
+               "T = 1.2?", ["T = 0.2", "T = 1.2", "the same"],
+               "the same" if abs(low - high) < 0.01 else "T = 0.2" if low > high else "T = 1.2",
+               f"Repetition score (share of 20-character windows seen before): {low:.2f} at T = 0.2, {high:.2f} at "
+               "T = 1.2. A low temperature sharpens the softmax toward the argmax, which falls into loops.")
+texts = {result.text(row) for row in range(len(TEMPERATURE_GRID))}
+check_yourself("same_text", "Do all 15 temperatures on the slider write the same text with these settings?",
+               ["yes, every one", "no, they differ"], "yes, every one" if len(texts) == 1 else "no, they differ",
+               f"{len(texts)} different text{'s' if len(texts) > 1 else ''} across the 15 temperatures. With top-k = 1 "
+               "only the likeliest character can be drawn, so the temperature has nothing left to change.")
 with st.expander("How good is each model? Loss on held-out text"):
     st.dataframe([describe(name, c.metrics, c.model.config.to_dict()) for name, c in models.in_memory().items()],
                  hide_index=True, key="model_table")

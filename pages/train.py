@@ -74,8 +74,8 @@ def training_job(cfg: TrainConfig, upload) -> JobSpec:
 cfg, upload = controls()
 st.text_input("Your name", key=remember(TRAINER, ""), max_chars=60, placeholder="anonymous",
               help="Shown with the models you train or upload here, in every student's model picker.")
-st.caption("Models trained or uploaded on this page are saved on this server: everyone who uses it can pick them, "
-           "and each has a link that opens it. Leave the name empty to stay anonymous.")
+st.caption("Models trained or uploaded here are saved on this server: everyone who uses it can pick them (empty name: "
+           "anonymous), and each has a link that opens it.")
 start_button("Start training", TRAIN_JOB, lambda: training_job(cfg, upload), asdict(cfg),
              help="Queue this run. One run trains at a time on this server; the page shows your place in line.")
 job = st.session_state.get(TRAIN_JOB)
@@ -86,9 +86,8 @@ def saved_where(label: str, entry) -> None:
     if entry is None:
         st.caption(f"Kept for this session as “{plain(label)}”: pick it on “Sampling & temperature”.")
         return
-    st.markdown(f"Saved on this server as “{plain(entry.title)}”: pick it on any model page, or open it with its link "
-                f"[sampling?model={entry.id}](sampling?model={entry.id}) (it works in any browser, after a restart "
-                "too).")
+    st.markdown(f"Saved on this server as “{plain(entry.title)}”: pick it on any model page, or open it in any "
+                f"browser, after a restart too, with its link [sampling?model={entry.id}](sampling?model={entry.id}).")
 
 
 def training_ended(job) -> None:
@@ -122,8 +121,8 @@ def show_training(job) -> None:
     kept = st.session_state.get(KEPT)
     if job.done and kept and kept[0] is job:
         saved_where(kept[1], kept[2])
-        st.download_button("Download the checkpoint", kept[3], file_name="charlm.pt",
-                           key="download_ckpt", help="Plain weights, config, vocabulary and metrics (.pt).")
+        st.download_button("Download the checkpoint", kept[3], file_name="charlm.pt", key="download_ckpt",
+                           help="Plain weights, config, vocabulary and metrics (.pt).")
 
 
 if job is None:
@@ -135,7 +134,10 @@ file = st.file_uploader("A .pt file saved by RNN Lab", type=["pt"], key="ckpt_up
                         help="Loaded safely (weights only: a file can never run code here).")
 if file is not None and st.session_state.get("ckpt_loaded", (None,))[0] != file.file_id:
     try:
-        label = add_user_model(file.name, load_checkpoint(file.getvalue()))
+        uploaded = load_checkpoint(file.getvalue())
+        if uploaded.kind != "charlm":
+            raise CheckpointError(f"it is a {uploaded.kind} model; this page takes character models (charlm) only")
+        label = add_user_model(file.name, uploaded)
         st.session_state["ckpt_loaded"] = (file.file_id, label, "", save_to_store(label, file.getvalue()))
     except CheckpointError as e:
         st.session_state["ckpt_loaded"] = (file.file_id, "", str(e), None)

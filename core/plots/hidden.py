@@ -94,9 +94,10 @@ def connectivity_figure(curves: dict[str, np.ndarray]) -> go.Figure:
     palette = [HIGHLIGHT, WEIGHT_COLOURS["W_xh"], WEIGHT_COLOURS["W_hy"], WEIGHT_COLOURS["W_hh"]]
     for j, (label, norms) in enumerate(curves.items()):
         distance = np.arange(len(norms))[::-1]  # s = 0 .. t  ->  t - s = t .. 0
-        fig.add_trace(go.Scatter(x=distance, y=np.maximum(norms, 1e-30), mode="lines", name=label,
+        name = html.escape(label)  # a model's name may be a student's text: never markup
+        fig.add_trace(go.Scatter(x=distance, y=np.maximum(norms, 1e-30), mode="lines", name=name,
                                  line=dict(color=palette[j % len(palette)], width=2),
-                                 hovertemplate="%{x} characters back: %{y:.2e}<extra>" + label + "</extra>"))
+                                 hovertemplate="%{x} characters back: %{y:.2e}<extra>" + name + "</extra>"))
     fig.update_xaxes(title="how many characters back (t − s)")
     fig.update_yaxes(title="‖∂y_t / ∂x_s‖ (log scale)", type="log", exponentformat="power")
     return base_layout(fig, "How strongly the prediction at t depends on each earlier character", height=380)

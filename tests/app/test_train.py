@@ -81,3 +81,32 @@ def test_an_uploaded_checkpoint_is_validated_and_added():
         page = open_page_with("pages/sampling.py", {}, query={"model": bad})
         assert page.selectbox(key="sample_model").value == page.selectbox(key="sample_model").options[0]
         assert any("does not have" in i.value for i in page.info) and not page.exception
+
+
+def test_a_link_opens_an_older_saved_model_and_names_stay_text(monkeypatch):
+    from core.store import ModelStore
+    from pages import _models
+
+    store = ModelStore.from_environment()  # the test run's own store, which the pages use
+    old = store.save(checkpoint_bytes("charlm", tiny_checkpoint().model, tiny_checkpoint().vocab, {"val_loss": 2.5}),
+                     "[click](https://evil.example) $x$ **bold**", "Ada")
+    for k in range(2):  # newer models push it out of the pickers' newest
+        model = tiny_checkpoint().model
+        with __import__("torch").no_grad():
+            model.head.bias.add_(k + 1.0)
+        store.save(checkpoint_bytes("charlm", model, tiny_checkpoint().vocab, {"val_loss": 3.0 + k}), f"newer {k}")
+    monkeypatch.setattr(_models, "LISTED", 1)
+    at = open_page_with("pages/sampling.py", {}, query={"model": old.id})
+    assert at.selectbox(key="sample_model").value.startswith("saved: [click](https://evil.example) $x$ **bold**")
+    caption = next(c.value for c in at.caption if "validation loss 2.500" in c.value)
+    assert "\\[click\\]\\(https:" in caption and "\\$x\\$ \\*\\*bold\\*\\*" in caption  # Markdown-escaped
+    assert "[click](" not in caption and "bits/char" in caption and "nan" not in caption
+
+
+def test_only_character_models_are_taken():
+    from core.vision.shipped import CAPTIONERS
+
+    at = open_page(PAGE)
+    data = CAPTIONERS[0].path.read_bytes()
+    at.file_uploader(key="ckpt_upload").set_value(("captioner.pt", data, "application/octet-stream")).run()
+    assert any("this page takes character models" in e.value for e in at.error) and not at.exception

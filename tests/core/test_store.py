@@ -35,8 +35,8 @@ def test_a_saved_model_is_listed_and_loads_back_the_same(tmp_path):
     assert again == data
     other = ModelStore(tmp_path, 10**9)  # another process sharing the folder, or the server after a restart
     assert [e.id for e in other.entries()] == [entry.id]
-    store.save(data, "the same file again")
-    assert len(list(tmp_path.glob("*.pt"))) == 1 and store.entries()[0].name == "the same file again"
+    assert store.save(data, "the same file again", "Eve") == entry  # one copy, still its first name and trainer
+    assert len(list(tmp_path.glob("*.pt"))) == 1 and store.entries() == [entry]
 
 
 def test_what_is_not_a_checkpoint_is_refused_before_it_is_stored(tmp_path):
@@ -65,6 +65,20 @@ def test_a_file_cut_short_or_replaced_in_the_store_is_refused_without_running_an
             with pytest.raises(CheckpointError):
                 s.load(entry.id)
     assert not marker.exists()
+
+
+def test_a_model_removed_after_it_was_listed_is_refused_with_a_message(tmp_path):
+    store = ModelStore(tmp_path, 10**9)
+    entry = store.save(tiny(1), "m")
+    assert store.get(entry.id) == entry
+    (tmp_path / f"{entry.id}.pt").unlink()  # another process's save evicted it just now
+    with pytest.raises(CheckpointError, match="no longer on the server|no saved model"):
+        store.load(entry.id)
+    (tmp_path / f"{entry.id}.json").unlink()
+    damaged = store.save(tiny(1), "m")  # saving it again restores it
+    (tmp_path / f"{damaged.id}.pt").write_bytes(b"x" * damaged.size)  # damaged, same size
+    assert store.get(damaged.id) is None
+    assert store.save(tiny(1), "m again").id == damaged.id and store.load(damaged.id).kind == "charlm"  # rewritten
 
 
 @pytest.mark.parametrize("hostile", ["", "../../etc/passwd", "<script>", "0" * 15, "0" * 17, "ABCDEF0123456789",

@@ -49,13 +49,20 @@ def test_a_loss_that_is_not_finite_or_that_the_trainer_refuses_ends_the_run_as_d
     run = run_loop(model, torch.optim.SGD(model.parameters(), lr=0.1), Loop(5, 0.1), loss,
                    diverged=lambda step, value: "too big" if step == 1 else None)
     assert run.status == "diverged" and "too big" in run.message and run.steps == []
+    # a finite loss whose gradient is not: d/dw sqrt(0 · w) = 0 / 0 on step 2
+    bad_grad = run_loop(model, torch.optim.SGD(model.parameters(), lr=0.1), Loop(5, 0.1),
+                        lambda step: loss(step) + (torch.sqrt(model.weight.sum() * 0) if step == 2 else 0))
+    assert bad_grad.status == "diverged" and "step 2: the gradient norm" in bad_grad.message
+    assert run.status == "diverged" and "too big" in run.message and run.steps == []
     assert not all(torch.equal(p, b) for p, b in zip(model.parameters(), before))  # the first run's two steps
 
 
 def test_the_gradient_norm_is_recorded_before_clipping_and_the_update_is_clipped():
     model, loss = regression()
+    before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
     run = run_loop(model, torch.optim.SGD(model.parameters(), lr=1.0), Loop(1, 1.0, clip="norm", clip_value=1e-3), loss)
-    assert run.grad_norms[0] > 1e-3
+    after = torch.cat([p.detach().flatten() for p in model.parameters()])
+    assert run.grad_norms[0] > 1e-3 and float((after - before).norm()) == pytest.approx(1e-3, rel=1e-3)  # clipped
     p = torch.nn.Parameter(torch.zeros(2))
     p.grad = torch.tensor([3.0, -4.0])
     assert clip_gradients([p], "value", 1.0) == pytest.approx(5.0) and p.grad.tolist() == [1.0, -1.0]

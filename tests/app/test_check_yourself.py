@@ -1,0 +1,46 @@
+"""Check yourself: predict, reveal, and an answer computed from the live model and controls, which changes when the
+controls change the maths."""
+import pytest
+
+from tests.app.helpers import open_page, open_page_with, tiny_checkpoint
+
+
+def reveal(at, key: str, pick: str) -> str:
+    at.radio(key=f"check_{key}").set_value(pick).run()
+    at.button(key=f"reveal_{key}").click().run()
+    shown = [m.value for m in [*at.success, *at.warning] if "**" in m.value]
+    assert len(shown) == 1, shown
+    return shown[0]
+
+
+def test_every_temperature_writes_the_same_text_exactly_when_top_k_is_one():
+    at = open_page_with("pages/sampling.py", {"my_models": {"tiny": tiny_checkpoint()}})
+    at.selectbox(key="sample_model").set_value("yours: tiny").run()
+    assert at.button(key="reveal_same_text").disabled  # predict first
+    told = reveal(at, "same_text", "yes, every one")
+    assert told.startswith("Not this time: **no, they differ**") and "different texts across" in told
+    at.number_input(key="top_k").set_value(1).run()  # only the likeliest character can be drawn
+    assert not [m for m in at.warning if "**" in m.value]  # the controls changed: the old reveal is gone
+    told = reveal(at, "same_text", "yes, every one")
+    assert told.startswith("Right: **yes, every one**") and "1 different text across" in told
+    assert not at.exception
+
+
+def test_the_repetition_answer_quotes_the_scores_it_is_computed_from():
+    at = open_page_with("pages/sampling.py", {"my_models": {"tiny": tiny_checkpoint()}})
+    at.selectbox(key="sample_model").set_value("yours: tiny").run()
+    told = reveal(at, "repeats", "T = 0.2")
+    table = {row["T"]: row["repetition"] for row in at.dataframe(key="side_by_side").value.to_dict("records")} \
+        if False else None  # the side-by-side table shows other temperatures; the answer names its own numbers
+    assert "at T = 0.2" in told and "at T = 1.2" in told and table is None
+
+
+@pytest.mark.parametrize("rho, fate", [(0.8, "it vanishes"), (1.0, "it stays within 100×"), (1.5, "it explodes")])
+def test_the_gradient_question_follows_rho(rho, fate):
+    at = open_page("pages/gradient_flow.py")
+    at.radio(key="flow_vanilla").set_value("linear").run()  # a linear RNN: the factor is ρ^T (orthogonal W_hh)
+    at.slider(key="flow_T").set_value(50).run()
+    at.slider(key="flow_rho").set_value(rho).run()
+    told = reveal(at, "fate", "it stays within 100× of where it started")
+    assert f"**{fate}" in told, told  # ρ^50: 1.4e-5, 1, 6.4e8
+    assert not at.exception
