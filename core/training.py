@@ -58,6 +58,11 @@ class EpochTraining:
     schedule = "cosine"  # not a field: each trainer's own
     lr_floor = 0.05
 
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch < 1 or not self.lr > 0:
+            raise ValueError(f"epochs and batch must be at least 1 and lr > 0 (got {self.epochs}, {self.batch}, "
+                             f"{self.lr})")
+
     def loop(self, per_epoch: int) -> Loop:
         """The training loop's settings for `per_epoch` minibatches an epoch."""
         return Loop(self.epochs * per_epoch, self.lr, self.schedule, self.lr_floor, "norm", 5.0, per_epoch)

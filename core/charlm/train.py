@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from core.charlm.corpus import Corpus, load_corpus
-from core.charlm.model import CharConfig, CharRNN, State
+from core.charlm.model import CELLS, CharConfig, CharRNN, State
 from core.charlm.sample import sample
 from core.charlm.vocab import Vocab
 from core.checkpoints import load_checkpoint, save_checkpoint
@@ -63,6 +63,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.clip not in ("norm", "value", "none"):
             raise ValueError(f"clip must be 'norm', 'value' or 'none', got {self.clip!r}")
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        if not (self.clip_value > 0 and 0 <= self.lr_final <= 1 and self.eval_every >= 1 and self.sample_every >= 1):
+            raise ValueError("clip_value must be > 0, lr_final in [0, 1], eval_every and sample_every >= 1")
         if self.batch_size < 1 or self.chunk_len < 1 or not self.lr > 0 or self.max_steps < 1:
             raise ValueError("batch_size, chunk_len, max_steps must be >= 1 and lr > 0")
 
@@ -187,8 +191,8 @@ def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus) -> Run:
                  sampler=sampler)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Train from the command line and save a checkpoint evaluated on the whole validation text."""
+def parse_command(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfig]:
+    """The command line's flags (every TrainConfig field, core.flags) and the config they describe."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_flags(p, TrainConfig, aliases=FLAG_ALIASES, helps={
         "max_seconds": "stop after this many seconds (none: run all the steps)",
@@ -197,9 +201,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--init", default=None, help="continue training this checkpoint instead of starting afresh")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
+    return a, config_from_flags(p, TrainConfig, a)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Train from the command line and save a checkpoint evaluated on the whole validation text."""
+    a, cfg = parse_command(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    cfg = config_from_flags(p, TrainConfig, a)
 
     def report(step: int, row: dict[str, float]) -> None:
         if "val_loss" in row:

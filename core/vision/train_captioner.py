@@ -48,6 +48,7 @@ class CaptionTrainConfig(EpochTraining):
     init: str = ""  # where the starting weights came from ("" for a fresh model); train_captioner's `start` holds them
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.model_config()  # checks the attention, the feed and the sizes
         Reinforce(self.samples)  # checks the samples
 

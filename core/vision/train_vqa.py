@@ -33,6 +33,7 @@ class VQATrainConfig(EpochTraining):
     schedule = "onecycle"
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.model_config()  # checks the model and its sizes
 
     def model_config(self) -> VQAConfig:
