@@ -13,7 +13,7 @@ import streamlit as st
 from core.gradients.memory import CHANCE, LAG_RESULTS, REGIMES, MemoryConfig, load_lag_results, train_both
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import accuracy_vs_lag_figure, memory_training_figure
-from pages._common import download_data, page_intro, remember
+from pages._common import check_yourself, download_data, page_intro, remember
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -135,3 +135,15 @@ else:
         "single seeds range from 25% to 100%), and the LSTM reaches lag 40. Neither "
         "learns lag 80 in this budget. The lecture's point survives (the LSTM always reaches further), but how far "
         "each gets depends on the optimiser as much as on the cell.")
+    lags = sorted({r["lag"] for r in results["runs"]})
+    at = min(lags, key=lambda x: abs(x - lag))  # the measured lag nearest the one chosen above
+    learns = {cell: [r["accuracy"] for r in results["runs"] if (r["regime"], r["cell"], r["lag"]) == (regime, cell, at)]
+              for cell in ("rnn", "lstm")}
+    ok = {cell: bool(accs) and min(accs) >= 0.9 for cell, accs in learns.items()}
+    check_yourself("who_learns", f"In the measured runs at lag {at} with {regime_label(REGIMES[regime])}, which model "
+                   "learns the task on every seed (90% or better)?", ["both", "only the LSTM", "only the vanilla RNN",
+                                                                     "neither"],
+                   "both" if all(ok.values()) else "only the LSTM" if ok["lstm"] else "only the vanilla RNN"
+                   if ok["rnn"] else "neither",
+                   "Accuracy per seed: " + "; ".join(f"{'LSTM' if c == 'lstm' else 'vanilla RNN'} " + ", ".join(
+                       f"{a:.0%}" for a in accs) for c, accs in learns.items()) + f" (chance {CHANCE:.1%}).")

@@ -44,3 +44,13 @@ def test_the_gradient_question_follows_rho(rho, fate):
     told = reveal(at, "fate", "it stays within 100× of where it started")
     assert f"**{fate}" in told, told  # ρ^50: 1.4e-5, 1, 6.4e8
     assert not at.exception
+
+
+@pytest.mark.parametrize("lag, regime, who", [(5, "sgd", "both"), (20, "sgd", "only the LSTM"),
+                                              (80, "sgd", "neither")])
+def test_the_memory_question_follows_the_measured_runs_at_the_chosen_lag(lag, regime, who):
+    at = open_page("pages/memory_task.py")
+    at.select_slider(key="mem_lag").set_value(lag).run()
+    at.radio(key="mem_regime").set_value(regime).run()
+    told = reveal(at, "who_learns", "both")
+    assert f"**{who}**" in told and "Accuracy per seed" in told, told
