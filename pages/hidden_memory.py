@@ -7,7 +7,7 @@ from core.charlm.vocab import Vocab
 from core.plots.charlm import show_char
 from core.plots.frozen import FrozenFigure
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
-from pages._common import download_data, page_intro, plain, remember
+from pages._common import check_yourself, download_data, page_intro, plain, remember
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
 from pages._models import all_models
 from pages._text_view import shaded_text
@@ -72,6 +72,11 @@ else:
     st.caption("Points near the top-left are gates that are almost always open, near the bottom-right almost always "
                "shut, near the origin gates that stay in between; on the dotted line they are always saturated "
                "one way or the other." + note)
+    top_layer = {gate: float(high.mean()) for gate, (_, high) in saturation[-1].items()}
+    busiest = max(top_layer, key=top_layer.get)
+    check_yourself("open_gate", "In the top layer, which gate is fully open (> 0.9) most often, averaged over its "
+                   "units and this text?", list(top_layer), busiest, "Share of steps above 0.9: " + ", ".join(
+                       f"{gate} {share:.0%}" for gate, share in top_layer.items()) + ".")
 
 
 @st.fragment

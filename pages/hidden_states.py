@@ -5,7 +5,7 @@ import streamlit as st
 from core.charlm.analysis import span_matches, span_units
 from core.charlm.features import FEATURES
 from core.plots.charlm import show_char
-from pages._common import download_data, page_intro, remember
+from pages._common import check_yourself, download_data, page_intro, remember
 from pages._hidden import analysis_of, choose_model_and_text, unit_heatmap, unknown_notes
 from pages._text_view import shaded_text
 
@@ -57,6 +57,11 @@ if ranking:
     st.caption(f"Best: {top.signal} #{top.unit} follows “{LABELS[top.feature]}” with r = {top.r:+.2f}. "
                "Select a row to show that unit below. Correlation r is over every character; threshold accuracy is "
                "the balanced accuracy of the best single threshold on the unit (50% is chance), for yes/no features.")
+    check_yourself("sign", f"{top.signal} #{top.unit} follows “{LABELS[top.feature]}”. Is it larger where that feature "
+                   "is on (or large), or where it is off (or small)?", ["where it is on", "where it is off"],
+                   "where it is on" if top.r > 0 else "where it is off",
+                   f"Its correlation with the feature is r = {top.r:+.2f}: a unit can carry a feature by going down "
+                   "as well as up, and the next layer reads either just as well.")
 elif len(text) < 20:
     st.info("The finder needs at least 20 characters of text. Use a longer text to rank the units.")
 else:

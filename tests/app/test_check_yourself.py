@@ -54,3 +54,20 @@ def test_the_memory_question_follows_the_measured_runs_at_the_chosen_lag(lag, re
     at.radio(key="mem_regime").set_value(regime).run()
     told = reveal(at, "who_learns", "both")
     assert f"**{who}**" in told and "Accuracy per seed" in told, told
+
+
+def test_the_finder_question_follows_the_sign_of_the_best_units_correlation():
+    at = open_page("pages/hidden_states.py")
+    top = at.dataframe(key="finder_table").value.to_dict("records")[0]
+    told = reveal(at, "sign", "where it is on")
+    assert f"**{'where it is on' if top['correlation r'] > 0 else 'where it is off'}**" in told
+    assert f"r = {top['correlation r']:+.2f}" in told
+
+
+def test_the_gate_question_names_the_gate_open_most_often():
+    import re
+
+    at = open_page("pages/hidden_memory.py")
+    told = reveal(at, "open_gate", "input")
+    shares = {gate: int(p) for gate, p in re.findall(r"(\w+) (\d+)%", told.split("above 0.9:")[1])}
+    assert len(shares) == 3 and f"**{max(shares, key=shares.get)}**" in told, told
