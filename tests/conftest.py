@@ -9,4 +9,11 @@ import tempfile
 os.environ["RNN_LAB_WORKERS"] = "0"
 # the model store of the pages run here (and of the servers tests/e2e starts, unless a test gives its own): a
 # folder of this test run, never the checkout's .data/
-os.environ["RNN_LAB_MODEL_STORE"] = tempfile.mkdtemp(prefix="rnn-lab-store-")
+os.environ["RNN_LAB_MODEL_STORE"] = STORE = tempfile.mkdtemp(prefix="rnn-lab-store-")
+
+
+def pytest_unconfigure(config):
+    """The test run's model store goes with it."""
+    import shutil
+
+    shutil.rmtree(STORE, ignore_errors=True)

@@ -56,12 +56,13 @@ def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None, keep_log
     output copied to `keep_log` at the end); yields its base URL."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)
+    store = tempfile.mkdtemp(prefix="rnn-lab-store-")  # a model store of its own, removed at the end…
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**{k: v for k, v in os.environ.items() if k != "RNN_LAB_WORKERS"},  # real workers
-             "RNN_LAB_MODEL_STORE": tempfile.mkdtemp(prefix="rnn-lab-store-"),  # a model store of its own…
+             "RNN_LAB_MODEL_STORE": store,
              **(env or {})},  # …unless the test gives one (a restart that must find the models again)
     )
     url = f"http://127.0.0.1:{port}"
@@ -92,6 +93,7 @@ def serve_app(timeout: float = 90.0, env: dict[str, str] | None = None, keep_log
         if keep_log is not None:
             shutil.copyfile(log.name, keep_log)
         os.unlink(log.name)
+        shutil.rmtree(store, ignore_errors=True)
 
 
 @contextlib.contextmanager
