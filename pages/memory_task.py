@@ -125,16 +125,6 @@ else:
     st.caption(f"Every point is a full training run of {results['steps']:,} steps (batch 64, hidden 64, one-hot inputs "
                f"× 5, LSTM forget-gate bias 2), {len({r['seed'] for r in results['runs']})} seeds per point. Reproduce "
                f"with `{results['command']}`.")
-    st.markdown(
-        "**Reading the two panels.** With plain SGD the update is the gradient times the learning rate, so a "
-        "vanishing gradient means a vanishing update: the vanilla RNN stays at chance from lag 20 on (its "
-        "‖∂L/∂x₁‖ at the end of training there is about 10⁻⁹; train one above and watch it over time), while the "
-        "LSTM learns lag 20 on every seed. Adam divides each update by a running estimate of that parameter's own "
-        "gradient size, so a tiny but consistent gradient still makes normal-sized steps, and clipping stops the "
-        "rare explosion: the vanilla RNN then gets much further (about 70% on average at lags 20 and 40, though "
-        "single seeds range from 25% to 100%), and the LSTM reaches lag 40. Neither "
-        "learns lag 80 in this budget. The lecture's point survives (the LSTM always reaches further), but how far "
-        "each gets depends on the optimiser as much as on the cell.")
     lags = sorted({r["lag"] for r in results["runs"]})
     at = min(lags, key=lambda x: abs(x - lag))  # the measured lag nearest the one chosen above
     learns = {cell: [r["accuracy"] for r in results["runs"] if (r["regime"], r["cell"], r["lag"]) == (regime, cell, at)]
@@ -147,3 +137,13 @@ else:
                    if ok["rnn"] else "neither",
                    "Accuracy per seed: " + "; ".join(f"{'LSTM' if c == 'lstm' else 'vanilla RNN'} " + ", ".join(
                        f"{a:.0%}" for a in accs) for c, accs in learns.items()) + f" (chance {CHANCE:.1%}).")
+    st.markdown(
+        "**Reading the two panels.** With plain SGD the update is the gradient times the learning rate, so a "
+        "vanishing gradient means a vanishing update: the vanilla RNN stays at chance from lag 20 on (its "
+        "‖∂L/∂x₁‖ at the end of training there is about 10⁻⁹; train one above and watch it over time), while the "
+        "LSTM learns lag 20 on every seed. Adam divides each update by a running estimate of that parameter's own "
+        "gradient size, so a tiny but consistent gradient still makes normal-sized steps, and clipping stops the "
+        "rare explosion: the vanilla RNN then gets much further (about 70% on average at lags 20 and 40, though "
+        "single seeds range from 25% to 100%), and the LSTM reaches lag 40. Neither "
+        "learns lag 80 in this budget. The lecture's point survives (the LSTM always reaches further), but how far "
+        "each gets depends on the optimiser as much as on the cell.")
