@@ -48,7 +48,12 @@ def download_data(figure, key: str, what: str) -> None:
 def check_yourself(key: str, question: str, options: list[str], answer: str, why: str) -> None:
     """A predict-then-reveal question: the student picks an answer, presses Reveal, then sees the right one (computed
     by the page from the live model and controls) with the numbers that decide it. When the controls change the
-    answer or the numbers, the reveal is hidden again until the student predicts anew."""
+    answer or the numbers, the reveal is hidden again until the student predicts anew. Picking and revealing rerun
+    only this box (a fragment), never the page's computations."""
+    st.fragment(_check_box)(key, question, options, answer, why)
+
+
+def _check_box(key: str, question: str, options: list[str], answer: str, why: str) -> None:
     with st.container(border=True):
         st.markdown(f"**Check yourself.** {question}")
         pick = st.radio("Your prediction", options, index=None, key=f"check_{key}", horizontal=True)

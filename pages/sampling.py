@@ -134,8 +134,8 @@ st.caption("All five come from the same batched pass with the same random number
 low, high = (repetition_score(result.text(grid_row(t))[:shown]) for t in (0.2, 1.2))
 check_yourself("repeats", "With this model, priming text and seed, which writes the more repetitive text: T = 0.2 or "
                "T = 1.2?", ["T = 0.2", "T = 1.2", "the same"],
-               "the same" if abs(low - high) < 0.01 else "T = 0.2" if low > high else "T = 1.2",
-               f"Repetition score (share of 20-character windows seen before): {low:.2f} at T = 0.2, {high:.2f} at "
+               "the same" if round(low, 3) == round(high, 3) else "T = 0.2" if low > high else "T = 1.2",
+               f"Repetition score (share of 20-character windows seen before): {low:.3f} at T = 0.2, {high:.3f} at "
                "T = 1.2. A low temperature sharpens the softmax toward the argmax, which falls into loops.")
 texts = {result.text(row) for row in range(len(TEMPERATURE_GRID))}
 check_yourself("same_text", "Do all 15 temperatures on the slider write the same text with these settings?",
