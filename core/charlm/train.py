@@ -29,7 +29,7 @@ from core.checkpoints import load_checkpoint, save_checkpoint
 from core.flags import add_config_flags, config_from_flags
 from core.jobs import Job
 from core.seeded import build_seeded
-from core.training import Loop, Run, run_loop
+from core.training import CLIPS, Loop, Run, run_loop
 
 LN2 = math.log(2.0)
 # the short flags the recorded commands use (assets/reproduce.sh), kept beside each field's own --field-name
@@ -61,8 +61,8 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.clip not in ("norm", "value", "none"):
-            raise ValueError(f"clip must be 'norm', 'value' or 'none', got {self.clip!r}")
+        if self.clip not in CLIPS:
+            raise ValueError(f"clip must be one of {CLIPS}, got {self.clip!r}")
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
         if not (self.clip_value > 0 and 0 <= self.lr_final <= 1 and self.eval_every >= 1 and self.sample_every >= 1):

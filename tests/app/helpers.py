@@ -50,11 +50,11 @@ def component_data(at: AppTest, key: str) -> dict:
 def values(field: object) -> list:
     """A figure field as a flat list, whether plotly sent it as a list or as typed binary data (numpy arrays)."""
     if isinstance(field, dict) and "bdata" in field:
-        import base64
-
         import numpy as np
 
-        return np.frombuffer(base64.b64decode(field["bdata"]), dtype=field["dtype"]).tolist()
+        from core.plots.export import plain_values
+
+        return np.ravel(plain_values(field)).tolist()  # the figure's own decoder, flattened
     return list(field)
 
 
