@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.runtime import configure_torch, freeze_startup_objects, import_everything
 from pages._common import start_workers
+from pages._links import copy_link, run_linked
 from pages._registry import SECTIONS
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/replay:", layout="wide")
@@ -17,4 +18,7 @@ st.cache_resource(freeze_startup_objects)()  # once, after the imports: keeps Py
 
 PAGES = {section: [st.Page(p.file, title=p.title, icon=p.icon, default=p.file == "pages/home.py") for p in pages]
          for section, pages in SECTIONS.items()}
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+with st.sidebar:
+    copy_link()
+run_linked(page)  # runs the page; says which values of a link it could not use (pages/_links.py)

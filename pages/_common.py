@@ -2,7 +2,6 @@
 sentences, the equations). Not a page itself: app.py does not list it."""
 import os
 import threading
-from collections.abc import Sequence
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -18,8 +17,8 @@ def ensure_router() -> None:
     *directly* (its legacy pages-folder mode: no st.navigation, page config or set-up from app.py)
     until app.py has run once in the server process. Switching that mode off and rerunning makes
     the router run first, and the router then shows the page the URL asked for. The rerun happens
-    only on a session's first run, where there is no click or edit it could swallow (AppTest turns
-    the legacy mode back on before every run; there the page simply runs as it is).
+    only on a session's first run, where there is no click or edit it could swallow. (The tests keep AppTest out of
+    that mode too: tests/conftest.py.)
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
@@ -72,22 +71,10 @@ def plain(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|$~" else c + "\u200b" if c == ":" else c for c in text)
 
 
-def remember(key: str, default: object, options: Sequence | None = None) -> str:
-    """Key for a widget whose value should survive a visit to another page; returns `key`.
-
-    Streamlit forgets the state of every widget that a run does not draw, so switching pages would
-    reset it (and with it, for example, the model the "hello" page built from it). The value is
-    mirrored under a plain session key and put back when the page is drawn again. Pass the widget
-    no value= argument: its value comes from here. With `options`, a remembered value that is no longer
-    among them falls back to the default.
-    """
-    shadow = f"kept:{key}"
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(shadow, default)
-    if options is not None and st.session_state[key] not in options:  # e.g. a model that is no longer listed
-        st.session_state[key] = default
-    st.session_state[shadow] = st.session_state[key]
-    return key
+# A widget whose value decides what the page shows is drawn with `key=NAME, bind=LINK`: its value lives in the
+# address as ?NAME=…, so the URL rebuilds the view, and it survives a visit to another page (Streamlit's binding;
+# pages/_links.py checks what a link asked for). NAME is then a parameter of the page's links: keep it stable.
+LINK = "query-params"
 
 
 # The modules a worker process needs for the work the pages send it (imported when the server starts them).

@@ -11,7 +11,7 @@ import streamlit as st
 from core.vision.compose import LOOKS, MAX_OBJECTS, CompositionError, Placed, compose
 from core.vision.images import model_view
 from core.vision.shapes import COLOURS, SHAPES, SIZE, SIZES, Scene
-from pages._common import remember
+from pages._common import LINK
 
 START = [{"shape": "circle", "colour": "red", "size": "large", "across": 25, "down": 50},
          {"shape": "square", "colour": "blue", "size": "small", "across": 72, "down": 28},
@@ -37,7 +37,7 @@ def _number(value: object) -> float:
 def compose_scene(prefix: str) -> tuple[Scene, str] | None:
     """The composer's widgets; the composed scene and its cache key, or None (with the reason shown)."""
     looks = list(LOOKS)
-    look = st.selectbox("Drawn as", looks, key=remember(f"{prefix}_look", looks[0], looks),
+    look = st.selectbox("Drawn as", looks, key=f"{prefix}_look", bind=LINK,
                         help="How the objects are drawn on a 640 × 480 canvas (padded to a square for the CNN). The "
                              "ruled paper is a background no training scene had.")
     rows = st.data_editor(

@@ -20,7 +20,8 @@ from core.checkpoints import Checkpoint
 from core.plots.charlm import show_char
 from core.plots.frozen import FrozenFigure
 from core.plots.hidden import unit_heatmap_figure
-from pages._common import plain, remember
+from pages._common import LINK, plain
+from pages._links import stop
 from pages._models import all_models, chosen_checkpoint, pick_model
 
 SOURCES = {"Held-out plays (Shakespeare)": "prose", "Held-out Python code": "code", "Your own text": "yours"}
@@ -55,20 +56,20 @@ def choose_model_and_text() -> Selection:
     if not models:
         st.error("No model is available: the shipped checkpoints are missing from assets/ and you have not trained "
                  "one. Train one on “Train your own”, or restore assets/ (see the README).")
-        st.stop()
+        stop()
     c1, c2 = st.columns([1, 1])
     label = pick_model(c1, "hidden_model", models, "A shipped model, one you trained on “Train your own”, or one "
                        "saved on this server by anyone who uses it.")
     ck = chosen_checkpoint(models, label)
     source = c2.radio("Text", list(SOURCES), horizontal=True,
-                      key=remember("hidden_source", list(SOURCES)[0], list(SOURCES)),
+                      key="hidden_source", bind=LINK,
                       help="Held-out text was never seen in training. Your own text may contain anything.")
     kind = SOURCES[source]
     if kind == "yours":
         c3, c4 = st.columns([4, 1])
-        text = c3.text_area("Your text", key=remember("hidden_text", DEFAULT_TEXT), height=120,
+        text = c3.text_area("Your text", value=DEFAULT_TEXT, key="hidden_text", bind=LINK, height=120,
                             help=f"Paste anything; the first {MAX_CHARS:,} characters are analysed.")
-        kind = c4.radio("It is", ["code", "prose"], key=remember("hidden_text_kind", "code"),
+        kind = c4.radio("It is", ["code", "prose"], key="hidden_text_kind", bind=LINK,
                         help="Which features the finder looks for: code (strings, comments, indentation) or prose "
                              "(double quotes, speaker names). Line position and brackets are tried on both.")
     else:
@@ -76,12 +77,12 @@ def choose_model_and_text() -> Selection:
             full = held_out_text(kind)
         except CorpusError as e:
             st.error(f"The held-out text cannot be read: {e}")
-            st.stop()
+            stop()
         c3, c4 = st.columns(2)
         start = c3.number_input("Start at character", 0, max(0, len(full) - 100), step=500,
-                                key=remember(f"hidden_start_{kind}", 0),
+                                value=0, key=f"hidden_start_{kind}", bind=LINK,
                                 help=f"Where in the {len(full):,} held-out characters the text begins.")
-        length = c4.slider("Length (characters)", 100, MAX_CHARS, step=100, key=remember("hidden_length", 2000),
+        length = c4.slider("Length (characters)", 100, MAX_CHARS, step=100, value=2000, key="hidden_length", bind=LINK,
                            help="Longer texts give the finder more evidence. Shortening the text reuses the analysis; "
                                 "lengthening it reads only the characters added.")
         text = full[int(start): int(start) + length]
@@ -89,7 +90,7 @@ def choose_model_and_text() -> Selection:
         prepared = prepare_text(text, Vocab(ck.vocab))
     except AnalysisError as e:
         st.warning(f"Nothing to analyse: {e}.")
-        st.stop()
+        stop()
     if prepared.truncated:
         st.warning(f"The text has {prepared.original_length:,} characters; only the first {MAX_CHARS:,} are analysed.")
     if prepared.unknown:

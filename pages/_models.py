@@ -10,7 +10,8 @@ import streamlit as st
 from core.charlm.shipped import available_models
 from core.checkpoints import Checkpoint, CheckpointError, checkpoint_bytes, load_checkpoint
 from core.store import ModelStore, StoredModel
-from pages._common import plain, remember
+from pages._common import plain
+from pages._links import refuse, stop
 
 USER_MODELS = "my_models"  # session key: label -> Checkpoint of models this user trained or uploaded
 TRAIN_JOB = "train_job"  # session key: this session's training Job
@@ -43,7 +44,7 @@ def save_to_store(label: str, data: bytes) -> StoredModel | None:
     """Save this session's model `label` (checkpoint bytes) in the store under the student's name; None, with a
     warning, if the store cannot take it (the model stays in this session)."""
     try:
-        who = st.session_state.get(TRAINER, st.session_state.get(f"kept:{TRAINER}", ""))  # the box may be off screen
+        who = st.session_state.get(TRAINER, "")  # the box may be off screen
         entry = model_store().save(data, label, who)
     except (OSError, CheckpointError) as e:
         st.warning(f"“{plain(label)}” is kept for this session only: the server could not save it "
@@ -126,7 +127,7 @@ def chosen_checkpoint(models: ModelChoices, label: str) -> Checkpoint:
         return models[label]
     except CheckpointError as e:
         st.error(f"“{plain(label)}” cannot be opened any more ({plain(str(e))}). Pick another model.")
-        st.stop()
+        stop()
 
 
 def pick_model(container, key: str, models: ModelChoices, help: str) -> str:
@@ -139,11 +140,10 @@ def pick_model(container, key: str, models: ModelChoices, help: str) -> str:
         st.session_state[consumed] = wanted
         label = models.label_of(wanted)
         if label is None:
-            st.info(f"The link names a model this server does not have ({plain(wanted[:40])}): showing the default "
-                    "model instead.")
+            refuse("model", wanted, "a model this server has")
         else:
-            st.session_state[key] = st.session_state[f"kept:{key}"] = label
-    label = container.selectbox("Model", list(models), key=remember(key, next(iter(models)), list(models)), help=help)
+            st.session_state[key] = label
+    label = container.selectbox("Model", list(models), key=key, persist_state="session", help=help)
     link = models.link_id(label)
     if link is None:
         st.query_params.pop("model", None)

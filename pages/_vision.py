@@ -16,7 +16,7 @@ from core.vision.encoder import Encoder, Features, class_names
 from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, square
 from core.vision.shapes import Scene, make_scene
 from core.vision.shipped import available_captioners, available_vqa_models
-from pages._common import plain, remember
+from pages._common import LINK, plain
 from pages._compose import compose_scene
 from pages._models import shipped_checkpoint
 
@@ -105,17 +105,17 @@ def shown(picture: Picture) -> ShownImage:
 def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") -> Picture | None:
     """The image picker, starting on generated scene `seed` (`trained`: the seeds the page's models trained on); None
     (with the reason shown) when there is no usable image yet."""
-    source = st.radio("Image", SOURCES, horizontal=True, key=remember(f"{prefix}_source", SOURCES[0], SOURCES),
+    source = st.radio("Image", SOURCES, horizontal=True, key=f"{prefix}_source", bind=LINK,
                       help="A generated shapes-world scene (the models' own world, with its true objects known), "
                            "a sample photo, your own image, or a scene you compose object by object (its true "
                            "objects known too).")
     if source == SOURCES[0]:
         c1, c2 = st.columns(2)
-        seed = c1.number_input("Scene seed", 0, 10**9, key=remember(f"{prefix}_scene", seed), step=1,
+        seed = c1.number_input("Scene seed", 0, 10**9, value=seed, key=f"{prefix}_scene", bind=LINK, step=1,
                                help="The same seed draws the same scene. Seeds from 1,000,000 up are the held-out "
                                     f"scenes the models were scored on; {trained} are training scenes.")
         counts = ["from the seed", 1, 2, 3, 4]
-        count = c2.selectbox("Objects", counts, key=remember(f"{prefix}_count", counts[0], counts),
+        count = c2.selectbox("Objects", counts, key=f"{prefix}_count", bind=LINK,
                              help="How many objects the scene has (1 to 4), or let the seed decide.")
         objects = None if count == counts[0] else int(count)
         generated = scene(int(seed), objects)
@@ -124,7 +124,7 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         made = compose_scene(prefix)
         return None if made is None else Picture(made[0].image, made[0], "your scene", made[1])
     if source == SOURCES[1]:
-        name = st.selectbox("Photo", list(PHOTOS), key=remember(f"{prefix}_photo", next(iter(PHOTOS)), list(PHOTOS)),
+        name = st.selectbox("Photo", list(PHOTOS), key=f"{prefix}_photo", bind=LINK,
                             help="Photos that ship with scikit-image.")
         st.caption("Photos are padded to a square with the colour of their edges, as the models see them.")
         return Picture(square(photo(PHOTOS[name])), None, name, f"photo:{PHOTOS[name]}")

@@ -12,7 +12,8 @@ import streamlit as st
 from core.vision import explain as ex
 from core.vision.shipped import TITLES
 from pages import _caption_views as cv
-from pages._common import page_intro, remember
+from pages._common import LINK, page_intro
+from pages._links import stop
 from pages._vision import Picture, captioners, imagenet_names, pick_image, what_the_models_know
 
 page_intro(
@@ -34,27 +35,27 @@ models = captioners()
 if not {"soft", "hard"} <= set(models):
     st.error("The shipped captioners are missing from assets/. Rebuild them with the commands in "
              "assets/reproduce.sh (see the README).")
-    st.stop()
+    stop()
 
 left, right = st.columns([3, 2])
 with left:
     picture = pick_image("cap")
 with right:
     modes = list(ex.MODES)
-    mode = st.radio("Decoding", modes, horizontal=True, key=remember("cap_mode", "greedy", modes),
+    mode = st.radio("Decoding", modes, horizontal=True, index=modes.index("greedy"), key="cap_mode", bind=LINK,
                     help="greedy: the likeliest word each step. sample: draw from softmax(scores / T). beam: keep the "
                          "k likeliest partial captions (stopped at 30 words if ⟨end⟩ never comes).")
     c1, c2 = st.columns(2)
-    temperature = c1.slider("Temperature", 0.1, 2.0, key=remember("cap_temperature", 1.0), step=0.1,
+    temperature = c1.slider("Temperature", 0.1, 2.0, value=1.0, key="cap_temperature", bind=LINK, step=0.1,
                             disabled=mode != "sample", help="Only for sampling: below 1 sharper, above 1 flatter.")
-    seed = c1.number_input("Sampling seed", 0, 1_000_000, key=remember("cap_sample_seed", 0), disabled=mode != "sample",
+    seed = c1.number_input("Sampling seed", 0, 10**6, 0, key="cap_sample_seed", bind=LINK, disabled=mode != "sample",
                            help="The same seed gives the same sampled caption.")
-    beam = c2.slider("Beam size", 1, 8, key=remember("cap_beam", 3), disabled=mode != "beam",
+    beam = c2.slider("Beam size", 1, 8, value=3, key="cap_beam", bind=LINK, disabled=mode != "beam",
                      help="How many partial captions beam search keeps; 1 is greedy.")
-    smooth = c2.toggle("Smooth maps", key=remember("cap_smooth", True),
+    smooth = c2.toggle("Smooth maps", value=True, key="cap_smooth", bind=LINK,
                        help="On: the 14 × 14 attention upsampled smoothly. Off: the raw grid cells.")
 if picture is None:
-    st.stop()
+    stop()
 
 how = ex.decoding(mode, temperature, int(seed), beam)
 captions = cv.captions(picture, how)
@@ -75,7 +76,7 @@ for key, c in captions.items():
                 + (f"  \n{sum(scored)} of {len(scored)} colour/shape words point at their object" if scored else ""))
 
 st.subheader("Where it looks, word by word: soft and hard side by side")
-view = st.radio("Follow the caption of", ["soft", "hard"], key=remember("cap_view", "soft", ["soft", "hard"]),
+view = st.radio("Follow the caption of", ["soft", "hard"], key="cap_view", bind=LINK,
                 horizontal=True, help="Whose words the word slider steps through, and whose entropy and animation are "
                                       "shown below. Soft reads a weighted average of all places; hard reads one "
                                       "sampled place.")
@@ -88,7 +89,7 @@ def where_it_looks(picture: Picture, how: ex.Decoding, view: str, smooth: bool, 
     chosen = captions[view]
     labels = [f"{k + 1}. {w}" for k, w in enumerate(cv.steps(chosen))]
     if len(labels) > 1:
-        word = labels.index(st.select_slider("Word", labels, key=remember("cap_word", labels[0], labels),
+        word = labels.index(st.select_slider("Word", labels, value=labels[0], key="cap_word", bind=LINK,
                                              help="The word whose attention map is drawn (the map of the step that "
                                                   "chose it)."))
     else:
@@ -130,7 +131,7 @@ def what_the_cnn_sees(picture: Picture, smooth: bool) -> None:
               "labels.")
     classes = [i for i, _, _ in top]
     label = d.selectbox("Class activation map for", classes, format_func=lambda i: f"{names[i]} (class {i})",
-                        key=remember("cap_cam", classes[0], classes),
+                        key="cap_cam", bind=LINK,
                         help="Which of the top-5 labels to explain: the map shows which places add most to its score.")
     d.plotly_chart(cv.activation(picture, label, smooth), key="cap_camfig", theme=None)
     d.caption("Class activation map (Zhou et al. 2016): each of the last layer's 7 × 7 cells weighted by the label's "

@@ -7,6 +7,7 @@ from core.checkpoints import CheckpointError
 from core.plots.charlm import gallery_figure
 from core.store import StoredModel
 from pages._common import page_intro
+from pages._links import stop
 from pages._models import model_store, shipped_checkpoint, stored_checkpoint
 
 page_intro(
@@ -22,7 +23,7 @@ entries = [e for e in model_store().entries() if e.kind == "charlm"]
 if not entries:
     st.info("No model has been saved on this server yet. Train one on “Train your own” (or upload a checkpoint "
             "there): it appears here, with everyone else's.")
-    st.stop()
+    stop()
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)

@@ -11,7 +11,8 @@ from core.gradients.experiment import Experiment, flow_experiment
 from core.gradients.flow import INITS, FlowConfig
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import lstm_cell_figure
-from pages._common import check_yourself, download_data, page_intro, remember, workers
+from pages._common import LINK, check_yourself, download_data, page_intro, workers
+from pages._links import stop
 
 page_intro(
     "Vanishing & exploding gradients",
@@ -27,25 +28,26 @@ page_intro(
 def controls() -> tuple[FlowConfig, list[str]]:
     """The knobs: ρ, length, initialisation, the vanilla nonlinearity, which cells, the forget-gate bias, the loss."""
     c1, c2, c3 = st.columns([2, 2, 1])
-    rho = c1.slider("Spectral radius ρ of W_hh", 0.5, 3.0, step=0.01, key=remember("flow_rho", 1.0),
+    rho = c1.slider("Spectral radius ρ of W_hh", 0.5, 3.0, step=0.01, value=1.0, key="flow_rho", bind=LINK,
                     help="W_hh is rescaled so its largest |eigenvalue| is exactly ρ "
                          "(for the LSTM and GRU: each gate's block).")
-    steps = c2.slider("Sequence length T", 10, 500, step=10, key=remember("flow_T", 200),
+    steps = c2.slider("Sequence length T", 10, 500, step=10, value=200, key="flow_T", bind=LINK,
                       help="How many steps the gradient travels back.")
-    init = c3.selectbox("W_hh drawn as", INITS, key=remember("flow_init", "orthogonal"),
+    init = c3.selectbox("W_hh drawn as", INITS, index=INITS.index("orthogonal"), key="flow_init", bind=LINK,
                         help="Orthogonal: all singular values equal before rescaling. Gaussian N(0, σ²/H): spread "
                              "out; its scale σ is what ρ sets (by the circular law ρ ≈ σ), so ρ is the one knob. "
                              "Identity: the IRNN initialisation.")
     c4, c5, c6, c7 = st.columns([2, 3, 2, 2])
-    vanilla = c4.radio("Vanilla nonlinearity", ["tanh", "relu", "linear"], key=remember("flow_vanilla", "tanh"),
+    vanilla = c4.radio("Vanilla nonlinearity", ["tanh", "relu", "linear"], key="flow_vanilla", bind=LINK,
                        horizontal=True, help="tanh′ ≤ 1 shrinks the gradient further; a linear RNN shows ρ alone.")
-    cells = c5.multiselect("Cells", ["vanilla", "lstm", "gru"], key=remember("flow_cells", ["vanilla", "lstm", "gru"]),
+    cells = c5.multiselect("Cells", ["vanilla", "lstm", "gru"], default=["vanilla", "lstm", "gru"],
+                           key="flow_cells", bind=LINK,
                            format_func=lambda c: {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}[c],
                            help="Which networks to overlay; all get the same inputs, size and ρ.")
-    bias = c6.slider("LSTM forget-gate bias", -2.0, 6.0, step=0.5, key=remember("flow_bias", 3.0),
+    bias = c6.slider("LSTM forget-gate bias", -2.0, 6.0, step=0.5, value=3.0, key="flow_bias", bind=LINK,
                      help="A large bias keeps f near 1: the cell remembers, and the gradient passes. (1 is a common "
                           "default when training; try it, and 5.)")
-    loss = c7.radio("Loss", ["last", "sum"], key=remember("flow_loss", "last"), horizontal=True,
+    loss = c7.radio("Loss", ["last", "sum"], key="flow_loss", bind=LINK, horizontal=True,
                     format_func=lambda v: {"last": "at T only", "sum": "at every step"}[v],
                     help="At T only: one signal travelling back. Summed: every step adds its own fresh gradient.")
     kinds = [vanilla if c == "vanilla" else c for c in cells]
@@ -69,7 +71,7 @@ def lstm_cell() -> FrozenFigure:
 base, kinds = controls()
 if not kinds:
     st.info("Pick at least one cell above.")
-    st.stop()
+    stop()
 shown = experiment(base, tuple(kinds))
 st.plotly_chart(shown.norms, key="flow_norms", theme=None)
 download_data(shown.norms, "gradient_norms", "the gradient norms")

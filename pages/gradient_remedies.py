@@ -14,7 +14,7 @@ import streamlit as st
 from core.gradients.remedies import EXPLODING, DelayConfig, clipping_runs, tbptt_gradient_map, train_delay
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import clipping_figure, delay_curves_figure, tbptt_diagram_figure, tbptt_figure
-from pages._common import download_data, page_intro, remember
+from pages._common import LINK, download_data, page_intro
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -33,13 +33,15 @@ st.markdown(f"The setting: a tanh RNN whose W_hh starts with spectral radius ρ,
             f"{EXPLODING.steps} steps. The same run, from the same start, three times: unclipped, clipped by norm, "
             "clipped by value.")
 c1, c2, c3, c4 = st.columns(4)
-lr = c1.select_slider("Learning rate", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], key=remember("clip_lr", EXPLODING.lr),
+lr = c1.select_slider("Learning rate", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], value=EXPLODING.lr,
+                      key="clip_lr", bind=LINK,
                       help="Larger steps make an exploding gradient do more damage.")
-rho = c2.slider("Initial ρ of W_hh", 0.5, 3.0, step=0.1, key=remember("clip_rho", EXPLODING.init_rho),
+rho = c2.slider("Initial ρ of W_hh", 0.5, 3.0, step=0.1, value=EXPLODING.init_rho, key="clip_rho", bind=LINK,
                 help="Above 1 the gradient through time can explode.")
-by_norm = c3.select_slider("Norm threshold", [0.1, 0.3, 1.0, 3.0, 10.0], key=remember("clip_norm", 1.0),
+by_norm = c3.select_slider("Norm threshold", [0.1, 0.3, 1.0, 3.0, 10.0], value=1.0, key="clip_norm", bind=LINK,
                            help="Clip by norm: rescale the whole gradient to at most this norm.")
-by_value = c4.select_slider("Value threshold", [0.01, 0.03, 0.1, 0.3, 1.0], key=remember("clip_value_threshold", 0.1),
+by_value = c4.select_slider("Value threshold", [0.01, 0.03, 0.1, 0.3, 1.0], value=0.1,
+                            key="clip_value_threshold", bind=LINK,
                             help="Clip by value: clamp every entry of the gradient to ± this.")
 base = replace(EXPLODING, lr=float(lr), init_rho=float(rho))
 clips = {"no clipping": (None, "norm"), f"clip by norm ({by_norm:g})": (float(by_norm), "norm"),
@@ -95,7 +97,7 @@ def tbptt_figures(k: int) -> tuple[FrozenFigure, FrozenFigure]:
 
 
 st.subheader("Truncated backpropagation through time")
-k = st.slider("Chunk length k", 2, 20, key=remember("tbptt_k", 8),
+k = st.slider("Chunk length k", 2, 20, value=8, key="tbptt_k", bind=LINK,
               help="The sequence is cut into chunks of k steps; backpropagation stays inside a chunk.")
 diagram, grid = tbptt_figures(int(k))
 st.plotly_chart(diagram, key="tbptt_diagram", theme=None)
@@ -110,8 +112,8 @@ st.markdown("**The consequence.** A stream of random symbols; at every step the 
             "symbol; when d ≥ k none has, and whatever the model gets right can only come from what its recurrence "
             "happens to carry across the cut.")
 c1, c2 = st.columns(2)
-short = c1.slider("Short delay", 1, 20, key=remember("delay_short", 3), help="Steps back to recall; try d < k.")
-long = c2.slider("Long delay", 1, 40, key=remember("delay_long", 12), help="Try d ≥ k.")
+short = c1.slider("Short delay", 1, 20, value=3, key="delay_short", bind=LINK, help="Steps back to recall; try d < k.")
+long = c2.slider("Long delay", 1, 40, value=12, key="delay_long", bind=LINK, help="Try d ≥ k.")
 delays = sorted({short, long})
 start_button(f"Train with k = {k} for d = {' and '.join(map(str, delays))}", "delay_job",
              (f"delay task, k = {k}",

@@ -15,7 +15,7 @@ import streamlit as st
 from core.basics.hello import MAX_WEIGHT, WEIGHT_NAMES, HelloConfig, HelloRNN, hello_session
 from core.plots.basics import gradient_through_time_figure, hello_steps_figure, loss_curve_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import page_intro, remember
+from pages._common import LINK, page_intro
 
 page_intro(
     "The “hello” model",
@@ -31,9 +31,9 @@ page_intro(
 def controls() -> HelloConfig:
     """Which model: its number of hidden units and the seed of its random initial weights."""
     c1, c2 = st.columns(2)
-    hidden = c1.select_slider("Hidden units", options=[1, 2, 3, 4, 6, 8], key=remember("hidden", 3),
+    hidden = c1.select_slider("Hidden units", options=[1, 2, 3, 4, 6, 8], value=3, key="hidden", bind=LINK,
                               help="The lecture uses 3. Try 1: can one unit tell the first 'l' from the second?")
-    seed = c2.number_input("Initial-weight seed", 0, 10_000, key=remember("init_seed", HelloConfig().seed),
+    seed = c2.number_input("Initial-weight seed", 0, 10_000, value=HelloConfig().seed, key="init_seed", bind=LINK,
                            help="Seed of the random N(0, 0.5²) starting weights. "
                                 "Changing it (or the hidden units) starts a new model.")
     return HelloConfig(hidden_size=hidden, seed=int(seed))
@@ -62,9 +62,9 @@ session = hello_session(st.session_state, controls())
 model = session.model
 
 c1, c2, c3, c4, c5 = st.columns([2, 2, 1, 1, 1], vertical_alignment="bottom")
-lr = c1.slider("Learning rate", 0.01, 2.0, key=remember("lr", 0.1),
+lr = c1.slider("Learning rate", 0.01, 2.0, value=0.1, key="lr", bind=LINK,
                help="Step size of plain gradient descent: W ← W − lr · dL/dW.")
-n = c2.slider("Steps per press", 1, 500, key=remember("n_steps", 50),
+n = c2.slider("Steps per press", 1, 500, value=50, key="n_steps", bind=LINK,
               help="How many gradient steps “Train N steps” takes.")
 if c3.button("Train 1 step", key="train_1", help="One forward pass, one backward pass, one update."):
     session.train(1, lr)
@@ -126,9 +126,9 @@ if session.version != version:  # an edit landed after the figures above were dr
     st.rerun()
 
 p1, p2, p3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-scale = p1.slider("Perturbation size σ", 0.01, 2.0, key=remember("perturb_scale", 0.3),
+scale = p1.slider("Perturbation size σ", 0.01, 2.0, value=0.3, key="perturb_scale", bind=LINK,
                   help="Standard deviation of the noise added to every weight.")
-noise_seed = p2.number_input("Noise seed", 0, 10_000, key=remember("perturb_seed", 0),
+noise_seed = p2.number_input("Noise seed", 0, 10_000, value=0, key="perturb_seed", bind=LINK,
                              help="The same seed adds the same noise.")
 
 

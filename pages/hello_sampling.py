@@ -13,7 +13,7 @@ import streamlit as st
 from core.basics.hello import HelloRNN, Samples, hello_session
 from core.plots.basics import sample_diversity_figure, sampling_steps_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import page_intro, remember
+from pages._common import LINK, page_intro
 
 page_intro(
     "Test-time sampling",
@@ -52,12 +52,12 @@ class SamplingControls:
 def controls() -> SamplingControls:
     """The widgets: how to choose, which random numbers, how many characters."""
     c1, c2, c3, c4 = st.columns([2, 1, 2, 1], vertical_alignment="bottom")
-    mode = c1.radio("Choose the next character by", ["sampling", "argmax"], key=remember("mode", "sampling"),
+    mode = c1.radio("Choose the next character by", ["sampling", "argmax"], key="mode", bind=LINK,
                     horizontal=True,
                     help="Sampling draws from the softmax; argmax always takes the most probable character.")
-    seed = c2.number_input("Seed", 0, MAX_SEED, key=remember("sample_seed", 0),
+    seed = c2.number_input("Seed", 0, MAX_SEED, value=0, key="sample_seed", bind=LINK,
                            help="The random numbers a sample uses. The same seed always gives the same text.")
-    length = c3.slider("Characters to generate", 1, 12, key=remember("sample_length", 4),
+    length = c3.slider("Characters to generate", 1, 12, value=4, key="sample_length", bind=LINK,
                        help="How many characters to write after the starting “h”. “hello” needs 4.")
     c4.button("Resample", key="resample", on_click=resample, disabled=mode == "argmax",
               help="Draw again with the next seed (after the largest seed, back to 0).")
@@ -95,7 +95,7 @@ st.caption("Each column is one step: the softmax given everything generated so f
 def why_sample(fingerprint: str, length: int, seed: int, model: HelloRNN) -> None:
     """The diversity count: its slider reruns only this."""
     st.subheader("Why sample? Diversity")
-    n = st.slider("Samples to draw", 10, 1000, step=10, key=remember("n_samples", 200),
+    n = st.slider("Samples to draw", 10, 1000, step=10, value=200, key="n_samples", bind=LINK,
                   help="How many independent samples (all from the seed above) to draw and count.")
     argmax_text, figure = diversity(fingerprint, length, seed, n, model)
     st.plotly_chart(figure, key="diversity", theme=None)

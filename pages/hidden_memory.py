@@ -7,7 +7,7 @@ from core.charlm.vocab import Vocab
 from core.plots.charlm import show_char
 from core.plots.frozen import FrozenFigure
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
-from pages._common import check_yourself, download_data, page_intro, plain, remember
+from pages._common import LINK, check_yourself, download_data, page_intro, plain
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
 from pages._models import all_models
 from pages._text_view import shaded_text
@@ -50,7 +50,7 @@ def guesses() -> None:
     """The window of guesses: moving it reruns only this."""
     st.subheader("What the model expects next")
     window = min(T, 40)
-    start = st.slider("Window start", 0, T - window, key=remember("guess_start", 0, range(T - window + 1)),
+    start = st.slider("Window start", 0, T - window, value=0, key="guess_start", bind=LINK,
                       help=f"Which {window} characters to show.") if T > window else 0
     st.plotly_chart(guesses_figure(sel.key, start, start + window, analysis), key="top_guesses", theme=None)
     avg = float(analysis.surprise.mean()) if analysis.surprise.size else float("nan")
@@ -87,17 +87,15 @@ def reach_back() -> None:
         st.info("Connectivity needs at least two characters: one to predict from and the next one to predict.")
         return
     c1, c2 = st.columns([3, 2])
-    t = c1.slider("Prediction at position t", 0, T - 2, key=remember("reach_t", min(T - 2, 300), range(T - 1)),
+    t = c1.slider("Prediction at position t", 0, T - 2, value=min(T - 2, 300), key="reach_t", bind=LINK,
                   help="The output whose dependence on earlier characters is measured: it predicts character t + 1.") \
         if T > 2 else 0
-    target = c2.radio("Differentiate", ["loss", "score"], horizontal=True, key=remember("reach_target", "loss"),
+    target = c2.radio("Differentiate", ["loss", "score"], horizontal=True, key="reach_target", bind=LINK,
                       format_func=lambda v: {"loss": "the loss at t", "score": "the top score at t"}[v],
                       help="The loss of the true next character, or the score of the likeliest one.")
     others = {name: ck for name, ck in all_models().in_memory().items()
               if name != sel.label and not Vocab(ck.vocab).unknown(text[: t + 2])}
-    compare_key = remember("reach_compare", list(others)[:1])
-    st.session_state[compare_key] = [m for m in st.session_state[compare_key] if m in others]  # text or model changed
-    compare = st.multiselect("Compare with", list(others), key=compare_key,
+    compare = st.multiselect("Compare with", list(others), default=list(others)[:1], key="reach_compare", bind=LINK,
                              help="Other models that know every character of the text up to t + 1.")
     curves = {}
     for name, ck in {sel.label: sel.checkpoint, **{m: others[m] for m in compare}}.items():

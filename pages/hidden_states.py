@@ -5,8 +5,9 @@ import streamlit as st
 from core.charlm.analysis import span_matches, span_units
 from core.charlm.features import FEATURES
 from core.plots.charlm import show_char
-from pages._common import check_yourself, download_data, page_intro, remember
+from pages._common import LINK, check_yourself, download_data, page_intro
 from pages._hidden import analysis_of, choose_model_and_text, unit_heatmap, unknown_notes
+from pages._links import opened_by_link
 from pages._text_view import shaded_text
 
 page_intro(
@@ -72,17 +73,18 @@ else:
 def one_unit() -> str:
     """Signal and unit: the coloured text and the heatmap; returns the signal."""
     st.subheader("One unit, over the text")
+    if opened_by_link("unit_signal", "unit_index"):
+        st.session_state[FOLLOW] = False  # the link chose the unit
     if ranking and st.session_state.get(FOLLOW, True):  # nobody chose: show the best unit of this text
         st.session_state["unit_signal"], st.session_state["unit_index"] = ranking[0].signal, ranking[0].unit
     c1, c2 = st.columns([2, 1])
     signal = c1.selectbox("Signal", list(signals),
-                          key=remember("unit_signal", ranking[0].signal if ranking else next(iter(signals)),
-                                       list(signals)),
+                          key="unit_signal", bind=LINK,
                           on_change=picked_by_hand,
                           help="Hidden state h of a layer, or (LSTM) its cell state c, which is not squashed by tanh.")
     acts = signals[signal]
     unit = int(c2.number_input("Unit", 0, acts.shape[1] - 1,
-                               key=remember("unit_index", ranking[0].unit if ranking else 0, range(acts.shape[1])),
+                               value=ranking[0].unit if ranking else 0, key="unit_index", bind=LINK,
                                on_change=picked_by_hand,
                                help="Which unit to colour the text by. Picking a row of the finder table sets it."))
     values = acts[:, unit]
@@ -108,11 +110,11 @@ def span_search(signal: str) -> None:
                 "and are off just before and after, then looks for other places where those units switch on together.")
     acts = signals[signal]
     c1, c2 = st.columns([3, 1])
-    span_key = remember("span", (0, min(len(text), 8)))
-    st.session_state[span_key] = tuple(min(v, len(text)) for v in st.session_state[span_key])  # a shorter text came
-    span = c1.slider("Span (character positions)", 0, len(text), key=span_key,
+    if "span" in st.session_state:  # a shorter text came: keep the span inside it
+        st.session_state["span"] = tuple(min(v, len(text)) for v in st.session_state["span"])
+    span = c1.slider("Span (character positions)", 0, len(text), value=(0, min(len(text), 8)), key="span", bind=LINK,
                      help="Start and end of the stretch; the end is not included.")
-    level = c2.slider("Threshold", -0.9, 0.9, step=0.05, key=remember("span_threshold", 0.3),
+    level = c2.slider("Threshold", -0.9, 0.9, step=0.05, value=0.3, key="span_threshold", bind=LINK,
                       help="A unit is on where its value is above this fraction of the signal's largest |value| "
                            "(for h that is about 1; the cell state c can grow much larger).")
     threshold = level * float(np.abs(acts).max())

@@ -13,7 +13,7 @@ import streamlit as st
 from core.gradients.memory import CHANCE, LAG_RESULTS, REGIMES, MemoryConfig, load_lag_results, train_both
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import accuracy_vs_lag_figure, memory_training_figure
-from pages._common import check_yourself, download_data, page_intro, remember
+from pages._common import LINK, check_yourself, download_data, page_intro
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -62,19 +62,19 @@ def modified(path: str | Path) -> float:
 
 
 c1, c2, c3, c4, c5 = st.columns(5)
-lag = c1.select_slider("Lag", [2, 5, 10, 20, 30, 50, 80, 120, 200], key=remember("mem_lag", 20),
+lag = c1.select_slider("Lag", [2, 5, 10, 20, 30, 50, 80, 120, 200], value=20, key="mem_lag", bind=LINK,
                        help="Noise steps between the symbol and the question.")
-regime = c2.radio("Optimiser", list(REGIMES), key=remember("mem_regime", "sgd"),
+regime = c2.radio("Optimiser", list(REGIMES), index=list(REGIMES).index("sgd"), key="mem_regime", bind=LINK,
                   format_func=lambda name: regime_label(REGIMES[name]),
                   help="Plain SGD feels the gradient's true size; Adam rescales every update by the gradient's own "
                        "recent size, so even a tiny gradient moves the weights.")
-clip = c5.selectbox("Clipping", ["none", "norm 1.0", "value 0.1"], key=remember("mem_clip", "none"),
+clip = c5.selectbox("Clipping", ["none", "norm 1.0", "value 0.1"], key="mem_clip", bind=LINK,
                     help="Clip the gradient before each step: its whole norm to 1, or each entry to ±0.1. The measured "
                          "curves below use " + " and ".join(f"{clip_choice(r)} with {OPTIMISERS[r['optimizer']]}"
                                                           for r in REGIMES.values()) + ".")
-bias = c3.slider("LSTM forget-gate bias", 0.0, 3.0, step=0.5, key=remember("mem_bias", 2.0),
+bias = c3.slider("LSTM forget-gate bias", 0.0, 3.0, step=0.5, value=2.0, key="mem_bias", bind=LINK,
                  help="Starting the forget gate open (bias > 0) lets the cell keep the symbol from the start.")
-steps = c4.select_slider("Training steps (each)", [500, 1000, 2000, 3000, 6000], key=remember("mem_steps", 3000),
+steps = c4.select_slider("Training steps (each)", [500, 1000, 2000, 3000, 6000], value=3000, key="mem_steps", bind=LINK,
                          help="Batches of 64 sequences per model. 3,000 steps at lag 20 take about 15 s per model.")
 cfg = MemoryConfig(lag=int(lag), forget_bias=float(bias), steps=int(steps), eval_every=max(50, int(steps) // 20),
                    **{**REGIMES[regime], "clip": None if clip == "none" else float(clip.split()[1]),

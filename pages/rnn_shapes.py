@@ -12,7 +12,7 @@ import streamlit as st
 from core.basics.unrolled import SHAPES, UnrolledGraph, unrolled_graph
 from core.plots.basics import unrolled_graph_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import page_intro, remember
+from pages._common import LINK, page_intro
 
 page_intro(
     "The recurrence and its shapes",
@@ -36,17 +36,18 @@ class ShapeControls:
 def controls() -> ShapeControls:
     """The widgets: which shape, and how long its sequences are."""
     c1, c2, c3 = st.columns([2, 1, 1])
-    shape = c1.radio("Shape", list(SHAPES), format_func=lambda k: SHAPES[k].title, key=remember("shape", "aligned"),
+    shape = c1.radio("Shape", list(SHAPES), format_func=lambda k: SHAPES[k].title, index=list(SHAPES).index("aligned"),
+                     key="shape", bind=LINK,
                      horizontal=True,
                      help="How inputs and outputs attach to the unrolled RNN. "
                           "Each shape is one of the lecture's examples.")
     recurrent = SHAPES[shape].recurrent
-    length = c2.slider("Sequence length T", 1, 12, key=remember("length", 4), disabled=not recurrent,
+    length = c2.slider("Sequence length T", 1, 12, value=4, key="length", bind=LINK, disabled=not recurrent,
                        help="How many time steps to unroll (input steps for the encoder–decoder, output steps "
                             "for one-to-many). One-to-one has no sequence, so it is always 1.")
     output_length = None
     if shape == "seq2seq":
-        output_length = c3.slider("Output length T′", 1, 12, key=remember("output_length", 3),
+        output_length = c3.slider("Output length T′", 1, 12, value=3, key="output_length", bind=LINK,
                                   help="How many words the decoder writes: "
                                        "a translation need not be as long as its source.")
     return ShapeControls(shape, length if recurrent else 1, output_length)

@@ -10,11 +10,10 @@ from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
 from core.plots.charlm import scrub_payload, show_char, softmax_bars_figure, temperature_panels_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import check_yourself, download_data, page_intro, plain, remember
+from pages._common import LINK, check_yourself, download_data, page_intro, plain
+from pages._links import stop
 from pages._models import all_models, chosen_checkpoint, pick_model
 from pages._text_view import temperature_scrub
-
-KEPT_T = "kept:temperature"  # session key: the temperature last chosen, restored when the page is opened again
 
 page_intro(
     "Sampling & temperature",
@@ -31,7 +30,7 @@ models = all_models()
 if not models:
     st.error("No model is available: the shipped checkpoints are missing from assets/ and you have not trained one. "
              "Train one on the “Train your own” page, or restore assets/ (see the README).")
-    st.stop()
+    stop()
 
 
 @dataclass(frozen=True)
@@ -49,16 +48,16 @@ def controls() -> SampleControls:
     c1, c2 = st.columns([1, 2])
     model = pick_model(c1, "sample_model", models, "A shipped model, one you trained or uploaded on “Train your "
                        "own”, or one saved on this server by anyone who uses it.")
-    prime = c2.text_area("Priming text", key=remember("prime", "ROMEO:\n"), max_chars=500, height=68,
+    prime = c2.text_area("Priming text", value="ROMEO:\n", key="prime", bind=LINK, max_chars=500, height=68,
                           help="The model reads this first, then continues it. Use characters it has seen in training.")
     c3, c4, c5, c6 = st.columns(4)
-    length = c3.slider("Characters", 50, 1000, key=remember("sample_chars", 300), step=50,
+    length = c3.slider("Characters", 50, 1000, value=300, key="sample_chars", bind=LINK, step=50,
                        help="How many characters to generate.")
-    seed = c4.number_input("Seed", 0, 1_000_000, key=remember("lm_seed", 0),
+    seed = c4.number_input("Seed", 0, 1_000_000, value=0, key="lm_seed", bind=LINK,
                            help="The random numbers used. The same seed gives the same text at the same settings.")
-    top_k = c5.number_input("Top-k (0 = off)", 0, 200, key=remember("top_k", 0),
+    top_k = c5.number_input("Top-k (0 = off)", 0, 200, value=0, key="top_k", bind=LINK,
                             help="Sample only among the k most probable characters.")
-    top_p = c6.slider("Top-p (1 = off)", 0.05, 1.0, key=remember("top_p", 1.0), step=0.05,
+    top_p = c6.slider("Top-p (1 = off)", 0.05, 1.0, value=1.0, key="top_p", bind=LINK, step=0.05,
                       help="Sample only among the most probable characters whose probabilities add up to p.")
     return SampleControls(model, prime, length, int(seed), int(top_k) or None, None if top_p >= 1.0 else top_p)
 
@@ -71,7 +70,7 @@ if unknown or not cfg.prime:
                f"This model never saw {plain(', '.join(repr(c) for c in sorted(set(unknown))[:8]))}"
                f"{' …' if len(set(unknown)) > 8 else ''} in training. "
                "Remove those characters from the priming text.")
-    st.stop()
+    stop()
 st.caption(f"{plain(cfg.model)}: validation loss {ck.metrics.get('val_loss', float('nan')):.3f} nats/char "
            f"({ck.metrics.get('val_bits', ck.metrics.get('val_loss', float('nan')) / math.log(2)):.3f} bits/char) "
            "on held-out text.")
@@ -110,10 +109,9 @@ result, payload = sweep_of(key, ck, cfg.prime, cfg.length, cfg.seed, cfg.top_k, 
 @st.fragment
 def live_view() -> None:
     """The temperature and what depends on it: the sample switches in the browser; the figures rerun only this."""
-    t = temperature_scrub(payload, st.session_state.get(KEPT_T, 0.8), key="temperature_scrub")
-    st.session_state[KEPT_T] = t  # kept across visits to other pages
+    t = temperature_scrub(payload, key="temperature_scrub")  # also kept in the link and across pages
     row = grid_row(t)
-    step = st.slider("Inspect step", 1, cfg.length, key=remember("inspect_step", 1, range(1, cfg.length + 1)),
+    step = st.slider("Inspect step", 1, cfg.length, value=1, key="inspect_step", bind=LINK,
                      help="Which generated character to look at below.") - 1
     bars, panels = step_figures(key, row, step, result, ck.vocab)
     st.plotly_chart(bars, key="softmax_bars", theme=None)

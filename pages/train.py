@@ -7,7 +7,7 @@ from core.charlm.corpus import CORPORA, MAX_UPLOAD_BYTES, CorpusError, load_corp
 from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, load_checkpoint
 from core.plots.charlm import training_curves_figure
-from pages._common import download_data, page_intro, plain, remember
+from pages._common import LINK, download_data, page_intro, plain
 from pages._jobs import CannotStart, JobSpec, job_panel, start_button
 from pages._models import KEPT, TRAIN_JOB, TRAINER, add_user_model, keep_finished_training, save_to_store
 
@@ -26,25 +26,25 @@ page_intro(
 def controls() -> tuple[TrainConfig, object]:
     """The widgets: corpus (or an upload), architecture, optimisation, budget."""
     c1, c2, c3, c4 = st.columns(4)
-    corpus = c1.selectbox("Corpus", [*CORPORA[:2], "upload"], key=remember("corpus", "shakespeare"),
+    corpus = c1.selectbox("Corpus", [*CORPORA[:2], "upload"], key="corpus", bind=LINK,
                           help="Shakespeare's plays (4 held out), Python's standard library, "
                                "or a UTF-8 text file of yours.")
-    cell = c2.selectbox("Cell", ["lstm", "gru", "rnn"], key=remember("cell", "lstm"),
+    cell = c2.selectbox("Cell", ["lstm", "gru", "rnn"], key="cell", bind=LINK,
                         help="LSTM and GRU keep an additive path for the gradient; "
                              "the vanilla RNN multiplies by W_hh each step.")
-    hidden = c3.select_slider("Hidden units", [64, 128, 256, 512, 768], key=remember("hidden_size", 512),
+    hidden = c3.select_slider("Hidden units", [64, 128, 256, 512, 768], value=512, key="hidden_size", bind=LINK,
                               help="Width of each recurrent layer.")
-    layers = c4.select_slider("Layers", [1, 2, 3], key=remember("layers", 1), help="Recurrent layers stacked.")
+    layers = c4.select_slider("Layers", [1, 2, 3], value=1, key="layers", bind=LINK, help="Recurrent layers stacked.")
     c5, c6, c7, c8, c9 = st.columns(5)
-    chunk = c5.slider("Chunk length (TBPTT)", 10, 200, key=remember("chunk", 100), step=10,
+    chunk = c5.slider("Chunk length (TBPTT)", 10, 200, value=100, key="chunk", bind=LINK, step=10,
                       help="How many steps gradients flow back through before the graph is cut.")
-    clip = c6.selectbox("Clipping", ["norm", "value", "none"], key=remember("clip", "norm"),
+    clip = c6.selectbox("Clipping", ["norm", "value", "none"], key="clip", bind=LINK,
                         help="Rescale the whole gradient if its norm is too big, clip each entry, or nothing.")
-    clip_value = c7.number_input("Clip at", 0.01, 100.0, key=remember("clip_value", 5.0),
+    clip_value = c7.number_input("Clip at", 0.01, 100.0, value=5.0, key="clip_value", bind=LINK,
                                  help="The largest gradient norm (or entry) allowed.")
-    lr = c8.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2], key=remember("train_lr", 3e-3),
+    lr = c8.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2], 3e-3, key="train_lr", bind=LINK,
                           help="Adam's step size, decayed along a cosine to a tenth of it.")
-    minutes = c9.slider("Minutes", 0.5, 10.0, key=remember("minutes", 3.0), step=0.5,
+    minutes = c9.slider("Minutes", 0.5, 10.0, value=3.0, key="minutes", bind=LINK, step=0.5,
                         help="The run stops after this long (or earlier, on Stop).")
     upload = None
     if corpus == "upload":
@@ -72,7 +72,7 @@ def training_job(cfg: TrainConfig, upload) -> JobSpec:
 
 
 cfg, upload = controls()
-st.text_input("Your name", key=remember(TRAINER, ""), max_chars=60, placeholder="anonymous",
+st.text_input("Your name", key=TRAINER, persist_state="session", max_chars=60, placeholder="anonymous",
               help="Shown with the models you train or upload here, in every student's model picker.")
 st.caption("Models trained or uploaded here are saved on this server: everyone who uses it can pick them (empty name: "
            "anonymous), and each has a link that opens it.")

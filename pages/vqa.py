@@ -13,7 +13,8 @@ from core.vision import explain as ex
 from core.vision.questions import QuestionError, every_question
 from core.vision.shipped import VQA_TITLES
 from pages import _vqa_views as vv
-from pages._common import page_intro, plain, remember
+from pages._common import LINK, page_intro, plain
+from pages._links import stop
 from pages._vision import pick_image, vqa_models, what_the_models_know
 
 SOURCES = ("Pick a generated question", "Type your own")
@@ -41,17 +42,17 @@ models = vqa_models()
 if "attention" not in models:
     st.error("The shipped VQA models are missing from assets/. Rebuild them with the commands in assets/reproduce.sh "
              "(see the README).")
-    st.stop()
+    stop()
 
 left, right = st.columns([3, 2])
 with left:
     picture = pick_image("vqa", seed=1_000_006, trained="0–9,999")  # held out, four objects: every kind of question
 if picture is None:
-    st.stop()
+    stop()
 scene = picture.scene
 with right:
     source = st.radio("Question", SOURCES, horizontal=True, disabled=scene is None,
-                      key=remember("vqa_ask", SOURCES[0], SOURCES),
+                      key="vqa_ask", bind=LINK,
                       help="Pick one of the questions generated for this scene (its true answer is known), or type "
                            "your own in the words the models know.")
     asked = None
@@ -59,7 +60,7 @@ with right:
         pool = every_question(scene.things)
         texts = [q.text for q in pool]
         first = next((q.text for q in pool if q.kind == "furthest"), texts[0])  # a relational one to start with
-        text = st.selectbox("Generated question", texts, key=remember("vqa_pick", first, texts),
+        text = st.selectbox("Generated question", texts, index=texts.index(first), key="vqa_pick", bind=LINK,
                             format_func=lambda t: f"[{next(q.kind for q in pool if q.text == t)}] {t}",
                             help="Every question the generator asks about this scene, by kind; the relational ones "
                                  "(closest, furthest, same shape) need the other objects too.")
@@ -67,11 +68,12 @@ with right:
     else:
         if scene is None:
             st.caption("Questions are generated only for shapes-world scenes (their objects are known); type one.")
-        text = st.text_input("Your question", key=remember("vqa_text", "how many circles are there?"),
+        text = st.text_input("Your question", value="how many circles are there?", key="vqa_text", bind=LINK,
                              help="Lower or upper case, with or without “?”. The models know only the words of the "
                                   "generated questions; an unknown word gets the nearest known one suggested "
                                   "when there is one close enough, and the list of words the models know.")
-    look = st.radio("Look inside", list(models), horizontal=True, key=remember("vqa_model", "attention", list(models)),
+    look = st.radio("Look inside", list(models), horizontal=True, index=list(models).index("attention"),
+                    key="vqa_model", bind=LINK,
                     format_func=NAMES.get,
                     help="Whose answer distribution and summary vectors are drawn below.")
 
@@ -80,7 +82,7 @@ try:
 except QuestionError as e:
     st.error(plain(str(e)))
     st.image(picture.image, caption=plain(picture.name), width=320)
-    st.stop()
+    stop()
 
 truth = None if asked is None else asked.answer
 st.markdown(f"**Question:** {plain(text)}" + ("" if truth is None else f"  \n**True answer:** {truth}"))

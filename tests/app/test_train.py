@@ -80,7 +80,7 @@ def test_an_uploaded_checkpoint_is_validated_and_added():
     for bad in ("0" * 16, "<b>x</b>", "../etc"):  # a link to nothing: the default model and a one-line notice
         page = open_page_with("pages/sampling.py", {}, query={"model": bad})
         assert page.selectbox(key="sample_model").value == page.selectbox(key="sample_model").options[0]
-        assert any("does not have" in i.value for i in page.info) and not page.exception
+        assert any("is not a model this server has" in i.value for i in page.info) and not page.exception
 
 
 def test_a_link_opens_an_older_saved_model_and_names_stay_text(monkeypatch):
