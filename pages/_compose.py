@@ -12,6 +12,7 @@ from core.vision.compose import LOOKS, MAX_OBJECTS, CompositionError, Placed, co
 from core.vision.images import model_view
 from core.vision.shapes import COLOURS, SHAPES, SIZE, SIZES, Scene
 from pages._common import LINK
+from pages._links import read_link, write_link
 
 START = [{"shape": "circle", "colour": "red", "size": "large", "across": 25, "down": 50},
          {"shape": "square", "colour": "blue", "size": "small", "across": 72, "down": 28},
@@ -34,14 +35,40 @@ def _number(value: object) -> float:
         return math.nan
 
 
+def link_text(rows: list[dict]) -> str:
+    """The objects as a link writes them: `shape-colour-size-across-down`, joined by `;`."""
+    return ";".join("-".join(f"{r[k]:g}" if k in ("across", "down") else str(r[k]) for k in START[0]) for r in rows)
+
+
+def from_link(text: str) -> list[dict]:
+    """The objects a link names (link_text's form); ValueError when it names something the composer does not have."""
+    rows = []
+    for item in text.split(";")[: MAX_OBJECTS + 1]:
+        shape, colour, size, across, down = item.split("-")  # ValueError for any other number of parts
+        if shape not in SHAPES or colour not in COLOURS or size not in SIZES:
+            raise ValueError(item)
+        place = float(across), float(down)
+        if not all(0 <= v <= 100 for v in place):  # NaN fails this too
+            raise ValueError(item)
+        rows.append({"shape": shape, "colour": colour, "size": size, "across": place[0], "down": place[1]})
+    if not 1 <= len(rows) <= MAX_OBJECTS:
+        raise ValueError(text)
+    return rows
+
+
 def compose_scene(prefix: str) -> tuple[Scene, str] | None:
-    """The composer's widgets; the composed scene and its cache key, or None (with the reason shown)."""
+    """The composer's widgets; the composed scene and its cache key, or None (with the reason shown). The objects are
+    kept in the link as `?{prefix}_objects=` (the table itself cannot be bound to it)."""
+    link, first = f"{prefix}_objects", f"{prefix}_first_objects"
+    if first not in st.session_state:  # the table starts from the link's objects, else from START
+        st.session_state[first] = read_link(link, from_link, START, f"a list of up to {MAX_OBJECTS} objects "
+                                            "(shape-colour-size-across-down, joined by semicolons)")
     looks = list(LOOKS)
     look = st.selectbox("Drawn as", looks, key=f"{prefix}_look", bind=LINK,
                         help="How the objects are drawn on a 640 × 480 canvas (padded to a square for the CNN). The "
                              "ruled paper is a background no training scene had.")
     rows = st.data_editor(
-        START, num_rows="dynamic", hide_index=True, key=f"{prefix}_compose",
+        st.session_state[first], num_rows="dynamic", hide_index=True, key=f"{prefix}_compose",
         column_config={
             "shape": st.column_config.SelectboxColumn("shape", options=list(SHAPES), required=True),
             "colour": st.column_config.SelectboxColumn("colour", options=list(COLOURS), required=True),
@@ -59,4 +86,5 @@ def compose_scene(prefix: str) -> tuple[Scene, str] | None:
     except CompositionError as e:
         st.error(str(e))
         return None
+    write_link(link, None if rows == START else link_text(rows))
     return scene, "composed:" + hashlib.sha1(repr((placed, look)).encode()).hexdigest()[:16]

@@ -12,11 +12,15 @@ router's way of running a page, compares what the address asked for with what th
 line at the top: which parameter, shown as text, never as markup. A page that stops early calls `stop()` here
 instead of st.stop(), so that the notice is shown first (nothing can be drawn after st.stop()).
 """
+import contextlib
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.state import get_session_state
 
 from pages._common import plain
 
@@ -42,6 +46,10 @@ def run_linked(page) -> None:
     first = page.url_path not in st.session_state.setdefault(_OPENED, set())
     asked = {k: st.query_params.get_all(k) for k in st.query_params}
     st.session_state[_OPENING] = Opening(page.url_path, st.container(), asked, {}, {}) if first else None
+    for name, raw in asked.items() if first else ():
+        if any(_infinite(v) for v in raw):  # Streamlit 1.67 raises on these in a whole-number box: drop them first
+            _drop(name)
+            refuse(name, raw[0], "a value this page can show")
     page.run()  # st.rerun() and st.stop() leave from here: a page that stops calls stop() below instead
     check_link()
 
@@ -65,10 +73,28 @@ def check_link() -> None:
         opening.top.info("This link's " + "; ".join(notes) + ".", icon=":material/link_off:")
 
 
-def opened_by_link(*names: str) -> bool:
-    """Whether this run opens the page (the session's first run of it) from a link that sets one of `names`."""
+def _drop(name: str) -> None:
+    """Take `name` out of the address before any widget reads it. A bound widget is seeded from the address as it
+    was when the session opened, a copy that Streamlit 1.67 offers no public way to change: it goes too."""
+    with get_session_state().query_params() as params, contextlib.suppress(StreamlitAPIException):
+        getattr(params, "_initial_query_params", {}).pop(name, None)
+        del params[name]  # (a parameter that a widget of this session already holds cannot be dropped)
+
+
+def _infinite(text: str) -> bool:
+    """Whether `text` reads as an infinite number ("inf", "1e999", or 400 nines)."""
+    try:
+        return math.isinf(float(text))
+    except ValueError:
+        return False
+
+
+def opened_by_link(tests: dict[str, Callable[[str], bool]]) -> bool:
+    """Whether this run opens the page (the session's first run of it) from a link that gives one of the parameters
+    in `tests` a value its test accepts."""
     opening = st.session_state.get(_OPENING)
-    return opening is not None and any(name in opening.asked for name in names)
+    return opening is not None and any(name in opening.asked and test(opening.asked[name][0])
+                                       for name, test in tests.items())
 
 
 def _refused(asked: dict[str, list[str]], taken: dict) -> list[str]:

@@ -73,14 +73,14 @@ else:
 def one_unit() -> str:
     """Signal and unit: the coloured text and the heatmap; returns the signal."""
     st.subheader("One unit, over the text")
-    if opened_by_link("unit_signal", "unit_index"):
+    units = max(a.shape[1] for a in signals.values())  # a link's unit is read only if it could be one
+    if opened_by_link({"unit_signal": signals.__contains__, "unit_index": lambda u: u.isdigit() and len(u) < 5
+                       and int(u) < units}):
         st.session_state[FOLLOW] = False  # the link chose the unit
     if ranking and st.session_state.get(FOLLOW, True):  # nobody chose: show the best unit of this text
         st.session_state["unit_signal"], st.session_state["unit_index"] = ranking[0].signal, ranking[0].unit
     c1, c2 = st.columns([2, 1])
-    signal = c1.selectbox("Signal", list(signals),
-                          key="unit_signal", bind=LINK,
-                          on_change=picked_by_hand,
+    signal = c1.selectbox("Signal", list(signals), key="unit_signal", bind=LINK, on_change=picked_by_hand,
                           help="Hidden state h of a layer, or (LSTM) its cell state c, which is not squashed by tanh.")
     acts = signals[signal]
     unit = int(c2.number_input("Unit", 0, acts.shape[1] - 1,
