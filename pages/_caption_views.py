@@ -13,7 +13,8 @@ from core.plots.vision import animation_figure, entropy_figure, labels_figure, o
 from core.vision import explain as ex
 from core.vision.captioner import ATTENTION
 from core.vision.encoder import top_labels
-from pages._common import plain
+from core.vision.shipped import TITLES
+from pages._common import check_yourself, plain
 from pages._vision import Picture, captioners, encoder, features, imagenet_names, shown
 
 MAP = (112, 112)  # attention maps are drawn upsampled to this many cells
@@ -111,6 +112,33 @@ def _activation(key: str, label: int, smooth: bool, _picture: Picture) -> Frozen
 def activation(picture: Picture, label: int, smooth: bool) -> FrozenFigure:
     """The class activation map of ImageNet class `label` over the picture."""
     return _activation(picture.key, int(label), smooth, picture)
+
+
+def check_gaze(caption: ex.Caption, scene) -> None:
+    """Check yourself: where will the soft model look when it names the first object of its caption? Asked only of
+    scenes whose objects are known, when the caption names one of them (core.vision.explain.first_gaze)."""
+    gaze = None if scene is None or caption.maps is None else ex.first_gaze(caption.words, caption.maps, scene.things)
+    if gaze is None:
+        return
+    names = [f"the {' '.join(t.words())}" + (f" (object {k + 1})" if [u.words() for u in scene.things].count(
+        t.words()) > 1 else "") for k, t in enumerate(scene.things)]
+    options = [*names, "none of them"]
+    answer = options[-1] if gaze.on is None else names[gaze.on]
+    check_yourself("gaze", f"When the soft model says “{gaze.word}” (word {gaze.step + 1} of its caption), on which "
+                   "object will its attention peak?", options, answer,
+                   f"The map of word {gaze.step + 1} peaks on {answer} (one cell of tolerance, as in the pointing "
+                   "game). Its weight inside each object's box: "
+                   + ", ".join(f"{name} {share:.0%}" for name, share in zip(names, gaze.share)) + ".")
+
+
+def decoders_table(models: dict) -> None:
+    """The three decoders measured on the held-out scenes (greedy), with how to rerun the measurement."""
+    st.dataframe([{"decoder": TITLES[k], **ex.decoder_row(models[k].metrics)} for k in models],
+                 hide_index=True, key="cap_table")
+    st.caption("Measured on scenes 1,000,000–1,000,999 (never trained on), greedy decoding; “user styles”: the same "
+               "scenes drawn in styles no training used (ruled or squared paper, uneven light, sketchy outlines, wide "
+               "or tall canvases). Pointing game: the share of colour and shape words whose attention peak lies on "
+               "the named object. Rerun: python -m pytest tests/core/vision/test_shipped_captioners.py")
 
 
 def how_hard_attention_learned() -> None:

@@ -75,6 +75,8 @@ for key, c in captions.items():
                 f"{'' if c.ended else ' · stopped at the length limit'}  \n{cv.chips(c.words, hits) or '(no words)'}"
                 + (f"  \n{sum(scored)} of {len(scored)} colour/shape words point at their object" if scored else ""))
 
+cv.check_gaze(captions["soft"], scene)
+
 st.subheader("Where it looks, word by word: soft and hard side by side")
 view = st.radio("Follow the caption of", ["soft", "hard"], key="cap_view", bind=LINK,
                 horizontal=True, help="Whose words the word slider steps through, and whose entropy and animation are "
@@ -142,10 +144,5 @@ st.subheader("What the CNN sees")
 what_the_cnn_sees(picture, smooth)
 
 st.subheader("The three decoders on 1,000 held-out scenes")
-st.dataframe([{"decoder": TITLES[k], **ex.decoder_row(models[k].metrics)} for k in models],
-             hide_index=True, key="cap_table")
-st.caption("Measured on scenes 1,000,000–1,000,999 (never trained on), greedy decoding; “user styles”: the same scenes "
-           "drawn in styles no training used (ruled or squared paper, uneven light, sketchy outlines, wide or tall "
-           "canvases). Pointing game: the share of colour and shape words whose attention peak lies on the named "
-           "object. Rerun: python -m pytest tests/core/vision/test_shipped_captioners.py")
+cv.decoders_table(models)
 cv.how_hard_attention_learned()

@@ -177,6 +177,31 @@ def word_hits(words: list[str], maps: np.ndarray, things: tuple[Thing, ...]) -> 
     return hits
 
 
+@dataclass(frozen=True)
+class Gaze:
+    """Where one word's attention map peaks: `on`, the index of the object whose box (one cell of tolerance, as in
+    the pointing game) holds the peak cell, or None; `share`, the map's weight inside each object's own box."""
+
+    step: int
+    word: str
+    on: int | None
+    share: tuple[float, ...]
+
+
+def first_gaze(words: list[str], maps: np.ndarray, things: tuple[Thing, ...]) -> Gaze | None:
+    """Where the map of the caption's first shape word that names one of the scene's objects peaks (None when no
+    word names one). Among objects whose grown boxes both hold the peak, the one with more of the map's weight."""
+    targets = word_targets(words, things)
+    step = next((t for t, (w, k) in enumerate(zip(words, targets)) if k is not None and w in SHAPES), None)
+    if step is None:
+        return None
+    flat = np.asarray(maps[step], dtype=np.float64).reshape(-1)
+    share = tuple(float(flat[box_cells(t.box, tolerance=0).reshape(-1).numpy()].sum()) for t in things)
+    holding = [k for k, t in enumerate(things) if box_cells(t.box)[int(flat.argmax())]]
+    on = max(holding, key=lambda k: share[k]) if holding else None
+    return Gaze(step, words[step], on, share)
+
+
 def object_marks(words: list[str], maps: np.ndarray, things: tuple[Thing, ...], step: int
                  ) -> list[tuple[tuple[int, int, int, int], bool | None, str]]:
     """Every object's box with a label, and for the object the word at `step` names, whether the map's peak

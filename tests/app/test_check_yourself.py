@@ -1,5 +1,7 @@
 """Check yourself: predict, reveal, and an answer computed from the live model and controls, which changes when the
 controls change the maths."""
+import re
+
 import pytest
 
 from tests.app.helpers import open_page, open_page_with, tiny_checkpoint
@@ -30,9 +32,24 @@ def test_the_repetition_answer_quotes_the_scores_it_is_computed_from():
     at = open_page_with("pages/sampling.py", {"my_models": {"tiny": tiny_checkpoint()}})
     at.selectbox(key="sample_model").set_value("yours: tiny").run()
     told = reveal(at, "repeats", "T = 0.2")
-    table = {row["T"]: row["repetition"] for row in at.dataframe(key="side_by_side").value.to_dict("records")} \
-        if False else None  # the side-by-side table shows other temperatures; the answer names its own numbers
-    assert "at T = 0.2" in told and "at T = 1.2" in told and table is None
+    low, high = (float(x) for x in re.findall(r"(\d\.\d{3}) at T = [01]\.2", told))
+    right = "the same" if low == high else "T = 0.2" if low > high else "T = 1.2"
+    assert f"**{right}**" in told, told
+
+
+def test_the_gaze_answer_is_the_object_under_the_peak_and_moves_with_the_scene():
+    answers = {}
+    for seed in ("1000000", "1000003"):  # held-out scenes: three objects (two of them circles), then one square
+        at = open_page_with("pages/captioning.py", {}, query={"cap_scene": seed}, timeout=120)
+        options = at.radio(key="check_gaze").options
+        told = reveal(at, "gaze", options[-1])
+        answer = re.search(r"\*\*(.+?)\*\*", told).group(1)
+        shares = dict(re.findall(r"(the [a-z ]+?) (\d+)%", told.split("box: ")[1]))
+        assert answer in options and set(shares) == set(options[:-1]), (options, told)
+        if answer != "none of them":  # the peak's object holds the most weight of its map
+            assert int(shares[answer]) == max(map(int, shares.values())), told
+        answers[seed] = answer
+    assert answers["1000000"] != answers["1000003"], answers
 
 
 @pytest.mark.parametrize("rho, fate", [(0.8, "it vanishes"), (1.0, "it stays within 100×"), (1.5, "it explodes")])
