@@ -45,7 +45,8 @@ def run_linked(page) -> None:
     """Run `page` (an st.Page); on the session's first run of it, say which of the link's values it could not use."""
     first = page.url_path not in st.session_state.setdefault(_OPENED, set())
     asked = {k: st.query_params.get_all(k) for k in st.query_params}
-    st.session_state[_OPENING] = Opening(page.url_path, st.container(), asked, {}, {}) if first else None
+    top = st.container()  # on every run, so that the page's elements keep their places from run to run
+    st.session_state[_OPENING] = Opening(page.url_path, top, asked, {}, {}) if first else None
     for name, raw in asked.items() if first else ():
         if any(_infinite(v) for v in raw):  # Streamlit 1.67 raises on these in a whole-number box: drop them first
             _drop(name)
