@@ -124,8 +124,8 @@ def check_gaze(caption: ex.Caption, scene) -> None:
         t.words()) > 1 else "") for k, t in enumerate(scene.things)]
     options = [*names, "none of them"]
     answer = options[-1] if gaze.on is None else names[gaze.on]
-    check_yourself("gaze", f"When the soft model says “{gaze.word}” (word {gaze.step + 1} of its caption), on which "
-                   "object will its attention peak?", options, answer,
+    check_yourself("gaze", f"The soft-attention model captions this scene “{' '.join(caption.words)}”. When it says "
+                   f"“{gaze.word}” (word {gaze.step + 1}), on which object will its attention peak?", options, answer,
                    f"The map of word {gaze.step + 1} peaks on {answer} (one cell of tolerance, as in the pointing "
                    "game). Its weight inside each object's box: "
                    + ", ".join(f"{name} {share:.0%}" for name, share in zip(names, gaze.share)) + ".")

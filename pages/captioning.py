@@ -66,6 +66,7 @@ what_the_models_know(picture, "captions", None if soft_user is None else f"On dr
 if scene is not None:
     st.markdown(f"**True caption:** {scene.caption}")
 
+cv.check_gaze(captions["soft"], scene)  # before the captions, whose marks would give the answer away
 st.subheader("The captions")
 for key, c in captions.items():
     hits = (ex.word_hits(c.words, c.maps, scene.things) if scene is not None and c.maps is not None
@@ -74,8 +75,6 @@ for key, c in captions.items():
     st.markdown(f"**{TITLES[key]}** · log p = {c.log_prob:.2f}"
                 f"{'' if c.ended else ' · stopped at the length limit'}  \n{cv.chips(c.words, hits) or '(no words)'}"
                 + (f"  \n{sum(scored)} of {len(scored)} colour/shape words point at their object" if scored else ""))
-
-cv.check_gaze(captions["soft"], scene)
 
 st.subheader("Where it looks, word by word: soft and hard side by side")
 view = st.radio("Follow the caption of", ["soft", "hard"], key="cap_view", bind=LINK,
