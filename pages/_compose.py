@@ -37,7 +37,12 @@ def _number(value: object) -> float:
 
 def link_text(rows: list[dict]) -> str:
     """The objects as a link writes them: `shape-colour-size-across-down`, joined by `;`."""
-    return ";".join("-".join(f"{r[k]:g}" if k in ("across", "down") else str(r[k]) for k in START[0]) for r in rows)
+    return ";".join("-".join(_place(r[k]) if k in ("across", "down") else str(r[k]) for k in START[0]) for r in rows)
+
+
+def _place(value: float) -> str:
+    """A percentage as a link writes it: fixed point, at most two decimals, no sign or exponent (0 ≤ value ≤ 100)."""
+    return f"{float(value) + 0.0:.2f}".rstrip("0").rstrip(".")  # + 0.0: -0.0 becomes 0.0
 
 
 def from_link(text: str) -> list[dict]:

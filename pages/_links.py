@@ -14,6 +14,7 @@ instead of st.stop(), so that the notice is shown first (nothing can be drawn af
 """
 import contextlib
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -48,7 +49,8 @@ def run_linked(page) -> None:
     top = st.container()  # on every run, so that the page's elements keep their places from run to run
     st.session_state[_OPENING] = Opening(page.url_path, top, asked, {}, {}) if first else None
     for name, raw in asked.items() if first else ():
-        if any(_infinite(v) for v in raw):  # Streamlit 1.67 raises on these in a whole-number box: drop them first
+        if name != "model" and any(_infinite(v) for v in raw):  # Streamlit 1.67 raises on these in a whole-number
+            # box: drop them first (a model's id is hex, e.g. 3e45…, never a number)
             _drop(name)
             refuse(name, raw[0], "a value this page can show")
     page.run()  # st.rerun() and st.stop() leave from here: a page that stops calls stop() below instead
@@ -75,27 +77,32 @@ def check_link() -> None:
 
 
 def _drop(name: str) -> None:
-    """Take `name` out of the address before any widget reads it. A bound widget is seeded from the address as it
-    was when the session opened, a copy that Streamlit 1.67 offers no public way to change: it goes too."""
+    """Take `name` out of the address before any widget reads it. A bound widget is seeded from Streamlit's copy of
+    the address as this run began, which Streamlit 1.67 offers no public way to change: it goes from there too."""
     with get_session_state().query_params() as params, contextlib.suppress(StreamlitAPIException):
         getattr(params, "_initial_query_params", {}).pop(name, None)
         del params[name]  # (a parameter that a widget of this session already holds cannot be dropped)
 
 
 def _infinite(text: str) -> bool:
-    """Whether `text` reads as an infinite number ("inf", "1e999", or 400 nines)."""
-    try:
-        return math.isinf(float(text))
-    except ValueError:
-        return False
+    """Whether `text` is a number written out that is too large for a float ("1e999", 400 nines, "inf")."""
+    number = re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf(inity)?", text.strip(), re.IGNORECASE)
+    return number is not None and math.isinf(float(text))
 
 
 def opened_by_link(tests: dict[str, Callable[[str], bool]]) -> bool:
     """Whether this run opens the page (the session's first run of it) from a link that gives one of the parameters
-    in `tests` a value its test accepts."""
+    in `tests` a value its test accepts (a test that raises ValueError does not)."""
     opening = st.session_state.get(_OPENING)
-    return opening is not None and any(name in opening.asked and test(opening.asked[name][0])
+    return opening is not None and any(name in opening.asked and _passes(test, opening.asked[name][0])
                                        for name, test in tests.items())
+
+
+def _passes(test: Callable[[str], bool], raw: str) -> bool:
+    try:
+        return bool(test(raw))
+    except ValueError:
+        return False
 
 
 def _refused(asked: dict[str, list[str]], taken: dict) -> list[str]:
@@ -106,12 +113,20 @@ def _refused(asked: dict[str, list[str]], taken: dict) -> list[str]:
         now = st.query_params.get_all(name)
         if now == raw:
             continue
-        quoted = f"{plain(name[:SHOWN])}={plain(','.join(raw)[:SHOWN])}"
+        quoted = f"{_quote(name)}={_quote(','.join(raw))}"
         if now:
-            notes.append(f"{quoted} was adjusted to {plain(','.join(now)[:SHOWN])}")
-        elif not _means(raw, taken.get(name, st.session_state.get(name))):  # dropped as equal to the default is no news
+            notes.append(f"{quoted} was adjusted to {_quote(','.join(now))}")
+        elif name in taken and not _means(raw, taken[name]):  # read, then left out as the default
+            notes.append(f"{quoted} was read as {_quote(str(taken[name]))}")
+        elif name not in taken and not _means(raw, st.session_state.get(name)):  # dropped as the default is no news
             notes.append(f"{quoted} is not a value this page can show: showing the default")
     return notes
+
+
+def _quote(text: str) -> str:
+    """Link text as the notice quotes it: on one line (every run of spaces, newlines and control characters one
+    space), cut to SHOWN characters, shown as text (pages._common.plain)."""
+    return plain(" ".join("".join(c if c.isprintable() else " " for c in text).split())[:SHOWN])
 
 
 def _means(raw: list[str], value: object) -> bool:
@@ -156,7 +171,19 @@ def refuse(name: str, raw: str, what: str) -> None:
     is being opened: later, the link is old news)."""
     opening = st.session_state.get(_OPENING)
     if opening is not None:
-        opening.notes[name] = f"{plain(name[:SHOWN])}={plain(raw[:SHOWN])} is not {what}: showing the default"
+        opening.notes[name] = f"{_quote(name)}={_quote(raw)} is not {what}: showing the default"
+
+
+def follows(key: str, *inputs: object) -> str:
+    """`key`, for a bound widget whose options or default follow from `inputs`: when they change, the widget lets its
+    value go and takes the default that follows from the new inputs, as a link that names no value for it would.
+    (Streamlit keeps a keyed widget's value while its options change, and leaves a value out of the address when it
+    equals the widget's default now: a value kept from an earlier default would be missing from the link.)"""
+    seen, now = f"follows:{key}", hash(inputs)
+    if st.session_state.get(seen, now) != now:
+        st.session_state.pop(key, None)
+    st.session_state[seen] = now
+    return key
 
 
 def write_link(name: str, value: str | None) -> None:

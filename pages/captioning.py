@@ -13,7 +13,7 @@ from core.vision import explain as ex
 from core.vision.shipped import TITLES
 from pages import _caption_views as cv
 from pages._common import LINK, page_intro
-from pages._links import stop
+from pages._links import follows, stop
 from pages._vision import Picture, captioners, imagenet_names, pick_image, what_the_models_know
 
 page_intro(
@@ -90,9 +90,9 @@ def where_it_looks(picture: Picture, how: ex.Decoding, view: str, smooth: bool, 
     chosen = captions[view]
     labels = [f"{k + 1}. {w}" for k, w in enumerate(cv.steps(chosen))]
     if len(labels) > 1:
-        word = labels.index(st.select_slider("Word", labels, value=labels[0], key="cap_word", bind=LINK,
-                                             help="The word whose attention map is drawn (the map of the step that "
-                                                  "chose it)."))
+        word = labels.index(st.select_slider("Word", labels, value=labels[0], key=follows("cap_word", *labels),
+                                             bind=LINK, help="The word whose attention map is drawn (the map of the "
+                                                             "step that chose it)."))
     else:
         word = 0
         st.caption(f"The {view}-attention caption has no words: the only map is the one that chose ⟨end⟩.")
@@ -132,7 +132,7 @@ def what_the_cnn_sees(picture: Picture, smooth: bool) -> None:
               "labels.")
     classes = [i for i, _, _ in top]
     label = d.selectbox("Class activation map for", classes, format_func=lambda i: f"{names[i]} (class {i})",
-                        key="cap_cam", bind=LINK,
+                        key=follows("cap_cam", picture.key), bind=LINK,
                         help="Which of the top-5 labels to explain: the map shows which places add most to its score.")
     d.plotly_chart(cv.activation(picture, label, smooth), key="cap_camfig", theme=None)
     d.caption("Class activation map (Zhou et al. 2016): each of the last layer's 7 × 7 cells weighted by the label's "

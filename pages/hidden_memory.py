@@ -9,6 +9,7 @@ from core.plots.frozen import FrozenFigure
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
 from pages._common import LINK, check_yourself, download_data, page_intro, plain
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
+from pages._links import follows
 from pages._models import all_models
 from pages._text_view import shaded_text
 
@@ -87,7 +88,7 @@ def reach_back() -> None:
         st.info("Connectivity needs at least two characters: one to predict from and the next one to predict.")
         return
     c1, c2 = st.columns([3, 2])
-    t = c1.slider("Prediction at position t", 0, T - 2, value=min(T - 2, 300), key="reach_t", bind=LINK,
+    t = c1.slider("Prediction at position t", 0, T - 2, value=min(T - 2, 300), key=follows("reach_t", T), bind=LINK,
                   help="The output whose dependence on earlier characters is measured: it predicts character t + 1.") \
         if T > 2 else 0
     target = c2.radio("Differentiate", ["loss", "score"], horizontal=True, key="reach_target", bind=LINK,
@@ -95,7 +96,8 @@ def reach_back() -> None:
                       help="The loss of the true next character, or the score of the likeliest one.")
     others = {name: ck for name, ck in all_models().in_memory().items()
               if name != sel.label and not Vocab(ck.vocab).unknown(text[: t + 2])}
-    compare = st.multiselect("Compare with", list(others), default=list(others)[:1], key="reach_compare", bind=LINK,
+    compare = st.multiselect("Compare with", list(others), default=list(others)[:1],
+                             key=follows("reach_compare", *others), bind=LINK,
                              help="Other models that know every character of the text up to t + 1.")
     curves = {}
     for name, ck in {sel.label: sel.checkpoint, **{m: others[m] for m in compare}}.items():

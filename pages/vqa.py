@@ -14,7 +14,7 @@ from core.vision.questions import QuestionError, every_question
 from core.vision.shipped import VQA_TITLES
 from pages import _vqa_views as vv
 from pages._common import LINK, page_intro, plain
-from pages._links import stop
+from pages._links import follows, stop
 from pages._vision import pick_image, vqa_models, what_the_models_know
 
 SOURCES = ("Pick a generated question", "Type your own")
@@ -60,7 +60,8 @@ with right:
         pool = every_question(scene.things)
         texts = [q.text for q in pool]
         first = next((q.text for q in pool if q.kind == "furthest"), texts[0])  # a relational one to start with
-        text = st.selectbox("Generated question", texts, index=texts.index(first), key="vqa_pick", bind=LINK,
+        text = st.selectbox("Generated question", texts, index=texts.index(first), key=follows("vqa_pick", *texts),
+                            bind=LINK,
                             format_func=lambda t: f"[{next(q.kind for q in pool if q.text == t)}] {t}",
                             help="Every question the generator asks about this scene, by kind; the relational ones "
                                  "(closest, furthest, same shape) need the other objects too.")

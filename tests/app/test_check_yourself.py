@@ -44,11 +44,9 @@ def test_the_gaze_answer_is_the_object_under_the_peak_and_moves_with_the_scene()
         options = at.radio(key="check_gaze").options
         told = reveal(at, "gaze", options[-1])
         answer = re.search(r"\*\*(.+?)\*\*", told).group(1)
-        shares = dict(re.findall(r"(the [a-z ]+?) (\d+)%", told.split("box: ")[1]))
-        assert answer in options and set(shares) == set(options[:-1]), (options, told)
-        if answer != "none of them":  # the peak's object holds the most weight of its map
-            assert int(shares[answer]) == max(map(int, shares.values())), told
-        answers[seed] = answer
+        shares = dict(re.findall(r"(the [^,]+?) (\d+)%", told.split("box: ")[1]))
+        assert answer in options and set(shares) == set(options[:-1]), (options, told)  # every object's share
+        answers[seed] = answer  # which object is under the peak: tests/core/vision/test_explain.py
     assert answers["1000000"] != answers["1000003"], answers
 
 

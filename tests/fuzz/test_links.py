@@ -29,13 +29,14 @@ REVEALS = {
     "pages/captioning.py": [{"cap_mode": "sample"}, {"cap_source": "Compose a scene"}, {"cap_source": "Sample photo"}],
     "pages/vqa.py": [{"vqa_ask": "Type your own"}, {"vqa_source": "Compose a scene"}],
 }
-# Parameters a page keeps in its address that are not widgets (pages/_links.py read_link, pages/_models.py).
+# Parameters a page keeps in its address that are not widgets (pages/_links.py read_link, pages/_models.py), with the
+# link that makes the page read them (None: every link).
 NOT_WIDGETS = {
-    "pages/sampling.py": ["model", "temperature"],
-    "pages/hidden_states.py": ["model"],
-    "pages/hidden_memory.py": ["model"],
-    "pages/captioning.py": ["cap_objects"],
-    "pages/vqa.py": ["vqa_objects"],
+    "pages/sampling.py": {"model": None, "temperature": None},
+    "pages/hidden_states.py": {"model": None},
+    "pages/hidden_memory.py": {"model": None},
+    "pages/captioning.py": {"cap_objects": {"cap_source": "Compose a scene"}},
+    "pages/vqa.py": {"vqa_objects": {"vqa_source": "Compose a scene"}},
 }
 PAGES = [p.file for pages in SECTIONS.values() for p in pages]
 
@@ -94,14 +95,16 @@ def test_a_link_with_bad_values_opens_the_page_with_defaults_and_a_notice(page, 
     bad = BAD[kind]
     for reveal in [{}, *REVEALS.get(page, [])]:
         clean, texts = controls(page, reveal, defaults)
-        others = [n for n in [*clean, *NOT_WIDGETS.get(page, [])] if n not in reveal and n not in texts]
+        others = [n for n in [*clean, *NOT_WIDGETS.get(page, {})] if n not in reveal and n not in texts]
+        read = [n for n, needs in NOT_WIDGETS.get(page, {}).items() if needs in (None, reveal)]
         for names in (others, [n for n in texts if n not in reveal]):
             if names:
-                check_link(page, reveal, {n: bad for n in names}, clean)
+                check_link(page, reveal, {n: bad for n in names}, clean, [n for n in read if n in names])
 
 
-def check_link(page: str, reveal: dict, query: dict[str, str], clean: dict[str, object]) -> None:
-    """Open `page` by the link `reveal` + `query` (bad values) and check it as the module docstring says."""
+def check_link(page: str, reveal: dict, query: dict[str, str], clean: dict[str, object], read: list[str]) -> None:
+    """Open `page` by the link `reveal` + `query` (bad values) and check it as the module docstring says (`read`: the
+    parameters that are not widgets which the page reads from this link; the bad values are none they can take)."""
     at = open_page_with(page, {}, query={**reveal, **query}, timeout=180)
     assert not at.exception, (reveal, [e.value for e in at.exception])
     assert_shown_as_text(at)
@@ -114,4 +117,11 @@ def check_link(page: str, reveal: dict, query: dict[str, str], clean: dict[str, 
                  or value == [] and bad == "")  # an empty list: a multiselect with nothing chosen
         assert value == clean[name] or taken, (reveal, name, value)
         if not taken and bad != str(clean[name]):
-            assert plain(name) in notice, (reveal, name, notice)
+            assert named(name, notice), (reveal, name, notice)
+    for name in read:
+        assert named(name, notice), (reveal, name, notice)
+
+
+def named(name: str, notice: str) -> bool:
+    """Whether the notice quotes the parameter `name` (as `name=…`, not inside a longer name such as output_length)."""
+    return re.search(rf"(^|[ ;']){re.escape(plain(name))}=", notice) is not None

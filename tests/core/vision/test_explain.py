@@ -11,6 +11,7 @@ from core.vision.encoder import Features
 from core.vision.explain import (
     caption_image,
     entropy_bits,
+    first_gaze,
     hard_glimpses,
     log_prob,
     sameness,
@@ -114,6 +115,21 @@ def test_words_are_linked_to_the_object_they_name_and_scored_hit_or_miss():
     assert hits[2] is True and hits[3] is True and hits[10] is True and hits[11] is False
     assert hits[1] is None and hits[9] is None  # "small" and "large" point at their object but are not scored
     assert hits[14] is None and hits[15] is None  # a green triangle the scene does not have
+
+
+def test_the_first_gaze_is_the_object_under_the_peak_of_the_first_shape_word_that_names_one():
+    words = "a small red circle to the left of a large blue square".split()
+    red = np.argwhere(box_cells(RED_CIRCLE.box, tolerance=0).reshape(GRID, GRID).numpy())[0]
+    blue = np.argwhere(box_cells(BLUE_SQUARE.box, tolerance=0).reshape(GRID, GRID).numpy())[-1]
+    maps = np.stack([one_hot(*red)] * len(words))
+    maps[3] = 0.3 * one_hot(*red) + 0.7 * one_hot(*blue)  # "circle" looks mostly at the blue square
+    gaze = first_gaze(words, maps, (RED_CIRCLE, BLUE_SQUARE))
+    assert (gaze.step, gaze.word, gaze.on) == (3, "circle", 1)
+    assert gaze.share == pytest.approx((0.3, 0.7))
+    maps[3] = one_hot(0, GRID - 1)  # a corner away from both objects: on none of them, no weight on either
+    gaze = first_gaze(words, maps, (RED_CIRCLE, BLUE_SQUARE))
+    assert gaze.on is None and gaze.share == (0.0, 0.0)
+    assert first_gaze("a green triangle".split(), maps[:3], (RED_CIRCLE, BLUE_SQUARE)) is None  # names no object
 
 
 def test_the_size_tells_apart_two_objects_of_the_same_colour_and_shape():
