@@ -43,7 +43,9 @@ def page_moves(repeats: int) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     from benchmarks.timing import ROOT
+    from tests.app.helpers import run_pages_through_the_router
 
+    run_pages_through_the_router()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.switch_page("pages/hidden_states.py")

@@ -11,28 +11,13 @@ os.environ["RNN_LAB_WORKERS"] = "0"
 # folder of this test run, never the checkout's .data/
 os.environ["RNN_LAB_MODEL_STORE"] = STORE = tempfile.mkdtemp(prefix="rnn-lab-store-")
 
+from tests.app.helpers import run_pages_through_the_router  # noqa: E402 (after the environment above is set)
+
+run_pages_through_the_router()  # AppTest runs every page through app.py, as the server does
+
 
 def pytest_unconfigure(config):
     """The test run's model store goes with it."""
     import shutil
 
     shutil.rmtree(STORE, ignore_errors=True)
-
-
-def _run_pages_through_the_router() -> None:
-    """AppTest runs a page the way the server does: through app.py (the router), which runs it inside
-    pages._links.run_linked. With a folder named pages/ beside app.py, AppTest would otherwise switch Streamlit's
-    legacy pages-folder mode back on before every run and execute a page's file on its own, skipping the router; the
-    server leaves that mode as soon as app.py has run once (see pages._common.ensure_router)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    made = PagesManager.__init__
-
-    def served(self, *args, **kwargs):
-        made(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = served
-
-
-_run_pages_through_the_router()

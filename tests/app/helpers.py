@@ -10,6 +10,26 @@ HOME = "pages/home.py"
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
+def run_pages_through_the_router() -> None:
+    """Make AppTest run a page the way the server does: through app.py (the router), which runs it inside
+    pages._links.run_linked. With a folder named pages/ beside app.py, AppTest would otherwise switch Streamlit's
+    legacy pages-folder mode back on before every run and execute a page's file on its own, skipping the router; the
+    server leaves that mode as soon as app.py has run once (see pages._common.ensure_router). Called once by
+    tests/conftest.py, and by the benchmarks that time a page through AppTest."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    made = PagesManager.__init__
+    if getattr(made, "served", False):
+        return
+
+    def served(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    served.served = True
+    PagesManager.__init__ = served
+
+
 def open_page(page: str = HOME, timeout: float = 60) -> AppTest:
     """Run app.py (the router), switch to `page`, and fail if the page raised."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
