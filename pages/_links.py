@@ -45,10 +45,10 @@ class Opening(NamedTuple):
 def run_linked(page) -> None:
     """Run `page` (an st.Page); on the session's first run of it, say which of the link's values it could not use."""
     first = page.url_path not in st.session_state.setdefault(_OPENED, set())
-    asked = {k: st.query_params.get_all(k) for k in st.query_params}
+    asked = {k: st.query_params.get_all(k) for k in st.query_params} if first else {}
     top = st.container()  # on every run, so that the page's elements keep their places from run to run
     st.session_state[_OPENING] = Opening(page.url_path, top, asked, {}, {}) if first else None
-    for name, raw in asked.items() if first else ():
+    for name, raw in asked.items():
         if name != "model" and any(_infinite(v) for v in raw):  # Streamlit 1.67 raises on these in a whole-number
             # box: drop them first (a model's id is hex, e.g. 3e45…, never a number)
             _drop(name)

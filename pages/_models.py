@@ -11,7 +11,7 @@ from core.charlm.shipped import available_models
 from core.checkpoints import Checkpoint, CheckpointError, checkpoint_bytes, load_checkpoint
 from core.store import ModelStore, StoredModel
 from pages._common import plain
-from pages._links import refuse, stop
+from pages._links import refuse, stop, write_link
 
 USER_MODELS = "my_models"  # session key: label -> Checkpoint of models this user trained or uploaded
 TRAIN_JOB = "train_job"  # session key: this session's training Job
@@ -145,10 +145,9 @@ def pick_model(container, key: str, models: ModelChoices, help: str) -> str:
             st.session_state[key] = label
     label = container.selectbox("Model", list(models), key=key, persist_state="session", help=help)
     link = models.link_id(label)
-    if link is None:
-        st.query_params.pop("model", None)
-    elif st.query_params.get("model") != link:
-        st.query_params["model"] = st.session_state[consumed] = link
+    if link is not None and st.query_params.get("model") != link:
+        st.session_state[consumed] = link  # the address will name the chosen model: not a link to follow
+    write_link("model", link)
     return label
 
 
