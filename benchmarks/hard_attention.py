@@ -12,11 +12,14 @@ change at a time, in the order the page and README give them:
 2. + a warm start from the soft model's weights (--init; soft and hard share every weight);
 3. + two samples per caption, each judged against the other (a leave-one-out baseline);
 4. + a reward per word (the log-probability of the word said at that step);
-5. + the expected context on half of the updates (Xu et al.): the shipped recipe;
-6. the shipped recipe without the warm start, to show what the warm start alone is worth.
+5. + the expected context on half of the updates (Xu et al.);
+6. + the LSTM's first state from the image's pooled vector (as Xu et al.; zero weights at the warm start, so it
+   begins as the soft model): the shipped recipe;
+7. the shipped recipe without the warm start, to show what the warm start alone is worth.
 
 Prints one line per row (every object named, precision, recall, pointing, seconds) as it finishes and writes the
-rows to --out, which the captioning page shows.
+rows to --out, which the captioning page shows. With --rows, the rows trained replace those of the same number in an
+existing --out file and the others are kept, so one new row costs one row's training.
 """
 from __future__ import annotations
 
@@ -34,7 +37,10 @@ ROWS = (("1 paper's estimator, fresh model", dict(samples=1, word_reward=False, 
         ("3 + leave-one-out (2 samples)", dict(samples=2, word_reward=False, expected_half=False), True),
         ("4 + reward per word", dict(samples=2, word_reward=True, expected_half=False), True),
         ("5 + expected context half the time", dict(samples=2, word_reward=True, expected_half=True), True),
-        ("6 shipped recipe, fresh model", dict(samples=2, word_reward=True, expected_half=True), False))
+        ("6 + first state from the image", dict(samples=2, word_reward=True, expected_half=True, image_state=True),
+         True),
+        ("7 shipped recipe, fresh model", dict(samples=2, word_reward=True, expected_half=True, image_state=True),
+         False))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,20 +63,35 @@ def main(argv: list[str] | None = None) -> None:
     setup = (f"{args.scenes:,} plain training scenes × {args.epochs} epochs each, from {args.init.name} where warm; "
              f"greedy captions of {args.val_scenes:,} held-out scenes")
     print(setup)
-    rows = []
+    earlier = previous_run(args.out, setup) if args.rows != list(range(1, len(ROWS) + 1)) else None
+    setup, kept = earlier if earlier is not None else (setup, {})
     print(f"{'row':40s} {'all named':>9s} {'precision':>9s} {'recall':>7s} {'pointing':>8s} {'seconds':>7s}")
     for k in args.rows:
         name, changes, warm = ROWS[k - 1]
         cfg = replace(base, **changes, init=str(args.init) if warm else "")
         began = time.perf_counter()
         row = train_captioner(cfg, train, val, start=start if warm else None).history[-1]
-        rows.append({"name": name[2:], **{k: row[k] for k in ("all_named", "precision", "recall", "pointing")},
-                     "seconds": time.perf_counter() - began})
+        kept[name[2:]] = {"name": name[2:], **{k: row[k] for k in ("all_named", "precision", "recall", "pointing")},
+                          "seconds": time.perf_counter() - began}
         print(f"{name:40s} {row['all_named']:9.1%} {row['precision']:9.1%} {row['recall']:7.1%} "
-              f"{row['pointing']:8.1%} {rows[-1]['seconds']:7.0f}", flush=True)
+              f"{row['pointing']:8.1%} {kept[name[2:]]['seconds']:7.0f}", flush=True)
     if args.out is not None:
+        rows = [kept[name[2:]] for name, _, _ in ROWS if name[2:] in kept]
         args.out.write_text(json.dumps({"setup": setup, "rows": rows}, indent=1) + "\n")
         print(f"wrote {args.out}")
+
+
+def previous_run(path: Path | None, setup: str) -> tuple[str, dict[str, dict]] | None:
+    """An earlier run in `path` with the same setup (its text may say more): its setup text and its rows by name that
+    are still rows of this benchmark. None when there is none (rows measured on other scenes or epochs would not be
+    like for like)."""
+    from core.vision.shipped import load_hard_ablation
+
+    measured = load_hard_ablation(path) if path is not None and path.exists() else None
+    if measured is None or not measured["setup"].startswith(setup):
+        return None
+    names = {name[2:] for name, _, _ in ROWS}
+    return measured["setup"], {r["name"]: r for r in measured["rows"] if r["name"] in names}
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ class CaptionTrainConfig(EpochTraining):
     samples: int = 1  # hard attention: location samples per caption (above 1: a leave-one-out baseline)
     word_reward: bool = False  # hard attention: reward each step by its own word's log-probability
     expected_half: bool = False  # hard attention: half of the updates read the expected context (Xu et al.)
+    image_state: bool = False  # attention models: the LSTM's h_0, c_0 from the image's pooled vector, not zeros
     init: str = ""  # where the starting weights came from ("" for a fresh model); train_captioner's `start` holds them
 
     def __post_init__(self) -> None:
@@ -54,7 +55,8 @@ class CaptionTrainConfig(EpochTraining):
 
     def model_config(self) -> CaptionConfig:
         """The architecture part."""
-        return CaptionConfig(self.attention, self.hidden, self.embed, self.attend, feed=self.feed)
+        return CaptionConfig(self.attention, self.hidden, self.embed, self.attend, feed=self.feed,
+                             image_state=self.image_state)
 
     def reinforce(self, expected: bool) -> Reinforce:
         """How this update trains hard attention's locations."""
@@ -107,7 +109,7 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
     soft model's weights start a hard one); `on_step(step, row)` after every epoch's evaluation."""
     model = build_seeded(lambda: Captioner(cfg.model_config()), cfg.seed)  # not the global generator: others share it
     if start is not None:
-        model.load_state_dict(start.state_dict())
+        model.start_from(start)
     g = torch.Generator().manual_seed(cfg.seed)
     batch_at, per_epoch = epoch_order(len(train), cfg.batch, g), -(-len(train) // cfg.batch)
     kept = {"baseline": 0.0, "nll": float("nan")}
@@ -241,8 +243,10 @@ def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None])
     if not (have.attention == wanted.attention or {have.attention, wanted.attention} == {"soft", "hard"}):
         refuse(f"--init {path} has {have.attention} attention; a {wanted.attention} model starts only from its own "
                "kind, or soft from hard and hard from soft")
-    if have.to_dict() | {"attention": wanted.attention} != wanted.to_dict():
+    if have.to_dict() | {"attention": wanted.attention, "image_state": wanted.image_state} != wanted.to_dict():
         refuse(f"--init {path} has other sizes ({have}); a warm start needs the same hidden, embed, attend and feed")
+    if have.image_state and not wanted.image_state:
+        refuse(f"--init {path} starts its state from the image; a model that starts from zeros cannot start from it")
     return ck.model
 
 
@@ -260,6 +264,8 @@ def main(argv: list[str] | None = None) -> None:
         "samples": "hard attention: location samples per caption, each judged against the others' mean reward",
         "word_reward": "hard attention: reward each step's location by the log-probability of that step's word",
         "expected_half": "hard attention: half of the updates read the expected context, as soft attention does",
+        "image_state": "attention models: the LSTM's first state from the image's pooled vector (as Xu et al.), "
+                       "not zeros",
         "init": "a captioner checkpoint of the same sizes to start from (a warm start)"},
         aliases={"penalty_weight": "penalty", "sharpen_weight": "sharpen"})
     initial = warm_start(Path(cfg.init), cfg.model_config(), p.error) if cfg.init else None

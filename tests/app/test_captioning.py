@@ -141,10 +141,11 @@ def test_the_hard_attention_ablation_is_shown_or_how_to_make_it(monkeypatch, tmp
     """The expander shows the measured rows (assets/hard-attention-ablation.json); without the file, the command that
     makes it."""
     import core.vision.shipped as shipped
+    from benchmarks.hard_attention import ROWS
 
     at = open_page(PAGE, timeout=120)
     table = next(d.value for d in at.dataframe if "training" in d.value.columns)
-    assert len(table) == 6 and table["every object named %"].between(0, 100).all()
+    assert len(table) == len(ROWS) and table["every object named %"].between(0, 100).all()
     monkeypatch.setattr(shipped, "HARD_ABLATION", tmp_path / "absent.json")
     at = open_page(PAGE, timeout=120)
     assert any("python -m benchmarks.hard_attention" in i.value for i in at.info)

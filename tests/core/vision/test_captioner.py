@@ -273,3 +273,22 @@ def test_a_reward_per_word_is_each_words_log_probability_and_several_samples_sha
                            reinforce=Reinforce(samples=4))
     several.total.backward()  # four sampled readings of each caption, one loss
     assert all(p.grad is not None for p in model.att_w.parameters())
+
+
+def test_an_image_state_starts_the_memory_from_the_pooled_vector_and_a_warm_start_begins_as_the_model_it_took():
+    """image_state: an attention model's h_0 and c_0 come from the pooled vector (zeros without it), so two images
+    with the same grid but different pooled vectors start differently. A hard model with it, warm-started from a soft
+    one without it, begins with zero weights into h_0 and c_0: at first it scores every caption exactly as the soft
+    model does with the expected context; training then learns what the pooled vector adds."""
+    mid, pooled, tokens = batch(2)
+    torch.manual_seed(3)
+    soft = Captioner(CaptionConfig(attention="soft", hidden=16, embed=8, attend=8, feed="place"))
+    hard = Captioner(CaptionConfig(attention="hard", hidden=16, embed=8, attend=8, feed="place", image_state=True))
+    for model in (soft, hard):
+        starts = [model.start(mid, p)[2][0] for p in (pooled, -pooled)]
+        assert torch.equal(starts[0], starts[1]) == (model is soft)
+        assert bool(starts[0].abs().sum() == 0) == (model is soft)
+    hard.start_from(soft)
+    with torch.no_grad():
+        assert float(hard.init_h.weight.abs().sum() + hard.init_c.bias.abs().sum()) == 0.0
+        assert torch.equal(hard(mid, pooled, tokens, expected=True)[0], soft(mid, pooled, tokens)[0])

@@ -128,13 +128,23 @@ def test_soft_attention_reads_shape_words_where_it_says_them(measured):
     assert soft["pointing_shape"] >= 0.93 and soft["pointing_colour"] >= 0.85, soft
 
 
-def test_hard_attention_points_at_what_it_names(measured):
-    """Issue 16's bars for hard attention on the plain held-out scenes: pointing ≥ 80% (measured 97.7%: met) and every
-    object named in ≥ 85% of scenes (measured 75.1%: not met yet; 66.3% for the model shipped before, 16.7% for the
-    one trained from scratch before that). This holds what it reaches."""
+def test_hard_attention_meets_the_issues_bars(measured):
+    """Issue 16's bars for hard attention on the plain held-out scenes: every object named in ≥ 85% of scenes and
+    pointing ≥ 80% (measured: 93.3% and 98.1%; 75.1% and 97.7% for the model shipped before, whose memory started at
+    zeros, and 16.7% named for the one trained from scratch before that)."""
     _, hard = measured["hard"]
-    assert hard["pointing"] >= 0.80, hard
-    assert hard["all_named"] >= 0.72 and hard["precision"] >= 0.94, hard
+    assert hard["all_named"] >= 0.85 and hard["pointing"] >= 0.80, hard
+    assert hard["precision"] >= 0.95 and hard["recall"] >= 0.95, hard
+
+
+def test_hard_attention_on_the_user_style_scenes():
+    """Measured on the user-style set too (no bar there for hard attention): the checkpoint's figures, re-measured
+    (77.9% named whole, pointing 95.9%), and it stays far above the model without attention on plain scenes (59.6%)."""
+    ck = load_checkpoint(next(m for m in CAPTIONERS if m.key == "hard").path)
+    user = evaluate_captioner(ck.model, user_style_data(1000, ROOT / ".cache"))
+    for name in ("all_named", "precision", "recall", "pointing"):
+        assert ck.metrics[f"user_{name}"] == pytest.approx(user[name], abs=1e-3), name
+    assert user["all_named"] >= 0.70 and user["pointing"] >= 0.90, user
 
 
 @pytest.mark.parametrize("key", [m.key for m in CAPTIONERS])

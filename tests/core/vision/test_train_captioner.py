@@ -58,17 +58,22 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
         "shapes-features-v2-0-24.pt", "shapes-features-v2-1000000-8.pt",
         "shapes-features-v2-styled-test-s1-1000000-4.pt", "shapes-features-v2-styled-train-s2-3000000-6.pt"]
-    # a hard-attention model started from the soft one's weights, with the REINFORCE options
+    # a hard-attention model started from the soft one's weights, with the REINFORCE options and its memory started
+    # from the image
     main(["--attention", "hard", "--init", str(tmp_path / "cap.pt"), "--scenes", "24", "--val-scenes", "8",
-          "--user-scenes", "0", "--samples", "2", "--word-reward", "--expected-half", "--epochs", "1", "--hidden", "16",
-          "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "hard.pt")])
+          "--user-scenes", "0", "--samples", "2", "--word-reward", "--expected-half", "--image-state", "--epochs", "1",
+          "--hidden", "16", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "hard.pt")])
     hard = load_checkpoint(tmp_path / "hard.pt")
     assert hard.model.config.attention == "hard" and hard.train_config["init"] == str(tmp_path / "cap.pt")
     assert hard.train_config["samples"] == 2 and hard.train_config["word_reward"] and hard.train_config["expected_half"]
-    with pytest.raises(SystemExit):  # a warm start needs the same sizes
-        main(["--attention", "hard", "--init", str(tmp_path / "cap.pt"), "--hidden", "8", "--scenes", "24",
-              "--val-scenes", "8", "--user-scenes", "0", "--cache", str(tmp_path / "cache"),
-              "--out", str(tmp_path / "bad.pt")])
+    assert hard.model.config.image_state and not ck.model.config.image_state
+    refused = [["--init", str(tmp_path / "cap.pt"), "--hidden", "8"],  # a warm start needs the same sizes
+               ["--init", str(tmp_path / "hard.pt")]]  # and a memory started from the image cannot go back to zeros
+    for flags in refused:
+        with pytest.raises(SystemExit):
+            main(["--attention", "soft", *flags, "--scenes", "24", "--val-scenes", "8", "--user-scenes", "0",
+                  "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "bad.pt")])
+    assert not (tmp_path / "bad.pt").exists()
 
 
 def test_cached_features_are_reused_chunk_by_chunk(tmp_path, monkeypatch):
