@@ -77,12 +77,14 @@ def relation(a: Thing, b: Thing) -> str:
 
 
 def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, float, float] = (0, 0, SIZE, SIZE),
-           edge: float | None = None) -> list[Thing]:
+           edge: float | None = None, flush: float = 0.0) -> list[Thing]:
     """`count` objects with distinct descriptions that do not overlap, inside `bounds` (x0, y0, x1, y1) (rejection
     sampling; in a narrow band the scene starts again, and after many tries has one object fewer). Each centre stays
     its reach (its corners' distance and 4 px) inside the bounds, or with `edge`, that many radii: 1 lets a circle or
     an upright square's side touch the edge (a triangle's or a turned square's corners may cross it), less lets the
-    edge cut the object, as in a tightly framed drawing."""
+    edge cut the object, as in a tightly framed drawing. `flush`: the chance that an object is laid exactly that near
+    one of the four edges (picked at random), not anywhere in between (it draws more numbers only when above 0, so the
+    scenes drawn without it stay the same)."""
     x0, y0, x1, y1 = bounds
     if min(x1 - x0, y1 - y0) <= 2 * (SIZES["small"][0] * math.sqrt(2) + 4):
         raise ValueError(f"bounds {bounds} are too small for even one small object")
@@ -102,6 +104,10 @@ def _place(rng: np.random.Generator, count: int, bounds: tuple[float, float, flo
         if x1 - x0 <= 2 * inset or y1 - y0 <= 2 * inset:
             continue
         centre = (float(rng.uniform(x0 + inset, x1 - inset)), float(rng.uniform(y0 + inset, y1 - inset)))
+        if flush and rng.random() < flush:
+            side = int(rng.integers(4))  # left, right, top, bottom
+            centre = ((x0 + inset, x1 - inset)[side], centre[1]) if side < 2 else \
+                (centre[0], (y0 + inset, y1 - inset)[side - 2])
         angle = float(rng.uniform(-15, 15)) if shape != "circle" else 0.0
         candidate = Thing(shape, colour, size, centre, radius, angle)
         clear = all(math.dist(centre, t.centre) > reach + t.radius * math.sqrt(2) + 4 for t in things)
@@ -143,15 +149,15 @@ def _draw(things: list[Thing], rng: np.random.Generator) -> Image.Image:
 
 
 def layout(seed: int, count: int | None = None, bounds: tuple[float, float, float, float] = (0, 0, SIZE, SIZE),
-           edge: float | None = None) -> tuple[tuple[Thing, ...], np.random.Generator]:
+           edge: float | None = None, flush: float = 0.0) -> tuple[tuple[Thing, ...], np.random.Generator]:
     """The objects of scene `seed` (without drawing it), inside `bounds` of the SIZE × SIZE square (all of it but for
-    the non-square canvases of core.vision.styles), as near its edges as `edge` allows (_place), and the generator,
-    ready to draw the rest."""
+    the non-square canvases of core.vision.styles), as near its edges as `edge` allows, a share `flush` of them
+    exactly that near (_place), and the generator, ready to draw the rest."""
     rng = np.random.default_rng(seed)
     count = int(rng.integers(1, 5)) if count is None else count
     if not 1 <= count <= 4:
         raise ValueError(f"a scene has 1 to 4 objects, not {count}")
-    return tuple(_place(rng, count, bounds, edge)), rng
+    return tuple(_place(rng, count, bounds, edge, flush)), rng
 
 
 def describe(things: tuple[Thing, ...]

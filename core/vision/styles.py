@@ -14,13 +14,15 @@ layouts (so the true caption is known) are drawn varying everything that is not 
   edges anti-aliased or hard; outlines of a dark colour and any width, or none; hand-drawn wobble;
 - afterwards: blur, sensor noise, JPEG compression down to quality 30.
 
-Two families. "train" draws from all of the above, and also lays objects against the canvas's edge or across it
+Two main families. "train" draws from all of the above, and also lays objects against the canvas's edge or across it
 (a tightly framed drawing) and draws background structure that is not an object, so that the captioner learns to
 ignore it: dot-grid paper, diagonal hatching, stray pencil strokes. "test" is the user-style test set: each of its
 scenes has at least one kind of variation that training never shows: notebook paper (ruled lines or a squared grid,
 level with the canvas, as training's hatching never is), uneven light as in a photo of paper (a vignette and a colour
-cast), sketchy doubled outlines, canvases wider or taller than 4:3.
-The same seed and family give the same scene.
+cast), sketchy doubled outlines, canvases wider or taller than 4:3. A third, "flush", draws as "train" does but lays
+half of its objects exactly against one of the canvas's edges, touching it: a drawing can put a shape right at its
+border, where (at the border of the model's square) the CNN's features are weakest, and in "train" one lands exactly
+there rarely. The same seed and family give the same scene.
 """
 from __future__ import annotations
 
@@ -34,8 +36,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from core.vision.shapes import SIZE, Scene, Thing, describe, layout
 
-FAMILIES = ("train", "test")
-_SALT = {"train": 7_919, "test": 104_729}  # the style's generator is seeded apart from the layout's
+FAMILIES = ("train", "test", "flush")
+_SALT = {"train": 7_919, "test": 104_729, "flush": 15_485_863}  # style generators seeded apart from layouts
 # hue (degrees), saturation and value ranges in which a person still names the colour
 SHADES = {"red": ((-8, 8), (0.6, 1.0), (0.7, 0.95)), "green": ((95, 145), (0.45, 1.0), (0.45, 0.85)),
           "blue": ((205, 235), (0.5, 1.0), (0.55, 0.95)), "yellow": ((46, 58), (0.6, 1.0), (0.85, 1.0)),
@@ -65,6 +67,7 @@ class Style:
     jpeg: int | None  # JPEG quality, or None for a lossless file
     edge: float | None = None  # train only: how near the canvas's edge a centre may come, in radii (shapes._place)
     strokes: int = 0  # train only: stray pencil strokes on the paper, under the shapes
+    flush: float = 0.0  # flush only: the share of objects laid exactly `edge` radii from the canvas's edge
 
     def band(self) -> tuple[float, float, float, float]:
         """Where the canvas sits in the model's square once padded (x0, y0, x1, y1 in SIZE pixels)."""
@@ -110,8 +113,9 @@ def draw_style(rng: np.random.Generator, family: str) -> Style:
                   jpeg=int(rng.uniform(30, 95)) if rng.random() < 0.6 else None)
     if test:  # the test family draws nothing more: its scenes stay those its seeds always drew
         return style
-    return replace(style, edge=float(rng.uniform(0.6, 1.0)) if rng.random() < 0.4 else None,
-                   strokes=int(rng.integers(1, 6)) if rng.random() < 0.25 else 0)
+    style = replace(style, edge=float(rng.uniform(0.6, 1.0)) if rng.random() < 0.4 else None,
+                    strokes=int(rng.integers(1, 6)) if rng.random() < 0.25 else 0)
+    return style if family == "train" else replace(style, edge=1.0, flush=0.5)
 
 
 def shade(colour: str, rng: np.random.Generator) -> tuple[int, int, int]:
@@ -254,7 +258,7 @@ def styled_layout(seed: int, family: str) -> tuple[tuple[Thing, ...], Style, np.
     draws the rest."""
     rng = np.random.default_rng([seed, _SALT.get(family, 0)])
     style = draw_style(rng, family)
-    things, _ = layout(seed, bounds=style.band(), edge=style.edge)
+    things, _ = layout(seed, bounds=style.band(), edge=style.edge, flush=style.flush)
     return things, style, rng
 
 

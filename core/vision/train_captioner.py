@@ -134,7 +134,7 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
 FEATURES_VERSION = "v2"  # changes whenever the encoder's features change (v2: hypercolumns), so no stale cache is read
 # per family of core.vision.styles, changes whenever that family draws differently (train s2: edges, dots, hatching,
 # strokes; the test family still draws what it drew at s1)
-STYLES_VERSION = {"train": "s2", "test": "s1"}
+STYLES_VERSION = {"train": "s2", "test": "s1", "flush": "s1"}
 CHUNK = 1000  # features are cached in files of this many scenes, so a larger set reuses a smaller one's work
 
 
@@ -157,8 +157,8 @@ def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[
 
 
 # scene seeds: training scenes count up from 0, held-out ones from a million (the user-style test set draws the same
-# held-out seeds in its own styles), styled training scenes from three million
-TRAIN_FIRST, VAL_FIRST, STYLED_FIRST = 0, 1_000_000, 3_000_000
+# held-out seeds in its own styles), styled training scenes from three million, flush ones from four million
+TRAIN_FIRST, VAL_FIRST, STYLED_FIRST, FLUSH_FIRST = 0, 1_000_000, 3_000_000, 4_000_000
 
 
 @dataclass(frozen=True)
@@ -167,20 +167,22 @@ class SceneSets:
 
     scenes: int = 10_000  # the shapes world's own scenes
     styled_scenes: int = 0  # besides those, scenes drawn in the training styles (core.vision.styles)
+    flush_scenes: int = 0  # and scenes in the training styles with objects against the canvas's edge ("flush")
     val_scenes: int = 1000  # held-out scenes, scored after every epoch
     user_scenes: int = 1000  # held-out scenes in the held-out user styles, scored after training (0: skip)
     cache: str = ".cache"
 
     def __post_init__(self) -> None:
-        if self.scenes < 1 or self.val_scenes < 1 or self.styled_scenes < 0 or self.user_scenes < 0:
+        if self.scenes < 1 or self.val_scenes < 1 or min(self.styled_scenes, self.flush_scenes, self.user_scenes) < 0:
             raise ValueError("--scenes and --val-scenes must be at least 1; "
-                             "--styled-scenes and --user-scenes 0 or more")
+                             "--styled-scenes, --flush-scenes and --user-scenes 0 or more")
 
 
 def shapes_command(argv: list[str] | None, description: str, cls: type, helps: dict[str, str],
-                   aliases: dict[str, str] | None = None) -> tuple:
-    """How every shapes-world training command starts: flags from the `cls` config and from SceneSets
-    (core.flags) and --out, parsed from `argv`, torch configured. Returns (parser, args, config, scene sets)."""
+                   aliases: dict[str, str] | None = None, skip_sets: tuple[str, ...] = ()) -> tuple:
+    """How every shapes-world training command starts: flags from the `cls` config and from SceneSets but
+    `skip_sets` (core.flags) and --out, parsed from `argv`, torch configured. Returns (parser, args, config,
+    scene sets)."""
     import argparse
 
     from core.flags import add_config_flags, config_from_flags
@@ -188,8 +190,9 @@ def shapes_command(argv: list[str] | None, description: str, cls: type, helps: d
 
     p = argparse.ArgumentParser(description=f"{description} Features are cached in --cache.")
     add_config_flags(p, cls, aliases=aliases, helps=helps)
-    add_config_flags(p, SceneSets, helps={
+    add_config_flags(p, SceneSets, skip=skip_sets, helps={
         "styled_scenes": "training scenes drawn in varied styles (core.vision.styles), besides --scenes",
+        "flush_scenes": "training scenes in those styles with half their objects against the canvas's edge",
         "user_scenes": "held-out scenes in the held-out user styles, scored after training (0: skip)",
         "cache": "where the encoder's features are cached"})
     p.add_argument("--out", type=Path, required=True)
@@ -210,14 +213,17 @@ def joined(parts: list[CaptionData]) -> CaptionData:
     return CaptionData.concatenated(parts, "mixed")
 
 
-def cached_splits(scenes: int, val_scenes: int, cache_dir: Path, styled_scenes: int = 0
+def cached_splits(scenes: int, val_scenes: int, cache_dir: Path, styled_scenes: int = 0, flush_scenes: int = 0
                   ) -> tuple[CaptionData, CaptionData]:
-    """The training scenes (the shapes world's `scenes` and, with `styled_scenes`, that many drawn in the training
-    styles of core.vision.styles) and the held-out scenes, their features encoded into `cache_dir` the first time
-    (progress printed): what every command line that trains on the shapes world starts from."""
+    """The training scenes (the shapes world's `scenes` and, with `styled_scenes` and `flush_scenes`, that many drawn
+    in the training styles of core.vision.styles, and in its "flush" family) and the held-out scenes, their features
+    encoded into `cache_dir` the first time (progress printed): what every command line that trains on the shapes
+    world starts from."""
     train = [cached_data(TRAIN_FIRST, scenes, cache_dir, _report)]
     if styled_scenes:
         train.append(cached_data(STYLED_FIRST, styled_scenes, cache_dir, _report, family="train"))
+    if flush_scenes:
+        train.append(cached_data(FLUSH_FIRST, flush_scenes, cache_dir, _report, family="flush"))
     return joined(train), cached_data(VAL_FIRST, val_scenes, cache_dir, _report)
 
 
@@ -269,7 +275,7 @@ def main(argv: list[str] | None = None) -> None:
         "init": "a captioner checkpoint of the same sizes to start from (a warm start)"},
         aliases={"penalty_weight": "penalty", "sharpen_weight": "sharpen"})
     initial = warm_start(Path(cfg.init), cfg.model_config(), p.error) if cfg.init else None
-    train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes)
+    train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes, sets.flush_scenes)
     run = train_captioner(cfg, train, val, start=initial, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "
         f"pointing {row['pointing']:.3f}  exact {row['exact']:.3f}  objects: precision {row['precision']:.3f} "
@@ -277,7 +283,8 @@ def main(argv: list[str] | None = None) -> None:
     if run.status == "diverged":
         p.exit(1, f"{run.message}\n")
     history = run.history
-    metrics = {**history[-1], "seconds": run.seconds, "scenes": sets.scenes, "styled_scenes": sets.styled_scenes}
+    metrics = {**history[-1], "seconds": run.seconds, "scenes": sets.scenes, "styled_scenes": sets.styled_scenes,
+               **({"flush_scenes": sets.flush_scenes} if sets.flush_scenes else {})}
     model = run.model
     if sets.user_scenes:
         user = evaluate_captioner(model, user_style_data(sets.user_scenes, Path(sets.cache)))

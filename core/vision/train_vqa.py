@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         "model": "lecture, attention, question or image",
         "lr": "the one-cycle schedule's peak rate",
         "look_weight": "attention model: weight of the attention supervision (0: learn where to look from answers)"},
-        aliases={"look_weight": "look"})
+        aliases={"look_weight": "look"}, skip_sets=("flush_scenes",))  # the captioners' extra scenes
     train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes)
     train_q = VQAData.joined([build_questions(list(range(TRAIN_FIRST, TRAIN_FIRST + sets.scenes)))] + (
         [build_questions(list(range(STYLED_FIRST, STYLED_FIRST + sets.styled_scenes)), "train")]

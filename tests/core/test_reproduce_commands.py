@@ -27,8 +27,23 @@ def commands() -> list[list[str]]:
 
 def test_the_script_holds_every_shipped_training_command():
     modules = [c[0] for c in commands()]
-    assert modules.count("core.charlm.train") == 3 and modules.count("core.vision.train_captioner") == 3
+    assert modules.count("core.charlm.train") == 3 and modules.count("core.vision.train_captioner") == 4
     assert modules.count("core.vision.train_vqa") == 4
+
+
+def test_a_warm_start_comes_after_the_command_that_makes_its_weights():
+    """The hard captioner starts from the soft one as it was before its last training (with the flush scenes), which
+    starts from, and replaces, that same file: the order of the script is part of what it means."""
+    made: list[str] = []
+    for command in commands():
+        argv = command[1:]
+        if "--init" in argv:
+            assert argv[argv.index("--init") + 1] in made, command
+        made.append(argv[argv.index("--out") + 1])
+    captioners = [c[1:] for c in commands() if c[0] == "core.vision.train_captioner"]
+    last = captioners[-1]
+    assert last[last.index("--out") + 1] == last[last.index("--init") + 1] == "assets/captioner-soft.pt"
+    assert "--flush-scenes" in last and any("--image-state" in c for c in captioners[:-1])
 
 
 @pytest.mark.parametrize("command", commands(), ids=lambda c: c[c.index("--out") + 1].split("/")[-1])
@@ -43,7 +58,8 @@ def test_each_command_parses_into_the_config_it_means(command):
         _, args, cfg, sets = shapes_command(argv, "check", cls, {})
         assert isinstance(cfg, cls) and sets.val_scenes == 1000 and str(args.out).startswith("assets/")
         if module.endswith("captioner") and cfg.attention == "hard":
-            assert cfg.samples == 2 and cfg.word_reward and cfg.expected_half and cfg.init == "assets/captioner-soft.pt"
+            assert cfg.samples == 2 and cfg.word_reward and cfg.expected_half and cfg.image_state
+            assert cfg.init == "assets/captioner-soft.pt"
 
 
 @pytest.mark.parametrize("argv, problem", [

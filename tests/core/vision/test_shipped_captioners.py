@@ -39,8 +39,9 @@ def user_style():
 def test_soft_attention_on_the_user_style_scenes(user_style):
     """Drawn in styles no training used (ruled or squared paper, uneven light, sketchy outlines, wide or tall
     canvases): issue 16's bars, every object named in ≥ 90% of scenes, precision and recall ≥ 94%, pointing ≥ 85%
-    (measured: 92.1%, 97.2%, 97.4%, 92.9%; 59.1%, 84.2%, 95.5% and 86.8% before training showed edges, dot grids,
-    hatching and strokes; 7%, 52%, 85% and 84% before it saw any styled scene). The checkpoint carries the same
+    (measured: 93.0%, 97.4%, 97.7%, 93.8%; 92.1%, 97.2%, 97.4%, 92.9% before the flush scenes; 59.1%, 84.2%, 95.5%
+    and 86.8% before training showed edges, dot grids, hatching and strokes; 7%, 52%, 85% and 84% before it saw any
+    styled scene). The checkpoint carries the same
     figures (the page's table)."""
     ck, user = user_style
     assert user["all_named"] >= 0.90 and user["pointing"] >= 0.85, user
@@ -49,46 +50,66 @@ def test_soft_attention_on_the_user_style_scenes(user_style):
         assert ck.metrics[f"user_{name}"] == pytest.approx(user[name], abs=1e-3), name
 
 
-def edge_drawings(count: int = 200) -> tuple[list, list]:
+def edge_drawings(count: int = 200, flush: float = 0.0) -> tuple[list, list]:
     """`count` held-out drawings in the user (test) styles whose layouts reach the canvas's edge: each has an object
-    touching it or crossing it by up to 20% of its radius (seeds from 6,000,000, never trained on)."""
+    touching it or crossing it by up to 20% of its radius (seeds from 6,000,000, never trained on); with `flush`, that
+    share of the objects lies exactly against an edge, touching it, and at least one does (seeds from 7,000,000)."""
     from core.vision.shapes import layout
     from core.vision.styles import render, styled_layout
 
     things_of, images = [], []
-    seed = 6_000_000
+    seed = 7_000_000 if flush else 6_000_000
     while len(images) < count:
         _, style, rng = styled_layout(seed, "test")
         x0, y0, x1, y1 = style.band()
-        things, _ = layout(seed, bounds=(x0, y0, x1, y1), edge=0.8)
-        if any(min(t.centre[0] - x0, x1 - t.centre[0], t.centre[1] - y0, y1 - t.centre[1]) <= t.radius for t in things):
+        things, _ = layout(seed, bounds=(x0, y0, x1, y1), edge=1.0 if flush else 0.8, flush=flush)
+        if any(min(t.centre[0] - x0, x1 - t.centre[0], t.centre[1] - y0, y1 - t.centre[1]) <= t.radius + 1e-6
+               for t in things):
             things_of.append(things)
             images.append(render(things, style, rng))
         seed += 1
     return images, things_of
 
 
-def test_drawings_with_objects_at_their_edges_are_captioned_whole():
-    """Uploads are padded, not cropped, so an object at the edge of a wide or tall drawing stays in the picture, and
-    training drew objects against and across the edge: on 200 such drawings in the user styles, every object is
-    named in 90.0% of them and recall is 97.2% (measured; the user-style bar is 90%). This holds 88% and 95%."""
+def soft_captions(images: list) -> list[list[str]]:
+    """The shipped soft model's greedy captions of `images`."""
     from core.vision.captioner import sample_caption
     from core.vision.encoder import Encoder
-    from core.vision.scoring import score_objects
     from core.vision.shapes import VOCAB
 
-    images, things = edge_drawings()
     soft, encoder, said = load_checkpoint(next(m for m in CAPTIONERS if m.key == "soft").path).model, Encoder(), []
     for k in range(0, len(images), 50):
         f = encoder.encode(images[k: k + 50])
         said += [[VOCAB[i] for i in row] for row in sample_caption(soft, f.mid, f.pooled)[0]]
-    score = score_objects(said, things)
+    return said
+
+
+def test_drawings_with_objects_at_their_edges_are_captioned_whole():
+    """Uploads are padded, not cropped, so an object at the edge of a wide or tall drawing stays in the picture, and
+    training drew objects against and across the edge: on 200 such drawings in the user styles, every object is
+    named in 90.0% of them and recall is 96.8% (measured; the user-style bar is 90%). This holds 88% and 95%."""
+    from core.vision.scoring import score_objects
+
+    images, things = edge_drawings()
+    score = score_objects(soft_captions(images), things)
     assert score.all_named >= 0.88 and score.recall >= 0.95, score
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16, open: a small square flush against the right edge of the picture "
-                                       "itself (a 4:3 canvas fills the model's square across) is left out; 10 px in, "
-                                       "it is named. Training's layouts rarely put an object exactly there")
+def test_drawings_with_objects_flush_against_their_edges_are_captioned_whole():
+    """Objects laid exactly against the canvas's edge (half of them; at least one per drawing), in the user styles no
+    training used: every object named in 89.0% of 200 drawings, recall 96.7% (86.5% and 96.2% before the soft model
+    trained on the "flush" scenes, drawn in the training styles). This holds 87% and 95%."""
+    from core.vision.scoring import score_objects
+
+    images, things = edge_drawings(flush=0.5)
+    score = score_objects(soft_captions(images), things)
+    assert score.all_named >= 0.87 and score.recall >= 0.95, score
+
+
+@pytest.mark.xfail(strict=True, reason="issue 16, open: an upright square flush against the right edge of the "
+                                       "picture itself (a 4:3 canvas fills the model's square across), the third of "
+                                       "three objects, is left out (the triangle is named twice); alone with one "
+                                       "other object, or 2 px in, it is named, and a circle or triangle there is")
 def test_a_wide_drawing_with_objects_flush_against_its_edges_is_captioned_whole():
     """A 4:3 drawing, white, flat colours, one object touching the left edge, one the right and one the top: padded
     (not cropped or squeezed) to the model's square, every object is named."""
@@ -114,7 +135,7 @@ def test_a_wide_drawing_with_objects_flush_against_its_edges_is_captioned_whole(
 
 def test_soft_attention_meets_the_issues_bars(measured):
     """Every object named in ≥ 95% of scenes, object precision and recall ≥ 97%, pointing game ≥ 85%
-    (measured: 97.2%, 99.2%, 98.9%, 96.5%)."""
+    (measured: 98.4%, 99.5%, 99.4%, 96.7%; 97.2%, 99.2%, 98.9%, 96.5% before the flush scenes)."""
     _, soft = measured["soft"]
     assert soft["all_named"] >= 0.95, soft
     assert soft["precision"] >= 0.97 and soft["recall"] >= 0.97, soft
@@ -123,7 +144,7 @@ def test_soft_attention_meets_the_issues_bars(measured):
 
 def test_soft_attention_reads_shape_words_where_it_says_them(measured):
     """The LSTM is fed only where it looked, so a shape word cannot come from memory: its attention peaks on the
-    object (measured 98.8%; 63% when the whole context went into the LSTM), as colour words' do (94.1%)."""
+    object (measured 99.0%; 63% when the whole context went into the LSTM), as colour words' do (94.4%)."""
     _, soft = measured["soft"]
     assert soft["pointing_shape"] >= 0.93 and soft["pointing_colour"] >= 0.85, soft
 

@@ -30,9 +30,31 @@ def test_the_caption_is_the_layouts_and_objects_lie_in_the_canvas_band_or_across
                               y0 - (t.centre[1] - t.radius), t.centre[1] + t.radius - y1) / t.radius for t in things)
             assert outside <= (0.0 if style.edge is None else 0.4 + 1e-9), (seed, family, outside)
             crossing += outside > 0
-            assert (family == "train") or style.edge is None
+            assert (family != "test") or style.edge is None
             assert styled_scene(seed, family).tokens == describe(things)[0]
     assert crossing >= 5
+
+
+def test_the_flush_family_lays_about_half_of_its_objects_exactly_against_the_canvas_edge():
+    """"flush" draws in the training styles with about half of the objects touching one of the canvas's four edges
+    (a centre exactly one radius in) and none across it; "train" rarely puts one exactly there."""
+    def touching(family: str) -> tuple[int, int, set]:
+        count = touch = 0
+        sides = set()
+        for seed in range(4_000_000, 4_000_150):
+            things, style, _ = styled_layout(seed, family)
+            x0, y0, x1, y1 = style.band()
+            for t in things:
+                gaps = (t.centre[0] - x0, x1 - t.centre[0], t.centre[1] - y0, y1 - t.centre[1])
+                assert family != "flush" or min(gaps) >= t.radius - 1e-9  # touching, never across
+                hit = [k for k, gap in enumerate(gaps) if abs(gap - t.radius) < 1e-6]
+                touch, count = touch + bool(hit), count + 1
+                sides |= set(hit)
+        return touch, count, sides
+
+    touch, count, sides = touching("flush")
+    assert 0.4 <= touch / count <= 0.6 and sides == {0, 1, 2, 3}, (touch, count, sides)
+    assert touching("train")[0] / count < 0.05
 
 
 def test_each_test_scene_has_a_variation_that_training_never_draws():

@@ -50,14 +50,17 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     from core.checkpoints import load_checkpoint
     from core.vision.train_captioner import main
 
-    main(["--attention", "soft", "--scenes", "24", "--styled-scenes", "6", "--val-scenes", "8", "--user-scenes", "4",
+    main(["--attention", "soft", "--scenes", "24", "--styled-scenes", "6", "--flush-scenes", "3", "--val-scenes", "8",
+          "--user-scenes", "4",
           "--epochs", "1", "--hidden", "16", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "cap.pt")])
     ck = load_checkpoint(tmp_path / "cap.pt")
     assert ck.kind == "captioner" and ck.model.config.attention == "soft" and ck.metrics["scenes"] == 24
-    assert ck.metrics["styled_scenes"] == 6 and 0 <= ck.metrics["user_all_named"] <= 1  # scored on the user styles
+    assert ck.metrics["styled_scenes"] == 6 and ck.metrics["flush_scenes"] == 3
+    assert 0 <= ck.metrics["user_all_named"] <= 1  # scored on the user styles
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
         "shapes-features-v2-0-24.pt", "shapes-features-v2-1000000-8.pt",
-        "shapes-features-v2-styled-test-s1-1000000-4.pt", "shapes-features-v2-styled-train-s2-3000000-6.pt"]
+        "shapes-features-v2-styled-flush-s1-4000000-3.pt", "shapes-features-v2-styled-test-s1-1000000-4.pt",
+        "shapes-features-v2-styled-train-s2-3000000-6.pt"]
     # a hard-attention model started from the soft one's weights, with the REINFORCE options and its memory started
     # from the image
     main(["--attention", "hard", "--init", str(tmp_path / "cap.pt"), "--scenes", "24", "--val-scenes", "8",

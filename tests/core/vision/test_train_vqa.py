@@ -1,5 +1,6 @@
 """The VQA training loop: held-out accuracy is split by question kind, and the command line trains and saves a
 checkpoint the loader accepts."""
+import pytest
 import torch
 
 from core.vision.captioner import FEATURE_SIZE
@@ -49,6 +50,8 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     assert ck.metrics["styled_scenes"] == 6
     assert 0.0 <= ck.metrics["relational"] <= 1.0 and ck.metrics["held_out_questions"] > 8
     assert 0.0 <= ck.metrics["user_accuracy"] <= 1.0  # also scored on the user-style test set
+    with pytest.raises(SystemExit):  # the flush scenes are the captioners' (no questions are built for them)
+        main(["--flush-scenes", "3", "--out", str(tmp_path / "bad.pt")])
 
 
 def test_the_look_loss_is_small_when_each_hop_looks_at_its_object_and_ignores_hops_without_one():
