@@ -17,6 +17,9 @@ change at a time, in the order the page and README give them:
    begins as the soft model): the shipped recipe;
 7. the shipped recipe without the warm start, to show what the warm start alone is worth.
 
+assets/reproduce.sh runs it right after the hard model's training, before the soft model's last one (the flush
+scenes), so that its warm rows start from the soft weights the shipped hard model started from.
+
 Prints one line per row (every object named, precision, recall, pointing, seconds) as it finishes and writes the
 rows to --out, which the captioning page shows. With --rows, the rows trained replace those of the same number in an
 existing --out file and the others are kept, so one new row costs one row's training.
