@@ -144,7 +144,7 @@ def decoders_table(models: dict) -> None:
 def how_hard_attention_learned() -> None:
     """The REINFORCE changes measured like for like (assets/hard-attention-ablation.json), in an expander; a note
     saying how to make the file when it is missing."""
-    from core.vision.shipped import load_hard_ablation
+    from core.vision.shipped import largest_steps, load_hard_ablation
 
     with st.expander("What made hard attention learn: each REINFORCE change measured like for like"):
         measured = load_hard_ablation()
@@ -156,5 +156,8 @@ def how_hard_attention_learned() -> None:
                        "precision %": round(100 * r["precision"], 1), "recall %": round(100 * r["recall"], 1),
                        "pointing %": round(100 * r["pointing"], 1), "seconds": round(r["seconds"])}
                       for r in measured["rows"]], hide_index=True, key="cap_ablation")
+        steps = " and ".join(f"{name} (+{points:.1f} points)" for name, points in largest_steps(measured) if points > 0)
+        if steps:
+            st.markdown(f"**What made the difference:** {plain(steps)}, in every object named.")
         st.caption(f"Each row adds one change to the row above; the last row is the whole recipe without the warm "
                    f"start. Setup: {plain(measured['setup'])}. Rerun: python -m benchmarks.hard_attention")

@@ -54,3 +54,12 @@ def load_hard_ablation(path: Path | None = None) -> dict | None:
                                    and all(number(r.get(k)) for k in figures) for r in data["rows"]):
         return None
     return data
+
+
+def largest_steps(measured: dict, count: int = 2) -> list[tuple[str, float]]:
+    """The `count` rows of an ablation (load_hard_ablation) that added the most to "every object named" over the row
+    above, largest first, as (change, points). Rows build on the row above except the last, the whole recipe without
+    the warm start, which is left out."""
+    rows = measured["rows"][:-1]
+    steps = [(b["name"].removeprefix("+ "), 100 * (b["all_named"] - a["all_named"])) for a, b in zip(rows, rows[1:])]
+    return sorted(steps, key=lambda step: -step[1])[:count]

@@ -146,6 +146,8 @@ def test_the_hard_attention_ablation_is_shown_or_how_to_make_it(monkeypatch, tmp
     at = open_page(PAGE, timeout=120)
     table = next(d.value for d in at.dataframe if "training" in d.value.columns)
     assert len(table) == len(ROWS) and table["every object named %"].between(0, 100).all()
+    said = next(m.value for m in at.markdown if m.value.startswith("**What made the difference:**")).replace("\\", "")
+    assert "first state from the image (+25.3 points) and warm start from soft (+23.7 points)" in said, said
     monkeypatch.setattr(shipped, "HARD_ABLATION", tmp_path / "absent.json")
     at = open_page(PAGE, timeout=120)
     assert any("python -m benchmarks.hard_attention" in i.value for i in at.info)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from core.vision.shipped import HARD_ABLATION, load_hard_ablation
+from core.vision.shipped import HARD_ABLATION, largest_steps, load_hard_ablation
 
 
 def test_the_shipped_ablation_shows_what_made_hard_attention_learn():
@@ -36,3 +36,13 @@ def test_a_missing_or_malformed_file_reads_as_not_measured(tmp_path, text):
                                     "seconds": 3.0}]}
     path.write_text(json.dumps(good))
     assert load_hard_ablation(path) == good
+
+
+def test_the_largest_steps_are_the_changes_that_added_most_over_the_row_above():
+    """The last row (the recipe without the warm start) is not a step; on the shipped file the two largest steps are
+    the memory started from the image and the warm start."""
+    rows = [{"name": n, "all_named": v} for n, v in (("base", 0.1), ("+ a", 0.3), ("+ b", 0.35), ("+ c", 0.75),
+                                                      ("cold", 0.0))]
+    assert [(n, round(p, 6)) for n, p in largest_steps({"rows": rows})] == [("c", 40.0), ("a", 20.0)]
+    assert [n for n, _ in largest_steps(load_hard_ablation())] == ["first state from the image",
+                                                                   "warm start from soft"]
