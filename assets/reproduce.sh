@@ -24,7 +24,7 @@ python -m core.charlm.train --corpus python --cell lstm --hidden 512 --layers 2 
 # (seeds 3,000,000-3,014,999), drawn with objects against and across the canvas's edge and on backgrounds with
 # structure that is not an object (dot grids, slanted hatching, pencil strokes). Features are encoded once into .cache/
 # (about a minute per 1,000 plain scenes, a minute and a half per 1,000 styled ones, drawing included); the trainings
-# then take about 35 (soft, 25,000 scenes), 4 (none) and 27 (hard) minutes. The soft model trains without the
+# then take about 35 (soft, 25,000 scenes), 4 (none) and 26 (hard) minutes. The soft model trains without the
 # doubly stochastic penalty (--penalty 0): with the paper's weight (0.1) its attention spreads out and points worse. Both attention models feed the LSTM only where they looked
 # (--feed place), not what they saw (README).
 python -m core.vision.train_captioner --attention soft --scenes 10000 --styled-scenes 15000 --val-scenes 1000 \
@@ -34,11 +34,12 @@ python -m core.vision.train_captioner --attention none --scenes 20000 --val-scen
 # Hard attention starts from the soft model's weights (they share every weight) and trains 6 epochs on the same
 # scenes, with two sampled readings per caption judged against each other, a reward per word, the expected context on
 # half of the updates, and the LSTM's first state from the image's pooled vector (--image-state; its weights start at
-# zero, so training begins at the soft model). 27 minutes with two torch threads.
+# zero, so training begins at the soft model). 26 minutes with two torch threads.
 python -m core.vision.train_captioner --attention hard --init assets/captioner-soft.pt \
   --scenes 10000 --styled-scenes 15000 --val-scenes 1000 --user-scenes 1000 --epochs 6 --lr 1e-3 --samples 2 \
   --word-reward --expected-half --feed place --image-state --seed 0 --out assets/captioner-hard.pt
-# What each of those changes does, like for like (about 10 minutes; the captioning page shows the file).
+# What each of those changes does, like for like (about 15 minutes; the captioning page shows the file; the shipped
+# file's rows 1-5 ran two at a time with one torch thread each, rows 6-7 alone with two, which changes only its seconds).
 python -m benchmarks.hard_attention --out assets/hard-attention-ablation.json
 # Last, the soft model (the one the hard model and the ablation started from) trains 3 more epochs at a lower rate with
 # 5,000 more scenes in the training styles whose objects lie exactly against the canvas's edge, half of them

@@ -21,8 +21,9 @@ assets/reproduce.sh runs it right after the hard model's training, before the so
 scenes), so that its warm rows start from the soft weights the shipped hard model started from.
 
 Prints one line per row (every object named, precision, recall, pointing, seconds) as it finishes and writes the
-rows to --out, which the captioning page shows. With --rows, the rows trained replace those of the same number in an
-existing --out file and the others are kept, so one new row costs one row's training.
+rows to --out, which the captioning page shows. With --rows, the rows trained replace those of the same name in an
+existing --out file and the others are kept, so one new row costs one row's training; only when that file's rows were
+measured the same way (the same scenes and epochs, from the same weights by their sha256), otherwise it refuses.
 """
 from __future__ import annotations
 
@@ -61,13 +62,17 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     configure_torch()
     base = CaptionTrainConfig(attention="hard", epochs=args.epochs, lr=1e-3, feed="place", seed=0)
-    start = warm_start(args.init, base.model_config(), p.error)
+    start, before = warm_start(args.init, base.model_config(), p.error)
+    setup = (f"{args.scenes:,} plain training scenes × {args.epochs} epochs each, from {args.init.name} (sha256 "
+             f"{before['init_sha256']}) where warm; greedy captions of {args.val_scenes:,} held-out scenes")
+    kept: dict[str, dict] = {}
+    if args.out is not None and args.rows != list(range(1, len(ROWS) + 1)):
+        earlier = previous_run(args.out, setup)
+        if earlier is None:
+            p.error(f"--rows: {args.out} holds no rows measured like these ({setup}); train every row")
+        setup, kept = earlier
     train, val = cached_splits(args.scenes, args.val_scenes, args.cache)
-    setup = (f"{args.scenes:,} plain training scenes × {args.epochs} epochs each, from {args.init.name} where warm; "
-             f"greedy captions of {args.val_scenes:,} held-out scenes")
     print(setup)
-    earlier = previous_run(args.out, setup) if args.rows != list(range(1, len(ROWS) + 1)) else None
-    setup, kept = earlier if earlier is not None else (setup, {})
     print(f"{'row':40s} {'all named':>9s} {'precision':>9s} {'recall':>7s} {'pointing':>8s} {'seconds':>7s}")
     for k in args.rows:
         name, changes, warm = ROWS[k - 1]

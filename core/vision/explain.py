@@ -258,6 +258,9 @@ def decoder_row(metrics: dict) -> dict[str, object]:
             "exact caption %": percent("exact"),
             "user styles: all named %": percent("user_all_named"), "user styles: pointing %": percent("user_pointing"),
             "loss per word": None if metrics.get("val_loss") is None else round(metrics["val_loss"], 3),
-            "training scenes": None if "scenes" not in metrics else metrics["scenes"] + metrics.get("styled_scenes", 0),
-            "epochs": metrics.get("epoch"),
-            "training minutes": None if "seconds" not in metrics else round(metrics["seconds"] / 60, 1)}
+            "training scenes": None if "scenes" not in metrics else
+            metrics["scenes"] + metrics.get("styled_scenes", 0) + metrics.get("flush_scenes", 0),
+            # a warm-started model's cost includes the training of the weights it started from
+            "epochs": None if "epoch" not in metrics else metrics["epoch"] + metrics.get("epochs_before", 0),
+            "training minutes": None if "seconds" not in metrics else
+            round((metrics["seconds"] + metrics.get("seconds_before", 0.0)) / 60, 1)}

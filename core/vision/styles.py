@@ -65,7 +65,7 @@ class Style:
     wobble: float  # how far a hand-drawn edge strays, as a share of the object's radius
     blur: float  # Gaussian blur radius
     jpeg: int | None  # JPEG quality, or None for a lossless file
-    edge: float | None = None  # train only: how near the canvas's edge a centre may come, in radii (shapes._place)
+    edge: float | None = None  # train and flush: how near the canvas's edge a centre may come, in radii (shapes._place)
     strokes: int = 0  # train only: stray pencil strokes on the paper, under the shapes
     flush: float = 0.0  # flush only: the share of objects laid exactly `edge` radii from the canvas's edge
 

@@ -133,7 +133,7 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
 
 FEATURES_VERSION = "v2"  # changes whenever the encoder's features change (v2: hypercolumns), so no stale cache is read
 # per family of core.vision.styles, changes whenever that family draws differently (train s2: edges, dots, hatching,
-# strokes; the test family still draws what it drew at s1)
+# strokes; the test family still draws what it drew at s1; flush is new at s1)
 STYLES_VERSION = {"train": "s2", "test": "s1", "flush": "s1"}
 CHUNK = 1000  # features are cached in files of this many scenes, so a larger set reuses a smaller one's work
 
@@ -233,10 +233,14 @@ def user_style_data(scenes: int, cache_dir: Path) -> CaptionData:
     return cached_data(VAL_FIRST, scenes, cache_dir, _report, family="test")
 
 
-def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None]) -> Captioner:
+def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None]) -> tuple[Captioner, dict]:
     """The captioner in `path` to start training a `wanted` model from, checked before any scene is encoded: a
     captioner checkpoint of the same sizes and feed, with the same attention or the other of soft and hard (they
-    share every weight); `refuse(message)` otherwise."""
+    share every weight); `refuse(message)` otherwise. Also what the new checkpoint records of it: the file's sha256
+    (its first 16 hex digits, as the model store names models), so that the weights are known even after the file
+    is replaced, and the epochs and seconds of training that made them (its own and its warm start's)."""
+    import hashlib
+
     from core.checkpoints import CheckpointError, load_checkpoint
 
     try:
@@ -253,7 +257,10 @@ def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None])
         refuse(f"--init {path} has other sizes ({have}); a warm start needs the same hidden, embed, attend and feed")
     if have.image_state and not wanted.image_state:
         refuse(f"--init {path} starts its state from the image; a model that starts from zeros cannot start from it")
-    return ck.model
+    before = {"init_sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:16],
+              "epochs_before": ck.metrics.get("epoch", 0) + ck.metrics.get("epochs_before", 0),
+              "seconds_before": ck.metrics.get("seconds", 0.0) + ck.metrics.get("seconds_before", 0.0)}
+    return ck.model, before
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -274,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
                        "not zeros",
         "init": "a captioner checkpoint of the same sizes to start from (a warm start)"},
         aliases={"penalty_weight": "penalty", "sharpen_weight": "sharpen"})
-    initial = warm_start(Path(cfg.init), cfg.model_config(), p.error) if cfg.init else None
+    initial, before = warm_start(Path(cfg.init), cfg.model_config(), p.error) if cfg.init else (None, {})
     train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes, sets.flush_scenes)
     run = train_captioner(cfg, train, val, start=initial, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "
@@ -284,7 +291,7 @@ def main(argv: list[str] | None = None) -> None:
         p.exit(1, f"{run.message}\n")
     history = run.history
     metrics = {**history[-1], "seconds": run.seconds, "scenes": sets.scenes, "styled_scenes": sets.styled_scenes,
-               **({"flush_scenes": sets.flush_scenes} if sets.flush_scenes else {})}
+               **({"flush_scenes": sets.flush_scenes} if sets.flush_scenes else {}), **before}
     model = run.model
     if sets.user_scenes:
         user = evaluate_captioner(model, user_style_data(sets.user_scenes, Path(sets.cache)))

@@ -12,15 +12,15 @@ from core.vision.train_vqa import VQATrainConfig
 SCRIPT = Path(__file__).resolve().parents[2] / "assets" / "reproduce.sh"
 
 
-def commands() -> list[list[str]]:
-    """Each `python -m core…` command of the script, as its argument list (continuation lines joined)."""
+def commands(prefix: str = "core.") -> list[list[str]]:
+    """Each `python -m <prefix>…` command of the script, as its argument list (continuation lines joined)."""
     text = SCRIPT.read_text().replace("\\\n", " ")
     found = []
     for line in text.splitlines():
         words = shlex.split(line, comments=True)
         while words and "=" in words[0]:  # environment settings before the command
             words = words[1:]
-        if words[:2] == ["python", "-m"] and words[2].startswith("core."):
+        if words[:2] == ["python", "-m"] and words[2].startswith(prefix):
             found.append(words[2:])
     return found
 
@@ -33,8 +33,12 @@ def test_the_script_holds_every_shipped_training_command():
 
 def test_a_warm_start_comes_after_the_command_that_makes_its_weights():
     """The hard captioner starts from the soft one as it was before its last training (with the flush scenes), which
-    starts from, and replaces, that same file: the order of the script is part of what it means."""
+    starts from, and replaces, that same file; the hard-attention ablation runs between the two, from the same soft
+    weights as the hard model: the order of the script is part of what it means."""
     made: list[str] = []
+    order = [c[0] if c[0] != "core.vision.train_captioner" else c[c.index("--out") + 1] for c in commands("")]
+    assert order.index("assets/captioner-hard.pt") < order.index("benchmarks.hard_attention") \
+        < len(order) - 1 - order[::-1].index("assets/captioner-soft.pt"), order
     for command in commands():
         argv = command[1:]
         if "--init" in argv:

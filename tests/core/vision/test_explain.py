@@ -196,3 +196,7 @@ def test_a_decoder_row_shows_the_user_style_figures_when_measured_and_counts_eve
     assert row["training scenes"] == 20000 and row["training minutes"] == 10.0
     old = decoder_row({"all_named": 0.5, "scenes": 20000})
     assert old["user styles: all named %"] is None and old["training scenes"] == 20000
+    # a warm-started model counts the flush scenes and the training of the weights it started from
+    warm = decoder_row({"scenes": 10000, "styled_scenes": 15000, "flush_scenes": 5000, "epoch": 3, "seconds": 600,
+                        "epochs_before": 12, "seconds_before": 1800})
+    assert warm["training scenes"] == 30000 and warm["epochs"] == 15 and warm["training minutes"] == 40.0

@@ -29,11 +29,10 @@ def measured(held_out):
 
 
 @pytest.fixture(scope="module")
-def user_style():
-    """The soft model on the 1,000 held-out scenes drawn in the held-out user styles."""
-    soft = next(m for m in CAPTIONERS if m.key == "soft")
-    ck = load_checkpoint(soft.path)
-    return ck, evaluate_captioner(ck.model, user_style_data(1000, ROOT / ".cache"))
+def user_style(measured):
+    """The attention models' figures on the 1,000 held-out scenes drawn in the held-out user styles, by key."""
+    data = user_style_data(1000, ROOT / ".cache")
+    return {key: evaluate_captioner(ck.model, data) for key, (ck, _) in measured.items() if key != "none"}
 
 
 def test_soft_attention_on_the_user_style_scenes(user_style):
@@ -41,13 +40,10 @@ def test_soft_attention_on_the_user_style_scenes(user_style):
     canvases): issue 16's bars, every object named in ≥ 90% of scenes, precision and recall ≥ 94%, pointing ≥ 85%
     (measured: 93.0%, 97.4%, 97.7%, 93.8%; 92.1%, 97.2%, 97.4%, 92.9% before the flush scenes; 59.1%, 84.2%, 95.5%
     and 86.8% before training showed edges, dot grids, hatching and strokes; 7%, 52%, 85% and 84% before it saw any
-    styled scene). The checkpoint carries the same
-    figures (the page's table)."""
-    ck, user = user_style
+    styled scene)."""
+    user = user_style["soft"]
     assert user["all_named"] >= 0.90 and user["pointing"] >= 0.85, user
     assert user["precision"] >= 0.94 and user["recall"] >= 0.94, user
-    for name in ("all_named", "precision", "recall", "pointing"):
-        assert ck.metrics[f"user_{name}"] == pytest.approx(user[name], abs=1e-3), name
 
 
 def edge_drawings(count: int = 200, flush: float = 0.0) -> tuple[list, list]:
@@ -158,19 +154,20 @@ def test_hard_attention_meets_the_issues_bars(measured):
     assert hard["precision"] >= 0.95 and hard["recall"] >= 0.95, hard
 
 
-def test_hard_attention_on_the_user_style_scenes():
-    """Measured on the user-style set too (no bar there for hard attention): the checkpoint's figures, re-measured
-    (77.9% named whole, pointing 95.9%), and it stays far above the model without attention on plain scenes (59.6%)."""
-    ck = load_checkpoint(next(m for m in CAPTIONERS if m.key == "hard").path)
-    user = evaluate_captioner(ck.model, user_style_data(1000, ROOT / ".cache"))
-    for name in ("all_named", "precision", "recall", "pointing"):
-        assert ck.metrics[f"user_{name}"] == pytest.approx(user[name], abs=1e-3), name
+def test_hard_attention_on_the_user_style_scenes(user_style):
+    """Measured on the user-style set too (the issue sets no bar there for hard attention): 77.9% named whole,
+    pointing 95.9% (63.8% and 95.7% for the model shipped before). This holds 70% and 90%."""
+    user = user_style["hard"]
     assert user["all_named"] >= 0.70 and user["pointing"] >= 0.90, user
 
 
 @pytest.mark.parametrize("key", [m.key for m in CAPTIONERS])
-def test_each_checkpoint_carries_the_figures_the_page_shows(measured, key):
+def test_each_checkpoint_carries_the_figures_the_page_shows(measured, user_style, key):
+    """The page's table reads the checkpoints' figures: re-measured, on the plain held-out scenes and, for the
+    attention models, on the user-style set."""
     ck, figures = measured[key]
+    for name in ("all_named", "precision", "recall", "pointing") if key != "none" else ():
+        assert ck.metrics[f"user_{name}"] == pytest.approx(user_style[key][name], abs=1e-3), name
     assert ck.kind == "captioner" and ck.model.config.attention == key
     for name in ("all_named", "precision", "recall", "exact", "val_loss"):
         assert ck.metrics[name] == pytest.approx(figures[name], abs=1e-3), name

@@ -1,4 +1,5 @@
 """The captioner training loop: it learns a tiny set, reports every epoch, and stops when asked."""
+import hashlib
 import math
 
 import pytest
@@ -70,6 +71,8 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     assert hard.model.config.attention == "hard" and hard.train_config["init"] == str(tmp_path / "cap.pt")
     assert hard.train_config["samples"] == 2 and hard.train_config["word_reward"] and hard.train_config["expected_half"]
     assert hard.model.config.image_state and not ck.model.config.image_state
+    assert hard.metrics["init_sha256"] == hashlib.sha256((tmp_path / "cap.pt").read_bytes()).hexdigest()[:16]
+    assert hard.metrics["epochs_before"] == 1 and hard.metrics["seconds_before"] == ck.metrics["seconds"]
     refused = [["--init", str(tmp_path / "cap.pt"), "--hidden", "8"],  # a warm start needs the same sizes
                ["--init", str(tmp_path / "hard.pt")]]  # and a memory started from the image cannot go back to zeros
     for flags in refused:
