@@ -36,6 +36,11 @@ ID = re.compile(r"[0-9a-f]{16}")
 MAX_NAME = 60  # characters of a display name or a trainer's name
 
 
+def content_id(data: bytes) -> str:
+    """A checkpoint's id: the first 16 hex digits of its bytes' sha256 (the same file, the same id)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
 def clean_name(text: object, fallback: str) -> str:
     """A display name as typed: printable characters only, spaces collapsed, at most MAX_NAME characters."""
     words = "".join(c if c.isprintable() else " " for c in str(text or "")).split()
@@ -110,7 +115,7 @@ class ModelStore:
         name and its trainer's name; returns its entry. Saving the same file again keeps the one copy, with its
         first name and trainer."""
         checkpoint = load_checkpoint(data)
-        model_id = hashlib.sha256(data).hexdigest()[:16]
+        model_id = content_id(data)
         config, metrics = checkpoint.model.config, checkpoint.metrics
         loss = metrics.get("val_loss")
         entry = StoredModel(model_id, clean_name(name, "a model"), clean_name(who, "anonymous"), checkpoint.kind,
@@ -134,7 +139,7 @@ class ModelStore:
             stat = path.stat()
             if self._verified.get(model_id) == (stat.st_mtime_ns, stat.st_size):
                 return True
-            whole = hashlib.sha256(path.read_bytes()).hexdigest()[:16] == model_id
+            whole = content_id(path.read_bytes()) == model_id
         except OSError:
             return False
         if whole:
@@ -172,7 +177,7 @@ class ModelStore:
             data = (self.root / f"{model_id}.pt").read_bytes()
         except OSError:  # evicted or removed since it was listed
             raise CheckpointError(f"the saved model {model_id} is no longer on the server") from None
-        if hashlib.sha256(data).hexdigest()[:16] != model_id:
+        if content_id(data) != model_id:
             raise CheckpointError("the saved model's file has changed since it was saved")
         return load_checkpoint(data)
 

@@ -239,9 +239,8 @@ def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None])
     share every weight); `refuse(message)` otherwise. Also what the new checkpoint records of it: the file's sha256
     (its first 16 hex digits, as the model store names models), so that the weights are known even after the file
     is replaced, and the epochs and seconds of training that made them (its own and its warm start's)."""
-    import hashlib
-
     from core.checkpoints import CheckpointError, load_checkpoint
+    from core.store import content_id
 
     try:
         ck = load_checkpoint(path)
@@ -257,7 +256,7 @@ def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None])
         refuse(f"--init {path} has other sizes ({have}); a warm start needs the same hidden, embed, attend and feed")
     if have.image_state and not wanted.image_state:
         refuse(f"--init {path} starts its state from the image; a model that starts from zeros cannot start from it")
-    before = {"init_sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:16],
+    before = {"init_sha256": content_id(path.read_bytes()),
               "epochs_before": ck.metrics.get("epoch", 0) + ck.metrics.get("epochs_before", 0),
               "seconds_before": ck.metrics.get("seconds", 0.0) + ck.metrics.get("seconds_before", 0.0)}
     return ck.model, before
