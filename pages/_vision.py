@@ -13,8 +13,8 @@ from PIL import Image
 from core.checkpoints import Checkpoint
 from core.plots.vision import ShownImage, shown_image
 from core.vision.encoder import Encoder, Features, class_names
-from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, square
-from core.vision.shapes import Scene, make_scene
+from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, model_view
+from core.vision.shapes import SIZE, Scene, make_scene
 from core.vision.shipped import available_captioners, available_vqa_models
 from pages._common import LINK, plain
 from pages._compose import compose_scene
@@ -68,16 +68,19 @@ def scene(seed: int, count: int | None) -> Scene:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def photo(name: str) -> Image.Image:
-    """A photo from scikit-image's data module (shipped with the package, nothing downloaded), as RGB."""
+    """A photo from scikit-image's data module (shipped with the package, nothing downloaded), as the models see it
+    (core.vision.images.model_view)."""
     import skimage.data
 
-    return Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
+    return model_view(Image.fromarray(getattr(skimage.data, name)()).convert("RGB"))
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading the image…")
-def decoded(data: bytes, name: str) -> tuple[LoadedImage, str]:
-    """An upload through the safe loader, decoded once per distinct file, and its key (ImageError is not cached)."""
-    return load_image(data, name), "upload:" + hashlib.sha1(data).hexdigest()
+def decoded(data: bytes, name: str) -> tuple[LoadedImage, Image.Image, str]:
+    """An upload through the safe loader, decoded once per distinct file, the models' view of it
+    (core.vision.images.model_view) and its key (ImageError is not cached)."""
+    loaded = load_image(data, name)
+    return loaded, model_view(loaded.image), "upload:" + hashlib.sha1(data).hexdigest()
 
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
@@ -126,8 +129,9 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
     if source == SOURCES[1]:
         name = st.selectbox("Photo", list(PHOTOS), key=f"{prefix}_photo", bind=LINK,
                             help="Photos that ship with scikit-image.")
-        st.caption("Photos are padded to a square with the colour of their edges, as the models see them.")
-        return Picture(square(photo(PHOTOS[name])), None, name, f"photo:{PHOTOS[name]}")
+        st.caption("Photos are padded to a square with the colour of their edges, with a thin border all round, and "
+                   "scaled to 224 × 224 pixels: what the models see.")
+        return Picture(photo(PHOTOS[name]), None, name, f"photo:{PHOTOS[name]}")
     upload = st.file_uploader("Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload",
                               max_upload_size=MAX_BYTES // 1_000_000,
                               help=f"PNG, JPEG, GIF, WebP, BMP or TIFF, up to {MAX_BYTES // 1_000_000} MB.")
@@ -135,17 +139,19 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         st.info("Choose an image file to upload (PNG, JPEG, GIF, WebP, BMP or TIFF), or pick another source above.")
         return None
     try:
-        loaded, key = decoded(upload.getvalue(), plain(upload.name))
+        loaded, view, key = decoded(upload.getvalue(), plain(upload.name))
     except ImageError as e:
         st.error(str(e))
         return None
     notes = list(loaded.notes)
-    if loaded.image.width != loaded.image.height:
-        notes.append("padded to a square with the colour of its edges, as the models see it (nothing is cut off)")
+    if loaded.image.size != (SIZE, SIZE):
+        notes.append(f"padded to a square with the colour of its edges, with a thin border all round (nothing is cut "
+                     f"off, and a shape drawn against the edge keeps some space around it), and scaled to {SIZE} × "
+                     f"{SIZE} pixels: what the models see")
     if notes:
         st.caption(f"{plain(upload.name)} ({loaded.format}, {loaded.original_size[0]} × {loaded.original_size[1]}): "
                    + "; ".join(notes) + ".")
-    return Picture(square(loaded.image), None, upload.name, key)
+    return Picture(view, None, upload.name, key)
 
 
 def what_the_models_know(picture: Picture, task: str, measured: str | None = None) -> None:

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.vision.images import VIEW_MARGIN
 from core.vision.shapes import COLOURS, SHAPES, SIZES, Scene, Thing, describe
 from core.vision.styles import Style, render
 
 MAX_OBJECTS = 4
 CANVAS = (640, 480)  # a paint program's default 4:3 canvas; the encoder pads it to a square
-_PLAIN = dict(grain=0.0, light=0.0, cast=(1.0, 1.0, 1.0), doubled=False, blur=0.0, jpeg=None)
+# viewed as an upload is (core.vision.images.model_view's border), so the boxes sit where the model sees the objects
+_PLAIN = dict(grain=0.0, light=0.0, cast=(1.0, 1.0, 1.0), doubled=False, blur=0.0, jpeg=None, margin=VIEW_MARGIN)
 LOOKS = {  # how a composed scene is drawn
     "flat paint on white": Style("composed", *CANVAS, "flat", (255, 255, 255), (255, 255, 255), antialias=True,
                                  outline=0, ink=(0, 0, 0), wobble=0.0, **_PLAIN),

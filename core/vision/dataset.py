@@ -90,6 +90,14 @@ def scene_of(seed: int, family: str | None = None) -> Scene:
     return styled_scene(seed, family)
 
 
+def view_margin(family: str | None) -> float:
+    """The border the encoder's view adds to scenes of `family` (core.vision.styles.VIEW_MARGINS; the shapes world's
+    scenes are views already)."""
+    from core.vision.styles import VIEW_MARGINS
+
+    return 0.0 if family is None else VIEW_MARGINS[family]
+
+
 def annotate(seeds: Sequence[int], family: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Token ids (N, MAX_TOKENS) and pointing ground truth (N, MAX_TOKENS, GRID²) of the scenes of `seeds` (drawn as
     `family` draws them), from their layouts alone."""
@@ -135,7 +143,7 @@ def build_data(seeds: Sequence[int], encoder: Encoder, batch: int = 64,
     each batch."""
     mids, pooled = [], []
     for start in range(0, len(seeds), batch):
-        f = encoder.encode([scene_of(int(s), family).image for s in seeds[start: start + batch]])
+        f = encoder.encode([scene_of(int(s), family).image for s in seeds[start: start + batch]], view_margin(family))
         mids.append(f.mid.half())
         pooled.append(f.pooled)
         if on_progress is not None:

@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from core.runtime import TracedOnce
-from core.vision.images import model_view
+from core.vision.images import VIEW_MARGIN, model_view
 
 SIZE = 224  # input side in pixels
 MID_BLOCK = 10  # the block whose output is the 14 × 14 × 112 grid
@@ -66,10 +66,11 @@ class Encoder:
         # beside one thread running Python; traced, 34 ms)
         self._features = TracedOnce(lambda x: self._as_tuple(self.features(x)))
 
-    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
-        """RGB images -> (B, 3, 224, 224): each padded to a square with the colour of its border
-        (core.vision.images.square: nothing cropped, no shape squeezed), then scaled, so grid cells tile it."""
-        arrays = [np.asarray(model_view(im.convert("RGB"), SIZE), dtype=np.float32) for im in images]
+    def preprocess(self, images: list[Image.Image], margin: float = VIEW_MARGIN) -> torch.Tensor:
+        """RGB images -> (B, 3, 224, 224): each padded to a square with the colour of its border, with a border of
+        `margin` all round (core.vision.images.model_view: nothing cropped, no shape squeezed), then scaled, so grid
+        cells tile it."""
+        arrays = [np.asarray(model_view(im.convert("RGB"), SIZE, margin), dtype=np.float32) for im in images]
         x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)  # (B, H, W, 3) -> (B, 3, H, W)
         return ((x - MEAN) / STD).to(self.device)
 
@@ -92,10 +93,10 @@ class Encoder:
     def _as_tuple(f: Features) -> tuple[torch.Tensor, ...]:
         return f.mid, f.grid, f.pooled, f.logits
 
-    def encode(self, images: list[Image.Image]) -> Features:
-        """Images -> features, without building a graph."""
+    def encode(self, images: list[Image.Image], margin: float = VIEW_MARGIN) -> Features:
+        """Images -> features, without building a graph (`margin`: model_view's border; the default is an upload's)."""
         with torch.inference_mode():
-            return Features(*self._features(self.preprocess(images)))
+            return Features(*self._features(self.preprocess(images, margin)))
 
     def class_activation_map(self, grid: torch.Tensor, label: int) -> torch.Tensor:
         """(1280, 7, 7) features -> (7, 7): how much each cell adds to `label`'s score (before the bias)."""

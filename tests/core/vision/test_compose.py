@@ -32,7 +32,9 @@ def test_a_composition_is_drawn_where_it_was_placed_and_captioned_by_the_grammar
 def test_places_are_percentages_of_the_canvas_in_the_models_square():
     x0, y0, x1, y1 = LOOKS["flat paint on white"].band()
     corner = things_of([Placed("circle", "green", "small", 0, 100)], "flat paint on white")[0]
-    assert corner.centre == (x0, y1) and (x0, y1) == (0, SIZE * 0.5 + SIZE * 3 / 8)
+    # the 640 × 480 canvas, with a 10 px border (1.5% of 640) all round, is a 660 px square: the canvas starts 10 px
+    # in across and (660 - 480) / 2 = 90 px down, so it ends 570 px down; scaled to SIZE
+    assert corner.centre == (x0, y1) and (x0, y1) == pytest.approx((10 * SIZE / 660, 570 * SIZE / 660))
 
 
 @pytest.mark.parametrize("placed, message", [

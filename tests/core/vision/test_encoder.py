@@ -4,6 +4,7 @@ import torch
 from PIL import Image
 
 from core.vision.encoder import Encoder, class_names, top_labels
+from core.vision.images import VIEW_MARGIN
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,8 @@ def test_encode_replays_the_traced_pass_and_gives_the_eager_numbers(encoder):
 
 def test_a_wide_image_is_padded_not_squeezed_on_its_way_into_the_encoder():
     """A 448 × 224 white picture with a red disc touching its left edge: the encoder's input keeps the disc round and
-    whole, with white bands above and below (Encoder.preprocess pads with the border's colour)."""
+    whole, with white bands above and below and a thin white border all round (Encoder.preprocess pads with the
+    edge's colour), so the disc no longer touches the input's edge."""
     from PIL import ImageDraw
 
     image = Image.new("RGB", (448, 224), (255, 255, 255))
@@ -78,4 +80,6 @@ def test_a_wide_image_is_padded_not_squeezed_on_its_way_into_the_encoder():
     rows, cols = red.any(1).nonzero().flatten(), red.any(0).nonzero().flatten()
     height, width = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
     assert abs(height - width) <= 2 and 46 <= width <= 52  # round (a squeeze would make it twice as tall as wide)
-    assert int(cols[0]) == 0  # still touching the left edge: nothing cropped
+    border = round(448 * VIEW_MARGIN) * 224 / (448 + 2 * round(448 * VIEW_MARGIN))  # 7 px of 462, scaled: 3.4 px
+    assert abs(int(cols[0]) - border) <= 1  # at the border's inner edge: nothing cropped, white space beyond it
+    assert torch.allclose(x[:, :, :3], torch.full_like(x[:, :, :3], white), atol=0.02)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.vision.images import square
+from core.vision.images import VIEW_MARGIN, model_view, square, view_box
 from core.vision.shapes import SIZE, describe
-from core.vision.styles import FAMILIES, SHADES, draw_style, shade, styled_layout, styled_scene
+from core.vision.styles import FAMILIES, SHADES, VIEW_MARGINS, draw_style, shade, styled_layout, styled_scene
 
 
 def test_the_same_seed_and_family_draw_the_same_scene_and_families_differ():
@@ -88,15 +88,17 @@ def test_every_shade_is_still_called_by_its_name():
             assert nearest == name
 
 
-def test_objects_sit_where_their_boxes_say_once_the_canvas_is_padded_to_a_square():
-    """The encoder pads the canvas to a square; each object's centre (model pixels) lands on the object's colour."""
+@pytest.mark.parametrize("family", FAMILIES)
+def test_objects_sit_where_their_boxes_say_in_the_encoders_view(family):
+    """The encoder pads the canvas to a square, with the border its family is viewed with; each object's centre (model
+    pixels) lands on the object's colour."""
     checked = 0
     for seed in range(30):
-        scene = styled_scene(seed, "test")
-        model_view = np.asarray(square(scene.image).resize((SIZE, SIZE), Image.Resampling.BICUBIC), dtype=float)
+        scene = styled_scene(seed, family)
+        view = np.asarray(model_view(scene.image, SIZE, VIEW_MARGINS[family]), dtype=float)
         for t in scene.things:
             x, y = (int(round(v)) for v in t.centre)
-            r, g, b = model_view[y - 1: y + 2, x - 1: x + 2].reshape(-1, 3).mean(0) / 255
+            r, g, b = view[y - 1: y + 2, x - 1: x + 2].reshape(-1, 3).mean(0) / 255
             hue, sat, _ = colorsys.rgb_to_hsv(r, g, b)
             (h0, h1), _, _ = SHADES[t.colour]
             inside = ((h0 - 12) % 360 <= hue * 360 <= (h1 + 12) % 360 if h0 >= 0
@@ -118,6 +120,37 @@ def test_square_pads_with_the_border_colour_and_keeps_every_pixel():
     assert square(tall).size == (40, 40)
     same = Image.fromarray(wide[:60, :60])
     assert square(same) is same
+
+
+@pytest.mark.parametrize("size", [(100, 60), (60, 100), (90, 90), (640, 480), (300, 301)])
+def test_the_view_adds_a_border_all_round_and_view_box_says_where_the_picture_lands(size):
+    """model_view's border (VIEW_MARGIN of the square's side, every side) is the edge colour; the picture fills exactly
+    view_box, which is also where a style's band puts its objects."""
+    width, height = size
+    picture = np.full((height, width, 3), 240, dtype=np.uint8)
+    picture[:, :] = (200, 30, 30)
+    picture[0], picture[-1], picture[:, 0], picture[:, -1] = 240, 240, 240, 240  # a light frame: the edge colour
+    big = np.asarray(square(Image.fromarray(picture), VIEW_MARGIN))
+    border = round(max(size) * VIEW_MARGIN)
+    assert border >= 1 and big.shape[0] == big.shape[1] == max(size) + 2 * border
+    assert (big[:border] == 240).all() and (big[:, :border] == 240).all()  # the border, in the edge's colour
+    x0, y0, x1, y1 = (v * big.shape[0] / SIZE for v in view_box(width, height, VIEW_MARGIN, SIZE))
+    assert np.array_equal(big[round(y0): round(y1), round(x0): round(x1)], picture)  # every pixel, in the box
+    assert model_view(Image.fromarray(picture)).size == (SIZE, SIZE)
+    view = model_view(Image.fromarray(picture))
+    assert model_view(view) is view  # a view is its own view
+
+
+def test_a_style_without_a_border_keeps_the_band_it_always_had():
+    """The training families are viewed without a border, as the shipped models trained on them: their bands (and so
+    their layouts) are what they were."""
+    for seed in range(20):
+        for family in ("train", "flush"):
+            _, style, _ = styled_layout(seed, family)
+            side = max(style.width, style.height)
+            x0 = (side - style.width) // 2 * SIZE / side
+            y0 = (side - style.height) // 2 * SIZE / side
+            assert style.band() == (x0, y0, x0 + style.width * SIZE / side, y0 + style.height * SIZE / side)
 
 
 def test_training_hatching_is_slanted_and_ruled_paper_is_level():

@@ -1,0 +1,72 @@
+"""Drawings with objects at the picture's edge, the case where captioning an upload goes wrong most: held-out sets
+that the tests and `benchmarks/edges.py` score the shipped captioners on.
+
+- `edge_drawings`: in the user (test) styles, layouts that reach the canvas's edge: an object touching it or crossing
+  it by up to 20% of its radius (seeds from 6,000,000); with `flush`, that share of the objects lies exactly against
+  an edge, and at least one does (seeds from 7,000,000).
+- `paint_drawings`: as a paint program draws them: white canvases of six common shapes (4:3, 3:4, 16:9, square, 3:2,
+  5:7), flat colours, upright squares and triangles, no outline or a plain black one, 60% of the objects exactly
+  against an edge (seeds from 8,000,000). None of these seeds is trained on.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from PIL import Image
+
+from core.vision.images import VIEW_MARGIN
+from core.vision.shapes import Thing, layout
+from core.vision.styles import Style, render, styled_layout
+
+PAINT_CANVASES = ((640, 480), (480, 640), (800, 450), (600, 600), (900, 600), (500, 700))
+
+
+def _touches(things: tuple[Thing, ...], band: tuple[float, float, float, float]) -> bool:
+    """Whether an object reaches the band's edge (touches or crosses it)."""
+    x0, y0, x1, y1 = band
+    return any(min(t.centre[0] - x0, x1 - t.centre[0], t.centre[1] - y0, y1 - t.centre[1]) <= t.radius + 1e-6
+               for t in things)
+
+
+def edge_drawings(count: int = 200, flush: float = 0.0) -> tuple[list[Image.Image], list[tuple[Thing, ...]]]:
+    """`count` held-out drawings in the user styles with an object at the canvas's edge, and their objects."""
+    things_of, images = [], []
+    seed = 7_000_000 if flush else 6_000_000
+    while len(images) < count:
+        _, style, rng = styled_layout(seed, "test")
+        things, _ = layout(seed, bounds=style.band(), edge=1.0 if flush else 0.8, flush=flush)
+        if _touches(things, style.band()):
+            things_of.append(things)
+            images.append(render(things, style, rng))
+        seed += 1
+    return images, things_of
+
+
+def paint_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Thing, ...]]]:
+    """`count` paint-program drawings with objects flush against the canvas's edges, and their objects."""
+    things_of, images = [], []
+    for k in range(count):
+        rng = np.random.default_rng([8_000_000 + k, 1])
+        width, height = PAINT_CANVASES[k % len(PAINT_CANVASES)]
+        style = Style("test", width, height, "flat", (255, 255, 255), (255, 255, 255), grain=0.0, light=0.0,
+                      cast=(1.0, 1.0, 1.0), antialias=True, outline=int(rng.choice([0, 0, 2, 3])), ink=(0, 0, 0),
+                      doubled=False, wobble=0.0, blur=0.0, jpeg=None, margin=VIEW_MARGIN)
+        things, _ = layout(8_000_000 + k, bounds=style.band(), edge=1.0, flush=0.6)
+        things = tuple(replace(t, angle=0.0) for t in things)  # a paint program's shapes stand upright
+        things_of.append(things)
+        images.append(render(things, style, rng))
+    return images, things_of
+
+
+def greedy_captions(model, images: list[Image.Image], margin: float = VIEW_MARGIN, encoder=None) -> list[list[str]]:
+    """A captioner's greedy captions of `images`, as words, viewed with `margin` (model_view's border)."""
+    from core.vision.captioner import sample_caption
+    from core.vision.encoder import Encoder
+    from core.vision.shapes import VOCAB
+
+    encoder, said = encoder or Encoder(), []
+    for k in range(0, len(images), 50):
+        f = encoder.encode(images[k: k + 50], margin)
+        said += [[VOCAB[i] for i in row] for row in sample_caption(model, f.mid, f.pooled)[0]]
+    return said
