@@ -8,9 +8,8 @@ import math
 
 import streamlit as st
 
-from core.vision.compose import LOOKS, MAX_OBJECTS, CompositionError, Placed, compose
-from core.vision.images import model_view
-from core.vision.shapes import COLOURS, SHAPES, SIZE, SIZES, Scene
+from core.vision.compose import LOOKS, MAX_OBJECTS, CompositionError, Placed, as_viewed, compose
+from core.vision.shapes import COLOURS, SHAPES, SIZES, Scene
 from pages._common import LINK
 from pages._links import read_link, write_link
 
@@ -21,10 +20,10 @@ START = [{"shape": "circle", "colour": "red", "size": "large", "across": 25, "do
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
 def composed(placed: tuple[Placed, ...], look: str) -> Scene:
-    """The composition drawn (~30 ms), shared read-only; its image is the model's view (the canvas padded to a square
-    and scaled to SIZE), so the true boxes sit on it as on a generated scene (CompositionError is not cached)."""
-    scene = compose(placed, look)
-    return Scene(model_view(scene.image, SIZE), scene.things, scene.tokens, scene.links, scene.pairs)
+    """The composition drawn (~30 ms), shared read-only, as the models see it (core.vision.compose.as_viewed: the canvas
+    padded to a square and scaled to SIZE), so the true boxes sit on it as on a generated scene (CompositionError is
+    not cached)."""
+    return as_viewed(compose(placed, look))
 
 
 def _number(value: object) -> float:

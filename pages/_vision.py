@@ -13,7 +13,7 @@ from PIL import Image
 from core.checkpoints import Checkpoint
 from core.plots.vision import ShownImage, shown_image
 from core.vision.encoder import Encoder, Features, class_names
-from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, model_view
+from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, model_view, viewed
 from core.vision.shapes import SIZE, Scene, make_scene
 from core.vision.shipped import available_captioners, available_vqa_models
 from pages._common import LINK, plain
@@ -76,11 +76,11 @@ def photo(name: str) -> Image.Image:
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading the image…")
-def decoded(data: bytes, name: str) -> tuple[LoadedImage, Image.Image, str]:
-    """An upload through the safe loader, decoded once per distinct file, the models' view of it
-    (core.vision.images.model_view) and its key (ImageError is not cached)."""
+def decoded(data: bytes, name: str) -> tuple[LoadedImage, tuple[Image.Image, float], str]:
+    """An upload through the safe loader, decoded once per distinct file, the models' view of it and its border
+    (core.vision.images.viewed), and its key (ImageError is not cached)."""
     loaded = load_image(data, name)
-    return loaded, model_view(loaded.image), "upload:" + hashlib.sha1(data).hexdigest()
+    return loaded, viewed(loaded.image), "upload:" + hashlib.sha1(data).hexdigest()
 
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
@@ -129,8 +129,8 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
     if source == SOURCES[1]:
         name = st.selectbox("Photo", list(PHOTOS), key=f"{prefix}_photo", bind=LINK,
                             help="Photos that ship with scikit-image.")
-        st.caption("Photos are padded to a square with the colour of their edges, with a thin border all round, and "
-                   "scaled to 224 × 224 pixels: what the models see.")
+        st.caption("Photos are padded to a square with the colour of their edges and scaled to 224 × 224 pixels: what "
+                   "the models see.")
         return Picture(photo(PHOTOS[name]), None, name, f"photo:{PHOTOS[name]}")
     upload = st.file_uploader("Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload",
                               max_upload_size=MAX_BYTES // 1_000_000,
@@ -139,15 +139,18 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         st.info("Choose an image file to upload (PNG, JPEG, GIF, WebP, BMP or TIFF), or pick another source above.")
         return None
     try:
-        loaded, view, key = decoded(upload.getvalue(), plain(upload.name))
+        loaded, (view, border), key = decoded(upload.getvalue(), plain(upload.name))
     except ImageError as e:
         st.error(str(e))
         return None
     notes = list(loaded.notes)
-    if loaded.image.size != (SIZE, SIZE):
-        notes.append(f"padded to a square with the colour of its edges, with a thin border all round (nothing is cut "
-                     f"off, and a shape drawn against the edge keeps some space around it), and scaled to {SIZE} × "
-                     f"{SIZE} pixels: what the models see")
+    if loaded.image.width != loaded.image.height:
+        notes.append("padded to a square with the colour of its edges (nothing is cut off)")
+    if border:
+        notes.append("something touches its edge, so it gets a thin border of that colour all round: the models "
+                     "learned from scenes with space around every object")
+    if loaded.image.size != (SIZE, SIZE) or border:
+        notes.append(f"scaled to {SIZE} × {SIZE} pixels: what the models see")
     if notes:
         st.caption(f"{plain(upload.name)} ({loaded.format}, {loaded.original_size[0]} × {loaded.original_size[1]}): "
                    + "; ".join(notes) + ".")

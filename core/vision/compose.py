@@ -12,18 +12,17 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from core.vision.images import VIEW_MARGIN
-from core.vision.shapes import COLOURS, SHAPES, SIZES, Scene, Thing, describe
+from core.vision.images import view_box, viewed
+from core.vision.shapes import COLOURS, SHAPES, SIZE, SIZES, Scene, Thing, describe
 from core.vision.styles import Style, render
 
 MAX_OBJECTS = 4
 CANVAS = (640, 480)  # a paint program's default 4:3 canvas; the encoder pads it to a square
-# viewed as an upload is (core.vision.images.model_view's border), so the boxes sit where the model sees the objects
-_PLAIN = dict(grain=0.0, light=0.0, cast=(1.0, 1.0, 1.0), doubled=False, blur=0.0, jpeg=None, margin=VIEW_MARGIN)
+_PLAIN = dict(grain=0.0, light=0.0, cast=(1.0, 1.0, 1.0), doubled=False, blur=0.0, jpeg=None)
 LOOKS = {  # how a composed scene is drawn
     "flat paint on white": Style("composed", *CANVAS, "flat", (255, 255, 255), (255, 255, 255), antialias=True,
                                  outline=0, ink=(0, 0, 0), wobble=0.0, **_PLAIN),
@@ -96,3 +95,17 @@ def compose(placed: Sequence[Placed], look: str) -> Scene:
     digest = hashlib.sha1(repr((things, look)).encode()).digest()
     image = render(things, LOOKS[look], np.random.default_rng(int.from_bytes(digest[:8], "little")))
     return Scene(image, things, *describe(things))
+
+
+def as_viewed(scene: Scene) -> Scene:
+    """`scene` as the models see it: its image the encoder's view (core.vision.images.viewed) and its objects where they
+    land in that view; when the view has a border (an object touches the canvas's edge), they move in and shrink with
+    the picture. The caption does not change: every object moves alike."""
+    view, margin = viewed(scene.image, SIZE)
+    if not margin:
+        return replace(scene, image=view)
+    (x0, y0, x1, _), (u0, v0, u1, _) = (view_box(*scene.image.size, m, SIZE) for m in (0.0, margin))
+    scale = (u1 - u0) / (x1 - x0)
+    things = tuple(replace(t, centre=(u0 + (t.centre[0] - x0) * scale, v0 + (t.centre[1] - y0) * scale),
+                           radius=t.radius * scale) for t in scene.things)
+    return replace(scene, image=view, things=things)

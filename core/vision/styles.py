@@ -6,9 +6,8 @@ captioners trained only on that learn its backgrounds and noise as much as its s
 layouts (so the true caption is known) are drawn varying everything that is not the caption:
 
 - the canvas: its size (224 to 1,000 px on the long side) and aspect; the encoder pads a non-square image to a
-  square (core.vision.images.model_view), so the objects live in the band of the model's 224 × 224 view that the
-  canvas fills, and their boxes are given in that view; the test family is viewed as uploads are, with a thin border
-  all round (the shipped models trained on the others' scenes viewed without it);
+  square (core.vision.images.model_view), so the objects live in the band of the model's 224 × 224 square that the
+  canvas fills, and their boxes are given in that square;
 - the background: flat light colours (pure white often), two-colour gradients, paper (soft blotches and grain),
   noise at several levels;
 - the ink: each named colour in shades a person still calls by that name, from saturated paint to muted marker;
@@ -39,8 +38,8 @@ from core.vision.images import VIEW_MARGIN, view_box
 from core.vision.shapes import SIZE, Scene, Thing, describe, layout
 
 FAMILIES = ("train", "test", "flush")
-# the border the encoder's view adds to a family's scenes: none for those the shipped models trained on, as they did;
-# the test family is viewed as an upload is
+# the border the encoder's view adds to a family's scenes where an object touches the edge (core.vision.images.viewed):
+# none for those the shipped models trained on, as they did; the test family is viewed as an upload is
 VIEW_MARGINS = {"train": 0.0, "test": VIEW_MARGIN, "flush": 0.0}
 _SALT = {"train": 7_919, "test": 104_729, "flush": 15_485_863}  # style generators seeded apart from layouts
 # hue (degrees), saturation and value ranges in which a person still names the colour
@@ -73,12 +72,10 @@ class Style:
     edge: float | None = None  # train and flush: how near the canvas's edge a centre may come, in radii (shapes._place)
     strokes: int = 0  # train only: stray pencil strokes on the paper, under the shapes
     flush: float = 0.0  # flush only: the share of objects laid exactly `edge` radii from the canvas's edge
-    margin: float = 0.0  # the border the encoder's view adds all round (core.vision.images.model_view): the models
-    # learned from scenes viewed without one (train, flush); test and composed scenes are viewed as uploads are
 
     def band(self) -> tuple[float, float, float, float]:
-        """Where the canvas sits in the model's view once padded (x0, y0, x1, y1 in SIZE pixels)."""
-        return view_box(self.width, self.height, self.margin, SIZE)
+        """Where the canvas sits in the model's square once padded (x0, y0, x1, y1 in SIZE pixels)."""
+        return view_box(self.width, self.height, 0.0, SIZE)
 
 
 def _light_colour(rng: np.random.Generator) -> tuple[int, int, int]:
@@ -116,8 +113,8 @@ def draw_style(rng: np.random.Generator, family: str) -> Style:
                   doubled=doubled, wobble=float(rng.choice([0.0, 0.02, 0.05, 0.08])),
                   blur=float(rng.choice([0.0, 0.0, 0.5, 1.0])) * long_side / SIZE,
                   jpeg=int(rng.uniform(30, 95)) if rng.random() < 0.6 else None)
-    if test:  # the test family draws nothing more: its styles stay those its seeds always drew
-        return replace(style, margin=VIEW_MARGINS[family])
+    if test:  # the test family draws nothing more: its scenes stay those its seeds always drew
+        return style
     style = replace(style, edge=float(rng.uniform(0.6, 1.0)) if rng.random() < 0.4 else None,
                     strokes=int(rng.integers(1, 6)) if rng.random() < 0.25 else 0)
     return style if family == "train" else replace(style, edge=1.0, flush=0.5)

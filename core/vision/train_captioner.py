@@ -134,7 +134,7 @@ def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionDat
 FEATURES_VERSION = "v2"  # changes whenever the encoder's features change (v2: hypercolumns), so no stale cache is read
 # per family of core.vision.styles, changes whenever that family draws differently (train s2: edges, dots, hatching,
 # strokes; the test family still draws what it drew at s1; flush is new at s1)
-STYLES_VERSION = {"train": "s2", "test": "s2", "flush": "s1"}
+STYLES_VERSION = {"train": "s2", "test": "s3", "flush": "s1"}
 CHUNK = 1000  # features are cached in files of this many scenes, so a larger set reuses a smaller one's work
 
 

@@ -3,7 +3,7 @@ the world cannot hold it."""
 import numpy as np
 import pytest
 
-from core.vision.compose import CANVAS, LOOKS, CompositionError, Placed, compose, things_of
+from core.vision.compose import CANVAS, LOOKS, CompositionError, Placed, as_viewed, compose, things_of
 from core.vision.images import model_view
 from core.vision.shapes import SIZE
 
@@ -29,12 +29,27 @@ def test_a_composition_is_drawn_where_it_was_placed_and_captioned_by_the_grammar
     assert np.array_equal(np.asarray(compose(THREE, look).image), np.asarray(scene.image))  # the same every time
 
 
+@pytest.mark.parametrize("look", list(LOOKS))
+def test_a_composition_against_the_edge_is_viewed_with_a_border_and_its_boxes_follow(look):
+    """A square pushed against the canvas's right edge: the view gets the border (core.vision.images.viewed) and every
+    object's centre moves with the picture, so it still lands on the object's colour; away from the edge, nothing
+    moves."""
+    edge = (Placed("circle", "red", "large", 25, 50), Placed("square", "blue", "small", 100 - 100 * 20 / 224, 40))
+    scene, seen = compose(edge, look), as_viewed(compose(edge, look))
+    assert seen.image.size == (SIZE, SIZE) and seen.caption == scene.caption
+    assert seen.things[1].centre[0] < scene.things[1].centre[0] - 2  # moved in, with the picture
+    for thing in seen.things:
+        x, y = (int(round(v)) for v in thing.centre)
+        r, g, b = np.asarray(seen.image, dtype=float)[y, x]
+        assert (r > 150 and g < 110) if thing.colour == "red" else (b > 150 and r < 120), (look, thing)
+    inside = as_viewed(compose(THREE, look))
+    assert inside.things == compose(THREE, look).things
+
+
 def test_places_are_percentages_of_the_canvas_in_the_models_square():
     x0, y0, x1, y1 = LOOKS["flat paint on white"].band()
     corner = things_of([Placed("circle", "green", "small", 0, 100)], "flat paint on white")[0]
-    # the 640 × 480 canvas, with a 10 px border (1.5% of 640) all round, is a 660 px square: the canvas starts 10 px
-    # in across and (660 - 480) / 2 = 90 px down, so it ends 570 px down; scaled to SIZE
-    assert corner.centre == (x0, y1) and (x0, y1) == pytest.approx((10 * SIZE / 660, 570 * SIZE / 660))
+    assert corner.centre == (x0, y1) and (x0, y1) == (0, SIZE * 0.5 + SIZE * 3 / 8)
 
 
 @pytest.mark.parametrize("placed, message", [

@@ -57,9 +57,8 @@ def test_each_checkpoint_carries_the_figures_the_page_shows(measured, key):
 
 def test_the_attention_model_on_the_user_style_scenes():
     """The same held-out scenes drawn in the held-out user styles (core.vision.styles, family "test"): issue 16's bars,
-    ≥ 97% on non-relational and ≥ 93% on relational questions (measured: 99.6% and 98.8%, viewed with the border every
-    upload gets; on the set as drawn before it, 99.8% and 99.1%, trained on 10,000 plain and 10,000 styled scenes,
-    and 97.1% and 91.9% when it trained on plain scenes only)."""
+    ≥ 97% on non-relational and ≥ 93% on relational questions (measured: 99.8% and 99.1%, trained on 10,000 plain and
+    10,000 styled scenes; 97.1% and 91.9% when it trained on plain scenes only)."""
     from core.vision.train_vqa import user_style_vqa
 
     attention = next(m for m in VQA_MODELS if m.key == "attention")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.vision.images import VIEW_MARGIN, model_view, square, view_box
+from core.vision.images import VIEW_MARGIN, edge_touched, model_view, square, view_box, viewed
 from core.vision.shapes import SIZE, describe
 from core.vision.styles import FAMILIES, SHADES, VIEW_MARGINS, draw_style, shade, styled_layout, styled_scene
 
@@ -123,29 +123,51 @@ def test_square_pads_with_the_border_colour_and_keeps_every_pixel():
 
 
 @pytest.mark.parametrize("size", [(100, 60), (60, 100), (90, 90), (640, 480), (300, 301)])
-def test_the_view_adds_a_border_all_round_and_view_box_says_where_the_picture_lands(size):
-    """model_view's border (VIEW_MARGIN of the square's side, every side) is the edge colour; the picture fills exactly
-    view_box, which is also where a style's band puts its objects."""
+def test_a_border_all_round_and_view_box_says_where_the_picture_lands(size):
+    """`square` with a margin adds a border of the edge's colour (that share of the square's side, every side); the
+    picture fills exactly view_box."""
     width, height = size
     picture = np.full((height, width, 3), 240, dtype=np.uint8)
-    picture[:, :] = (200, 30, 30)
-    picture[0], picture[-1], picture[:, 0], picture[:, -1] = 240, 240, 240, 240  # a light frame: the edge colour
+    picture[1:-1, 1:-1] = (200, 30, 30)  # red, inside a one-pixel light frame: the edge colour
     big = np.asarray(square(Image.fromarray(picture), VIEW_MARGIN))
     border = round(max(size) * VIEW_MARGIN)
     assert border >= 1 and big.shape[0] == big.shape[1] == max(size) + 2 * border
     assert (big[:border] == 240).all() and (big[:, :border] == 240).all()  # the border, in the edge's colour
     x0, y0, x1, y1 = (v * big.shape[0] / SIZE for v in view_box(width, height, VIEW_MARGIN, SIZE))
     assert np.array_equal(big[round(y0): round(y1), round(x0): round(x1)], picture)  # every pixel, in the box
-    assert model_view(Image.fromarray(picture)).size == (SIZE, SIZE)
-    view = model_view(Image.fromarray(picture))
-    assert model_view(view) is view  # a view is its own view
 
 
-def test_a_style_without_a_border_keeps_the_band_it_always_had():
-    """The training families are viewed without a border, as the shipped models trained on them: their bands (and so
-    their layouts) are what they were."""
+def test_the_view_adds_the_border_only_where_something_touches_the_edge():
+    """Ink along the picture's edge (a saturated colour or a dark stroke) gets the border; the shapes world's own
+    scenes, the user-style test scenes (ruled and squared paper, uneven light, grain) and a flat picture do not, and
+    a view is its own view."""
+    from core.vision.shapes import make_scene
+
+    wide = np.full((300, 400, 3), 250, dtype=np.uint8)
+    wide[100:160, 340:400] = (40, 80, 220)  # a blue square against the right edge
+    touching = Image.fromarray(wide)
+    view, margin = viewed(touching)
+    assert edge_touched(touching) and margin == VIEW_MARGIN and view.size == (SIZE, SIZE)
+    assert viewed(view) == (view, 0.0)  # the border keeps the square off the edge now
+    wide[100:160, 300:] = wide[0, 0]
+    wide[100:160, 300:360] = (40, 80, 220)  # the same square, 40 px in
+    assert viewed(Image.fromarray(wide))[1] == 0.0
+    outlined = np.full((300, 400, 3), 250, dtype=np.uint8)
+    outlined[0:3, 150:220] = (20, 20, 20)  # a pencil outline along the top: padding lies above it in the square
+    assert not edge_touched(Image.fromarray(outlined))
+    outlined[120:190, 0:3] = (20, 20, 20)  # and one along the left edge, which is the square's
+    assert edge_touched(Image.fromarray(outlined))
+    assert not any(edge_touched(make_scene(1_000_000 + k).image) for k in range(40))
+    assert not any(edge_touched(styled_scene(1_000_000 + k, "test").image) for k in range(60))
+    plain = make_scene(1_000_000).image
+    assert viewed(plain) == (plain, 0.0) and model_view(plain) is plain
+
+
+def test_every_style_keeps_the_band_it_always_had():
+    """The styles' bands (and so their layouts) are the canvas padded to a square, without a border: the shipped
+    models trained on them so."""
     for seed in range(20):
-        for family in ("train", "flush"):
+        for family in FAMILIES:
             _, style, _ = styled_layout(seed, family)
             side = max(style.width, style.height)
             x0 = (side - style.width) // 2 * SIZE / side

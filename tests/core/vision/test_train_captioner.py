@@ -60,7 +60,7 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     assert 0 <= ck.metrics["user_all_named"] <= 1  # scored on the user styles
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
         "shapes-features-v2-0-24.pt", "shapes-features-v2-1000000-8.pt",
-        "shapes-features-v2-styled-flush-s1-4000000-3.pt", "shapes-features-v2-styled-test-s2-1000000-4.pt",
+        "shapes-features-v2-styled-flush-s1-4000000-3.pt", "shapes-features-v2-styled-test-s3-1000000-4.pt",
         "shapes-features-v2-styled-train-s2-3000000-6.pt"]
     # a hard-attention model started from the soft one's weights, with the REINFORCE options and its memory started
     # from the image
