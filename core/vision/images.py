@@ -161,18 +161,14 @@ def edge_touched(image: Image.Image, depth: int = 3, run: int = 6) -> bool:
     of it, that are ink (a saturated colour or a dark stroke, far from the median colour of the edge). Paper's
     ruling, grain, a gradient or uneven light are not ink; the shapes world's own scenes never touch their edge."""
     v = np.asarray(square(image).resize((224, 224), Image.Resampling.BILINEAR), dtype=np.float32) / 255
-    bright, dull = v.max(axis=-1), v.min(axis=-1)
-    saturation = (bright - dull) / np.maximum(bright, 1e-6)
     paper = np.median(np.concatenate([v[0], v[-1], v[:, 0], v[:, -1]]), axis=0)
-    ink = (np.linalg.norm(v - paper, axis=-1) > 0.3) & (((saturation >= 0.4) & (bright >= 0.25)) | (bright < 0.35))
-    for along in (ink[:depth].any(0), ink[-depth:].any(0), ink[:, :depth].any(1), ink[:, -depth:].any(1)):
-        longest = current = 0
-        for hit in along.tolist():
-            current = current + 1 if hit else 0
-            longest = max(longest, current)
-        if longest >= run:
-            return True
-    return False
+    strips = np.stack([v[:depth], v[-depth:], v[:, :depth].transpose(1, 0, 2), v[:, -depth:].transpose(1, 0, 2)])
+    bright, dull = strips.max(axis=-1), strips.min(axis=-1)  # (4 sides, depth, 224)
+    saturation = (bright - dull) / np.maximum(bright, 1e-6)
+    ink = (np.linalg.norm(strips - paper, axis=-1) > 0.3) & (((saturation >= 0.4) & (bright >= 0.25)) | (bright < 0.35))
+    sides = ink.any(axis=1)  # (4, 224): ink within `depth` of the side, along it
+    in_a_row = np.cumsum(np.pad(sides, ((0, 0), (1, 0))), axis=1)  # ink pixels up to each place, per side
+    return bool((in_a_row[:, run:] - in_a_row[:, :-run] == run).any())  # some window of `run` all ink
 
 
 def viewed(image: Image.Image, side: int = 224, margin: float = VIEW_MARGIN) -> tuple[Image.Image, float]:
