@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import threading
 
+# pandas fully imported with this module, which app.py imports first: a session that arrives while another is still
+# importing waits for this module as a whole (Python's lock per module), so no page can run plotly while pandas is
+# half-initialised (plotly looks it up in sys.modules without that lock); see import_everything
+import pandas  # noqa: F401
 import torch
 
 _COMPILING = threading.RLock()  # compiled() and traced() silence warnings, which is process-wide: one at a time
