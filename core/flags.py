@@ -3,6 +3,8 @@
 Every field becomes `--field-name` (plus any short aliases a command keeps, e.g. `--hidden` for `hidden_size`),
 typed and defaulted from the field; a field that may be None takes the word "none"; a bool becomes
 `--name / --no-name`. The config's own checks (`__post_init__`) judge the values: a bad one is a usage error.
+`--device` (add_device_flag) is the one flag that is no config's field: where a command runs is not part of what
+it makes, and no checkpoint records it.
 """
 from __future__ import annotations
 
@@ -58,5 +60,25 @@ def config_from_flags(parser: argparse.ArgumentParser, cls: type[C], args: argpa
     try:
         return cls(**{**values, **override})
     except (TypeError, ValueError) as e:
+        parser.error(str(e))
+        raise  # parser.error exits; this only satisfies the type checker
+
+
+def add_device_flag(parser: argparse.ArgumentParser, server: bool = False) -> None:
+    """Add `--device auto|cpu|cuda|cuda:N` (default auto: CUDA when present, core.runtime.pick_device), the same on
+    every command; `server`: the command starts an app server, whose RNN_LAB_DEVICE the flag sets."""
+    where = ("where the app server it starts runs its models (its RNN_LAB_DEVICE; a server given by --url keeps "
+             "its own)" if server else "where the models run")
+    parser.add_argument("--device", default="auto", metavar="DEVICE",
+                        help=f"{where}: auto (CUDA when present, else the CPU), cpu, cuda or cuda:N (default: auto)")
+
+
+def device_from_flags(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The torch.device `--device` (add_device_flag) names; one that is unknown or absent here is a usage error."""
+    from core.runtime import pick_device
+
+    try:
+        return pick_device(args.device)
+    except ValueError as e:
         parser.error(str(e))
         raise  # parser.error exits; this only satisfies the type checker

@@ -3,6 +3,7 @@ lock that keeps two threads from compiling at once)."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 # pandas fully imported with this module, which app.py imports first: a session that arrives while another is still
@@ -87,9 +88,28 @@ class TracedOnce:
         return self._replay(*args)
 
 
-def pick_device() -> torch.device:
-    """CUDA when present, otherwise the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+DEVICES = ("auto", "cpu", "cuda")  # what --device and RNN_LAB_DEVICE take (and "cuda:N" for one GPU of several)
+
+
+def pick_device(requested: str | torch.device | None = "auto") -> torch.device:
+    """The device to run models on: "auto" (or None) is CUDA when present, otherwise the CPU; "cpu"; "cuda" or
+    "cuda:N", a ValueError in words when there is no such GPU. Decided once by a command (its --device) or the app
+    (RNN_LAB_DEVICE, read in pages/_common.device) and passed down: nothing in core reads it from anywhere else."""
+    text = "auto" if requested is None else str(requested).strip().lower()
+    if text == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if text == "cpu":
+        return torch.device("cpu")
+    if re.fullmatch(r"cuda(:\d+)?", text):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {text!r} asked for, but this machine has no CUDA GPU that PyTorch can use "
+                             f"(torch {torch.__version__}); use cpu or auto")
+        device = torch.device(text)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"device {text!r} asked for, but this machine has {torch.cuda.device_count()} CUDA "
+                             "GPU(s), numbered from 0")
+        return device
+    raise ValueError(f"unknown device {str(requested)[:40]!r}: one of auto, cpu, cuda or cuda:N")
 
 
 def freeze_startup_objects() -> int:

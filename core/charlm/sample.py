@@ -70,7 +70,8 @@ class Stepper:
         if self.cell == "lstm":
             H = cfg.hidden_size
             # PyTorch's gate rows i f g o, put in the order i f o g
-            order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])
+            order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H),
+                               torch.arange(2 * H, 3 * H)]).to(embed.device)
             w_ih0, w_hh0, b_ih0, b_hh0 = layers[0]
             self.weights = [(embed @ w_ih0.T + b_ih0 + b_hh0)[:, order],  # (V, 4H): token -> first layer's input gates
                             w_hh0[order].contiguous()]  # (4H, H)
@@ -102,7 +103,8 @@ class Stepper:
 @torch.inference_mode()
 def sample(model: CharRNN, vocab: Vocab, prime: str, length: int, temperatures: Sequence[float] = (1.0,),
            seed: int = 0, top_k: int | None = None, top_p: float | None = None) -> SampleResult:
-    """Generate `length` characters after `prime` at each temperature, all rows in one batch."""
+    """Generate `length` characters after `prime` at each temperature, all rows in one batch, on the model's device
+    (the noise is drawn on the CPU from `seed` and moved there; the result's tensors are on the CPU)."""
     if not prime:
         raise ValueError("the priming text is empty: give the model at least one character to start from")
     if length < 1:
@@ -111,15 +113,15 @@ def sample(model: CharRNN, vocab: Vocab, prime: str, length: int, temperatures: 
     if any(not t >= 0 for t in temps):
         raise ValueError(f"temperatures must be >= 0, got {temps}")
     model.eval()
-    B, V = len(temps), len(vocab)
-    idx = vocab.encode(prime).unsqueeze(0).repeat(B, 1)  # (B, P)
-    noise = gumbel_noise((length, 1, V), seed, dtype=torch.float32)  # (L, 1, V): the same for every row
-    temp_col = torch.tensor(temps).unsqueeze(1)  # (B, 1)
+    B, V, device = len(temps), len(vocab), model.head.weight.device
+    idx = vocab.encode(prime).unsqueeze(0).repeat(B, 1).to(device)  # (B, P)
+    noise = gumbel_noise((length, 1, V), seed, dtype=torch.float32).to(device)  # (L, 1, V): the same for every row
+    temp_col = torch.tensor(temps).unsqueeze(1).to(device)  # (B, 1)
     logits, state = model(idx)  # read the priming text with the fused layers; logits (B, P, V)
     stepper = Stepper(model)
     chosen, raw_logits = stepper.generate(logits[:, -1], stepper.state_from(state), noise, temp_col, top_k, top_p)
-    return SampleResult(prime, temps, chosen, raw_logits,
-                        sampled_distribution(raw_logits, temp_col, top_k, top_p), vocab)
+    return SampleResult(prime, temps, chosen.cpu(), raw_logits.cpu(),
+                        sampled_distribution(raw_logits, temp_col, top_k, top_p).cpu(), vocab)
 
 
 def sampled_distribution(logits: torch.Tensor, temperatures: torch.Tensor, top_k: int | None,

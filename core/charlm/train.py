@@ -10,6 +10,7 @@ Command line (reproduces the shipped checkpoints; see the README for the exact c
     python -m core.charlm.train --corpus shakespeare --cell lstm --hidden 512 --steps 6000 --max-seconds none \
         --out assets/x.pt
 Every field of TrainConfig is a flag (core.flags); without --max-seconds a run stops after the in-app 3 minutes.
+--device auto|cpu|cuda picks where it trains (auto: CUDA when present); the checkpoint is the same plain data.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from core.charlm.model import CELLS, CharConfig, CharRNN, State
 from core.charlm.sample import sample
 from core.charlm.vocab import Vocab
 from core.checkpoints import load_checkpoint, save_checkpoint
-from core.flags import add_config_flags, config_from_flags
+from core.flags import add_config_flags, add_device_flag, config_from_flags, device_from_flags
 from core.jobs import Job
 from core.seeded import build_seeded
 from core.training import CLIPS, Loop, Run, run_loop
@@ -102,9 +103,9 @@ def chunk_loss(model: CharRNN, inp: torch.Tensor, tgt: torch.Tensor, state: Stat
 
 @torch.inference_mode()
 def evaluate(model: CharRNN, data: torch.Tensor, batch_size: int = 16, chunk_len: int = 256) -> float:
-    """Mean cross-entropy in nats per character of predicting data[1:] from data[:-1]."""
+    """Mean cross-entropy in nats per character of predicting data[1:] from data[:-1] (on the model's device)."""
     model.eval()
-    x = streams(data, batch_size)  # (B, n)
+    x = streams(data.to(model.head.weight.device), batch_size)  # (B, n)
     total, count, state = 0.0, 0, None
     for start in range(0, x.shape[1] - 1, chunk_len):
         inp = x[:, start: start + chunk_len]
@@ -121,11 +122,13 @@ def train(cfg: TrainConfig, corpus: Corpus | None = None,
           on_step: Callable[[int, dict[str, float]], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
           sampler: Callable[[CharRNN, Vocab], str] | None = None,
-          init: tuple[CharRNN, Vocab] | None = None) -> Run:
+          init: tuple[CharRNN, Vocab] | None = None, device: torch.device | str = "cpu") -> Run:
     """Train a model (core.training's loop); `on_step(step, row)` after every step, `should_stop()` to end early.
 
     `sampler(model, vocab)` (if given) writes the sample kept in the run's notes every `sample_every` steps.
-    `init` continues training a model (with its vocabulary) instead of starting from random weights.
+    `init` continues training a model (with its vocabulary) instead of starting from random weights; it is moved to
+    `device` (in place), where the run trains (the text and the state go there too; the weights are drawn on the CPU
+    from the seed first, so a seed starts from the same weights on every device).
     The run's history holds the evaluations on the validation slice; its vocab, the vocabulary.
     """
     corpus = corpus or load_corpus(cfg.corpus)
@@ -142,9 +145,11 @@ def train(cfg: TrainConfig, corpus: Corpus | None = None,
             raise ValueError("the model to continue has another vocabulary or architecture than this run")
     else:
         model = build_seeded(lambda: CharRNN(arch), cfg.seed)  # the global generator is other sessions' too
+    device = torch.device(device)
+    model = model.to(device)
     run = Run(model, config=cfg, vocab=vocab)
-    train_x = streams(vocab.encode(corpus.train), cfg.batch_size)  # (B, n)
-    val_slice = vocab.encode(corpus.val)[: cfg.eval_chars]
+    train_x = streams(vocab.encode(corpus.train).to(device), cfg.batch_size)  # (B, n)
+    val_slice = vocab.encode(corpus.val)[: cfg.eval_chars].to(device)
     reading = {"pos": 0, "state": None, "first": None}
 
     def batch_loss(step: int) -> torch.Tensor:
@@ -175,8 +180,8 @@ def train(cfg: TrainConfig, corpus: Corpus | None = None,
                     after_step, should_stop=should_stop, diverged=exploded, run=run)
 
 
-def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus) -> Run:
-    """The body of a background training job: progress rows and samples go to `job`; Stop ends it.
+def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus, device: torch.device | str = "cpu") -> Run:
+    """The body of a background training job on `device`: progress rows and samples go to `job`; Stop ends it.
 
     A run that diverges returns normally with status "diverged" and its message.
     """
@@ -188,7 +193,7 @@ def run_training_job(job: Job, cfg: TrainConfig, corpus: Corpus) -> Run:
         return text
 
     return train(cfg, corpus, on_step=lambda step, row: job.report(row), should_stop=lambda: job.stop_requested,
-                 sampler=sampler)
+                 sampler=sampler, device=device)
 
 
 def parse_command(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfig]:
@@ -200,7 +205,9 @@ def parse_command(argv: list[str] | None = None) -> tuple[argparse.Namespace, Tr
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: the machine's cores)")
     p.add_argument("--init", default=None, help="continue training this checkpoint instead of starting afresh")
     p.add_argument("--out", required=True)
+    add_device_flag(p)
     a = p.parse_args(argv)
+    a.device = device_from_flags(p, a)
     return a, config_from_flags(p, TrainConfig, a)
 
 
@@ -220,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.init:
         ck = load_checkpoint(a.init)
         init = (ck.model, Vocab(ck.vocab))
-    result = train(cfg, corpus, on_step=report, init=init)
+    result = train(cfg, corpus, on_step=report, init=init, device=a.device)
     val_loss = evaluate(result.model, result.vocab.encode(corpus.val))
     metrics = {"val_loss": val_loss, "val_bits": val_loss / LN2, "steps": len(result.steps), "seconds": result.seconds,
                "parameters": result.model.num_parameters(), "corpus": cfg.corpus, "status": result.status}

@@ -144,8 +144,8 @@ def build_data(seeds: Sequence[int], encoder: Encoder, batch: int = 64,
     mids, pooled = [], []
     for start in range(0, len(seeds), batch):
         f = encoder.encode([scene_of(int(s), family).image for s in seeds[start: start + batch]], view_margin(family))
-        mids.append(f.mid.half())
-        pooled.append(f.pooled)
+        mids.append(f.mid.half().cpu())  # kept (and cached) on the CPU, whichever device encoded them
+        pooled.append(f.pooled.cpu())
         if on_progress is not None:
             on_progress(min(len(seeds), start + batch), len(seeds))
     return CaptionData(torch.tensor(list(seeds), dtype=torch.int64), torch.cat(mids), torch.cat(pooled),

@@ -76,23 +76,24 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
     nll, words, exact, captions = 0.0, 0, 0, []
     hits = dict.fromkeys(["pointing", *WORD_KINDS], 0.0)
     named = dict.fromkeys(hits, 0)
+    device = model.out.weight.device  # each batch of `data` (kept on the CPU) is moved to the model's device
     for s in range(0, len(data), batch):
-        mid, pooled, tokens = data.mid[s: s + batch], data.pooled[s: s + batch], data.tokens[s: s + batch]
+        mid, pooled, tokens = (x[s: s + batch].to(device) for x in (data.mid, data.pooled, data.tokens))
         count = int((tokens[:, 1:] != PAD_ID).sum())
         nll += caption_loss(model, mid, pooled, tokens).nll * count
         words += count
         _, alphas, _ = model(mid, pooled, tokens)
         if alphas is not None:
-            cells = data.cells[s: s + batch, : alphas.shape[1]]
+            cells = data.cells[s: s + batch, : alphas.shape[1]].to(device)
             targets = tokens[:, 1: alphas.shape[1] + 1]
-            kinds = {"pointing": cells, **{kind: cells & torch.isin(targets, torch.tensor(ids))[..., None]
-                                           for kind, ids in WORD_KINDS.items()}}
+            kinds = {"pointing": cells, **{kind: cells & torch.isin(targets, torch.tensor(ids, device=device))[
+                                               ..., None] for kind, ids in WORD_KINDS.items()}}
             for kind, kind_cells in kinds.items():
                 share, n = pointing_accuracy(alphas, kind_cells)
                 hits[kind], named[kind] = hits[kind] + (share * n if n else 0.0), named[kind] + n
         ids, _, _ = sample_caption(model, mid, pooled)
         said = [[VOCAB[i] for i in row] for row in ids]
-        exact += sum(w == decode_caption(t.tolist()) for w, t in zip(said, tokens))
+        exact += sum(w == decode_caption(t.tolist()) for w, t in zip(said, tokens.cpu()))
         captions += said
     model.train(was_training)
     objects = score_objects(captions, [things_of(int(seed), data.family) for seed in data.seeds])
@@ -104,21 +105,28 @@ def evaluate_captioner(model: Captioner, data: CaptionData, batch: int = 256) ->
 def train_captioner(cfg: CaptionTrainConfig, train: CaptionData, val: CaptionData,
                     on_step: Callable[[int, dict], None] | None = None,
                     should_stop: Callable[[], bool] | None = None,
-                    start: Captioner | None = None) -> Run:
-    """Train a captioner (core.training's loop), from `start`'s weights when given (a warm start: the same sizes; a
-    soft model's weights start a hard one); `on_step(step, row)` after every epoch's evaluation."""
+                    start: Captioner | None = None, device: torch.device | str = "cpu") -> Run:
+    """Train a captioner (core.training's loop) on `device`, from `start`'s weights when given (a warm start: the same
+    sizes; a soft model's weights start a hard one); `on_step(step, row)` after every epoch's evaluation. The data
+    stay on the CPU (each minibatch is moved); the weights are drawn on the CPU from the seed, then moved."""
     model = build_seeded(lambda: Captioner(cfg.model_config()), cfg.seed)  # not the global generator: others share it
     if start is not None:
         model.start_from(start)
-    g = torch.Generator().manual_seed(cfg.seed)
+    device = torch.device(device)
+    model = model.to(device)
+    g = torch.Generator().manual_seed(cfg.seed)  # the order of the scenes (and the expected-context coin)
+    # hard attention's sampled places: the same generator on the CPU; a GPU draws them with a generator of its own
+    # (seeded alike, but another stream of numbers, so a GPU run is not the CPU run's twin)
+    places = g if device.type == "cpu" else torch.Generator(device).manual_seed(cfg.seed)
     batch_at, per_epoch = epoch_order(len(train), cfg.batch, g), -(-len(train) // cfg.batch)
     kept = {"baseline": 0.0, "nll": float("nan")}
 
     def batch_loss(step: int) -> torch.Tensor:
         idx = batch_at(step)
         expected = cfg.expected_half and cfg.attention == "hard" and bool(torch.rand((), generator=g) < 0.5)
-        parts = caption_loss(model, train.mid[idx], train.pooled[idx], train.tokens[idx], kept["baseline"],
-                             cfg.penalty_weight, cfg.entropy_weight, g, cfg.sharpen_weight, cfg.reinforce(expected))
+        mid, pooled, tokens = (x[idx].to(device) for x in (train.mid, train.pooled, train.tokens))
+        parts = caption_loss(model, mid, pooled, tokens, kept["baseline"], cfg.penalty_weight, cfg.entropy_weight,
+                             places, cfg.sharpen_weight, cfg.reinforce(expected))
         if not expected:  # an update that sampled nothing has no reward to average
             kept["baseline"] = 0.9 * kept["baseline"] + 0.1 * parts.reward
         kept["nll"] = parts.nll
@@ -139,10 +147,10 @@ CHUNK = 1000  # features are cached in files of this many scenes, so a larger se
 
 
 def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[int, int], None] | None = None,
-                family: str | None = None) -> CaptionData:
+                family: str | None = None, device: torch.device | str = "cpu") -> CaptionData:
     """The encoder features of scenes first … first + count − 1 (drawn by the shapes world's renderer, or in a style
     of `family`: core.vision.styles), computed once (in whole chunks of CHUNK scenes; one chunk of `count` when
-    fewer) and kept in `cache_dir`."""
+    fewer; by the encoder on `device`) and kept in `cache_dir` (CPU tensors)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     chunk = min(CHUNK, count)
     parts, encoder = [], None
@@ -150,7 +158,7 @@ def cached_data(first: int, count: int, cache_dir: Path, on_progress: Callable[[
     for start in range(first, first + count, chunk):
         path = cache_dir / f"shapes-features-{FEATURES_VERSION}-{drawn}{start}-{chunk}.pt"
         if not path.exists():
-            encoder = encoder or Encoder()
+            encoder = encoder or Encoder(torch.device(device))
             save_data(build_data(range(start, start + chunk), encoder, on_progress=on_progress, family=family), path)
         parts.append(load_data(path))
     return CaptionData.concatenated(parts, family, count)
@@ -181,11 +189,11 @@ class SceneSets:
 def shapes_command(argv: list[str] | None, description: str, cls: type, helps: dict[str, str],
                    aliases: dict[str, str] | None = None, skip_sets: tuple[str, ...] = ()) -> tuple:
     """How every shapes-world training command starts: flags from the `cls` config and from SceneSets but
-    `skip_sets` (core.flags) and --out, parsed from `argv`, torch configured. Returns (parser, args, config,
-    scene sets)."""
+    `skip_sets` (core.flags), --out and --device (args.device: the torch.device it names), parsed from `argv`, torch
+    configured. Returns (parser, args, config, scene sets)."""
     import argparse
 
-    from core.flags import add_config_flags, config_from_flags
+    from core.flags import add_config_flags, add_device_flag, config_from_flags, device_from_flags
     from core.runtime import configure_torch
 
     p = argparse.ArgumentParser(description=f"{description} Features are cached in --cache.")
@@ -196,7 +204,9 @@ def shapes_command(argv: list[str] | None, description: str, cls: type, helps: d
         "user_scenes": "held-out scenes in the held-out user styles, scored after training (0: skip)",
         "cache": "where the encoder's features are cached"})
     p.add_argument("--out", type=Path, required=True)
+    add_device_flag(p)
     args = p.parse_args(argv)
+    args.device = device_from_flags(p, args)
     configure_torch()
     return p, args, config_from_flags(p, cls, args), config_from_flags(p, SceneSets, args)
 
@@ -213,24 +223,24 @@ def joined(parts: list[CaptionData]) -> CaptionData:
     return CaptionData.concatenated(parts, "mixed")
 
 
-def cached_splits(scenes: int, val_scenes: int, cache_dir: Path, styled_scenes: int = 0, flush_scenes: int = 0
-                  ) -> tuple[CaptionData, CaptionData]:
+def cached_splits(scenes: int, val_scenes: int, cache_dir: Path, styled_scenes: int = 0, flush_scenes: int = 0,
+                  device: torch.device | str = "cpu") -> tuple[CaptionData, CaptionData]:
     """The training scenes (the shapes world's `scenes` and, with `styled_scenes` and `flush_scenes`, that many drawn
     in the training styles of core.vision.styles, and in its "flush" family) and the held-out scenes, their features
     encoded into `cache_dir` the first time (progress printed): what every command line that trains on the shapes
-    world starts from."""
-    train = [cached_data(TRAIN_FIRST, scenes, cache_dir, _report)]
+    world starts from (scenes not yet cached are encoded on `device`)."""
+    train = [cached_data(TRAIN_FIRST, scenes, cache_dir, _report, device=device)]
     if styled_scenes:
-        train.append(cached_data(STYLED_FIRST, styled_scenes, cache_dir, _report, family="train"))
+        train.append(cached_data(STYLED_FIRST, styled_scenes, cache_dir, _report, family="train", device=device))
     if flush_scenes:
-        train.append(cached_data(FLUSH_FIRST, flush_scenes, cache_dir, _report, family="flush"))
-    return joined(train), cached_data(VAL_FIRST, val_scenes, cache_dir, _report)
+        train.append(cached_data(FLUSH_FIRST, flush_scenes, cache_dir, _report, family="flush", device=device))
+    return joined(train), cached_data(VAL_FIRST, val_scenes, cache_dir, _report, device=device)
 
 
-def user_style_data(scenes: int, cache_dir: Path) -> CaptionData:
+def user_style_data(scenes: int, cache_dir: Path, device: torch.device | str = "cpu") -> CaptionData:
     """The user-style test set: held-out scenes drawn in the test styles of core.vision.styles, which no training
-    uses (features cached in `cache_dir`)."""
-    return cached_data(VAL_FIRST, scenes, cache_dir, _report, family="test")
+    uses (features cached in `cache_dir`; scenes not yet cached are encoded on `device`)."""
+    return cached_data(VAL_FIRST, scenes, cache_dir, _report, family="test", device=device)
 
 
 def warm_start(path: Path, wanted: CaptionConfig, refuse: Callable[[str], None]) -> tuple[Captioner, dict]:
@@ -281,8 +291,9 @@ def main(argv: list[str] | None = None) -> None:
         "init": "a captioner checkpoint of the same sizes to start from (a warm start)"},
         aliases={"penalty_weight": "penalty", "sharpen_weight": "sharpen"})
     initial, before = warm_start(Path(cfg.init), cfg.model_config(), p.error) if cfg.init else (None, {})
-    train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes, sets.flush_scenes)
-    run = train_captioner(cfg, train, val, start=initial, on_step=lambda step, row: print(
+    train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes, sets.flush_scenes,
+                               args.device)
+    run = train_captioner(cfg, train, val, start=initial, device=args.device, on_step=lambda step, row: print(
         f"epoch {row['epoch']:2d}  step {step:5d}  loss {row['loss']:.3f}  val {row['val_loss']:.3f}  "
         f"pointing {row['pointing']:.3f}  exact {row['exact']:.3f}  objects: precision {row['precision']:.3f} "
         f"recall {row['recall']:.3f} all named {row['all_named']:.3f}", flush=True))
@@ -293,7 +304,7 @@ def main(argv: list[str] | None = None) -> None:
                **({"flush_scenes": sets.flush_scenes} if sets.flush_scenes else {}), **before}
     model = run.model
     if sets.user_scenes:
-        user = evaluate_captioner(model, user_style_data(sets.user_scenes, Path(sets.cache)))
+        user = evaluate_captioner(model, user_style_data(sets.user_scenes, Path(sets.cache), args.device))
         metrics.update({f"user_{k}": v for k, v in user.items()}, user_scenes=sets.user_scenes)
         print("user-style test set: " + ", ".join(f"{k} {v:.3f}" for k, v in user.items()), flush=True)
     save_checkpoint(args.out, "captioner", model, VOCAB, metrics, cfg.to_dict())

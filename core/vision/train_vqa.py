@@ -58,14 +58,16 @@ def evaluate_vqa(model: VQAModel, features: CaptionData, data: VQAData, batch: i
     "hop2_pointing": the closest / furthest one, over those questions)."""
     was_training = model.training
     model.eval()
+    device = model.classify[0].weight.device  # each batch goes to the model's device; what it answers comes back
     right, peaks = [], []
     for s in range(0, len(data), batch):
         scene = data.scene[s: s + batch]
-        out = model(features.mid[scene], features.pooled[scene], data.questions[s: s + batch])
-        right.append(out.logits.argmax(-1) == data.answers[s: s + batch])
+        inputs = (features.mid[scene], features.pooled[scene], data.questions[s: s + batch])
+        out = model(*(x.to(device) for x in inputs))
+        right.append(out.logits.argmax(-1).cpu() == data.answers[s: s + batch])
         if out.maps is not None:
             mask = data.look_mask(torch.arange(s, min(s + batch, len(data))))
-            peaks.append(mask.gather(-1, out.maps.argmax(-1, keepdim=True)).squeeze(-1))  # (n, hops)
+            peaks.append(mask.gather(-1, out.maps.argmax(-1, keepdim=True).cpu()).squeeze(-1))  # (n, hops)
     model.train(was_training)
     hit = torch.cat(right).float()
     relational = torch.tensor([k in RELATIONAL for k in KINDS])[data.kinds]
@@ -84,9 +86,12 @@ def evaluate_vqa(model: VQAModel, features: CaptionData, data: VQAData, batch: i
 
 def train_vqa(cfg: VQATrainConfig, train: tuple[CaptionData, VQAData], val: tuple[CaptionData, VQAData],
               on_step: Callable[[int, dict], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> Run:
-    """Train a VQA model (core.training's loop); `on_step(step, row)` after every epoch's evaluation."""
+              should_stop: Callable[[], bool] | None = None, device: torch.device | str = "cpu") -> Run:
+    """Train a VQA model (core.training's loop) on `device`; `on_step(step, row)` after every epoch's evaluation. The
+    data stay on the CPU (each minibatch is moved); the weights are drawn on the CPU from the seed, then moved."""
     model = build_seeded(lambda: VQAModel(cfg.model_config()), cfg.seed)  # not the global generator: others share it
+    device = torch.device(device)
+    model = model.to(device)
     features, data = train
     batch_at, per_epoch = epoch_order(len(data), cfg.batch, torch.Generator().manual_seed(cfg.seed)), \
         -(-len(data) // cfg.batch)
@@ -94,10 +99,10 @@ def train_vqa(cfg: VQATrainConfig, train: tuple[CaptionData, VQAData], val: tupl
     def batch_loss(step: int) -> torch.Tensor:
         idx = batch_at(step)
         scene = data.scene[idx]
-        out = model(features.mid[scene], features.pooled[scene], data.questions[idx])
-        loss = torch.nn.functional.cross_entropy(out.logits, data.answers[idx])
+        out = model(*(x.to(device) for x in (features.mid[scene], features.pooled[scene], data.questions[idx])))
+        loss = torch.nn.functional.cross_entropy(out.logits, data.answers[idx].to(device))
         if out.maps is not None and cfg.look_weight > 0:
-            loss = loss + cfg.look_weight * look_loss(out.maps, data.look_mask(idx))
+            loss = loss + cfg.look_weight * look_loss(out.maps, data.look_mask(idx).to(device))
         return loss
 
     return run_loop(model, torch.optim.Adam(model.parameters(), lr=cfg.lr), cfg.loop(per_epoch), batch_loss,
@@ -105,11 +110,13 @@ def train_vqa(cfg: VQATrainConfig, train: tuple[CaptionData, VQAData], val: tupl
                     should_stop=should_stop, run=Run(model, config=cfg))
 
 
-def user_style_vqa(model: VQAModel, scenes: int, cache_dir: Path) -> dict[str, float]:
-    """`model` on the questions of the user-style test set (held-out scenes in the held-out user styles)."""
+def user_style_vqa(model: VQAModel, scenes: int, cache_dir: Path,
+                   device: torch.device | str = "cpu") -> dict[str, float]:
+    """`model` on the questions of the user-style test set (held-out scenes in the held-out user styles; scenes not yet
+    cached are encoded on `device`)."""
     from core.vision.train_captioner import user_style_data
 
-    features = user_style_data(scenes, cache_dir)
+    features = user_style_data(scenes, cache_dir, device)
     return evaluate_vqa(model, features, build_questions(features.seeds.tolist(), features.family))
 
 
@@ -124,7 +131,8 @@ def main(argv: list[str] | None = None) -> None:
         "lr": "the one-cycle schedule's peak rate",
         "look_weight": "attention model: weight of the attention supervision (0: learn where to look from answers)"},
         aliases={"look_weight": "look"}, skip_sets=("flush_scenes",))  # the captioners' extra scenes
-    train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes)
+    train, val = cached_splits(sets.scenes, sets.val_scenes, Path(sets.cache), sets.styled_scenes,
+                               device=args.device)
     train_q = VQAData.joined([build_questions(list(range(TRAIN_FIRST, TRAIN_FIRST + sets.scenes)))] + (
         [build_questions(list(range(STYLED_FIRST, STYLED_FIRST + sets.styled_scenes)), "train")]
         if sets.styled_scenes else []))  # in the order cached_splits joins the features
@@ -135,14 +143,15 @@ def main(argv: list[str] | None = None) -> None:
         f"non-relational {row['non_relational']:.3f}  relational {row['relational']:.3f}  "
         + "  ".join(f"{kind} {row['acc_' + kind]:.3f}" for kind in KINDS)
         + (f"  hop 1 on the named object {row['hop1_pointing']:.3f}  hop 2 on the answer's {row['hop2_pointing']:.3f}"
-           if "hop1_pointing" in row else ""), flush=True))
+           if "hop1_pointing" in row else ""), flush=True), device=args.device)
     if run.status == "diverged":
         p.exit(1, f"{run.message}\n")
     model = run.model
     metrics = {**run.history[-1], "seconds": run.seconds, "scenes": sets.scenes, "styled_scenes": sets.styled_scenes,
                "questions": len(train_q), "held_out_questions": len(val_q)}
     if sets.user_scenes:
-        metrics.update({f"user_{k}": v for k, v in user_style_vqa(model, sets.user_scenes, Path(sets.cache)).items()})
+        metrics.update({f"user_{k}": v for k, v in user_style_vqa(model, sets.user_scenes, Path(sets.cache),
+                                                                  args.device).items()})
         print("user-style test set: " + ", ".join(f"{k} {metrics['user_' + k]:.3f}"
                                                   for k in ("accuracy", "non_relational", "relational")), flush=True)
     save_checkpoint(args.out, "vqa", model, QUESTION_VOCAB, metrics, cfg.to_dict())

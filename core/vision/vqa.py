@@ -118,7 +118,7 @@ class VQAModel(nn.Module):
         """(B, T) ids -> (B, H): the LSTM's hidden state after the question's last word."""
         out, _ = self.lstm(self.embed(questions))
         last = (questions != 0).sum(1).clamp_min(1) - 1
-        return out[torch.arange(questions.shape[0]), last]
+        return out[torch.arange(questions.shape[0], device=questions.device), last]
 
     def forward(self, mid: torch.Tensor, pooled: torch.Tensor, questions: torch.Tensor) -> Answer:
         """mid (B, FEATURE_SIZE, G, G), pooled (B, POOLED_SIZE), questions (B, T) -> Answer."""
@@ -193,12 +193,14 @@ def answer(model: VQAModel, mid: torch.Tensor, pooled: torch.Tensor, questions: 
 @torch.inference_mode()
 def reply(model: VQAModel, mid: torch.Tensor, pooled: torch.Tensor, text: str) -> Reply:
     """`model`'s answer to the typed question `text` about one image's features (mid (1, FEATURE_SIZE, G, G), pooled
-    (1, POOLED_SIZE)); QuestionError, with its message, if the question cannot be read."""
-    out = answer(model, mid[:1], pooled[:1], question_ids(text))
-    probs = torch.softmax(out.logits[0].float(), -1)
+    (1, POOLED_SIZE)), computed on the model's device; QuestionError, with its message, if the question cannot be
+    read."""
+    device = model.classify[0].weight.device  # the features and the question go where the model is
+    out = answer(model, mid[:1].to(device), pooled[:1].to(device), question_ids(text).to(device))
+    probs = torch.softmax(out.logits[0].float(), -1).cpu()
     order = probs.argsort(descending=True).tolist()
-    maps = None if out.maps is None else out.maps[0].reshape(out.maps.shape[1], GRID, GRID).numpy()
-    vector = (lambda t: None if t is None else t[0].numpy())
+    maps = None if out.maps is None else out.maps[0].reshape(out.maps.shape[1], GRID, GRID).cpu().numpy()
+    vector = (lambda t: None if t is None else t[0].cpu().numpy())
     return Reply(tuple((ANSWERS[i], float(probs[i])) for i in order), maps, vector(out.question), vector(out.image))
 
 

@@ -75,3 +75,78 @@ def test_a_bad_flag_is_a_usage_error_before_anything_runs(argv, problem, capsys)
     with pytest.raises(SystemExit):
         parse_command(argv)
     assert problem in capsys.readouterr().err
+
+
+# Every command runs where --device says (core.flags.add_device_flag), tiny settings so each takes seconds: the CPU
+# here, as in CI; what a GPU would run is the same code with another device (untested on a GPU).
+TINY_SETS = ["--scenes", "8", "--val-scenes", "4", "--user-scenes", "0", "--epochs", "1", "--batch", "4"]
+
+
+@pytest.fixture(scope="module")
+def scene_cache(tmp_path_factory):
+    """A features cache of this module's own (the few scenes the tiny commands encode), not the checkout's .cache."""
+    return tmp_path_factory.mktemp("features")
+
+
+def test_the_character_model_command_trains_on_the_device_it_is_given(tmp_path, capsys):
+    from core.charlm.train import main
+    from core.checkpoints import load_checkpoint
+
+    out = tmp_path / "tiny.pt"
+    main(["--device", "cpu", "--hidden", "8", "--embed", "4", "--batch", "2", "--chunk", "8", "--steps", "2",
+          "--eval-every", "1", "--eval-chars", "200", "--max-seconds", "none", "--out", str(out)])
+    ck = load_checkpoint(out)
+    assert ck.metrics["steps"] == 2 and "2 steps" in capsys.readouterr().out
+    assert all(t.device.type == "cpu" for t in ck.model.state_dict().values())
+
+
+@pytest.mark.parametrize("module", ["core.vision.train_captioner", "core.vision.train_vqa"])
+def test_each_shapes_world_command_trains_on_the_device_it_is_given(module, scene_cache, tmp_path):
+    import importlib
+
+    from core.checkpoints import load_checkpoint
+
+    out = tmp_path / "tiny.pt"
+    sizes = ["--hidden", "16", "--embed", "8"] + (["--attend", "8"] if module.endswith("captioner") else [])
+    importlib.import_module(module).main(["--device", "cpu", *TINY_SETS, *sizes, "--cache", str(scene_cache),
+                                          "--out", str(out)])
+    ck = load_checkpoint(out)
+    assert ck.kind == ("captioner" if module.endswith("captioner") else "vqa") and ck.metrics["scenes"] == 8
+
+
+def test_remeasure_scores_on_the_device_it_is_given(scene_cache, tmp_path, monkeypatch):
+    """It rewrites the shipped files' user-style figures: here copies of one captioner and one VQA model."""
+    import shutil
+
+    import core.assets
+    import core.vision.remeasure as remeasure
+    from core.checkpoints import load_checkpoint
+    from core.vision.shipped import CAPTIONERS, VQA_MODELS
+
+    models = (CAPTIONERS[0], VQA_MODELS[0])
+    for m in models:
+        if not m.path.exists():
+            pytest.skip(f"{m.path.name} is not shipped in this checkout")
+        shutil.copy(m.path, tmp_path / m.filename)
+    monkeypatch.setattr(core.assets, "ASSETS", tmp_path)
+    monkeypatch.setattr(remeasure, "CAPTIONERS", models[:1])
+    monkeypatch.setattr(remeasure, "VQA_MODELS", models[1:])
+    remeasure.main(["--device", "cpu", "--scenes", "4", "--cache", str(scene_cache)])
+    assert all(load_checkpoint(tmp_path / m.filename).metrics["user_scenes"] == 4 for m in models)
+
+
+@pytest.mark.parametrize("module", ["core.charlm.train", "core.vision.train_captioner", "core.vision.train_vqa",
+                                    "core.vision.remeasure"])
+@pytest.mark.parametrize("device, problem", [("tpu", "unknown device 'tpu'"), ("cuda:x", "unknown device"),
+                                             ("cuda", "no CUDA GPU")])
+def test_a_device_a_command_cannot_use_is_a_usage_error_before_anything_runs(module, device, problem, capsys,
+                                                                             monkeypatch):
+    import importlib
+
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # as in CI, also on a machine with a GPU
+    with pytest.raises(SystemExit):
+        importlib.import_module(module).main(["--device", device] + ([] if module.endswith("remeasure")
+                                                                     else ["--out", "x.pt"]))
+    assert problem in capsys.readouterr().err

@@ -102,3 +102,21 @@ def test_everything_the_pages_use_is_imported_up_front():
     assert pandas_first
     assert set(names) == modules - {"core"}, set(names) ^ (modules - {"core"})
     assert not [m for m in [*modules - {"core", "core.runtime"}, *libraries] if m not in imported]
+
+
+def test_pick_device_takes_a_choice_and_refuses_a_gpu_that_is_not_there(monkeypatch):
+    import pytest
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device("cpu") == pick_device("auto") == pick_device(None) == pick_device(" CPU ") == torch.device("cpu")
+    for absent in ("cuda", "cuda:1"):
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            pick_device(absent)
+    for unknown in ("tpu", "gpu", "cuda:x", ""):
+        with pytest.raises(ValueError, match="unknown device"):
+            pick_device(unknown)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert pick_device("cuda:1") == torch.device("cuda:1") and pick_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="2 CUDA"):
+        pick_device("cuda:2")
