@@ -1,7 +1,7 @@
 """Time to analyse 2,000 characters with the shipped Shakespeare LSTM (2 × 512), and what the Hidden states page does
 for one move that asks for a new analysis.
 
-    python -m benchmarks.analysis [--chars 2000] [--repeats 5] [--threads 1]
+    python -m benchmarks.analysis [--chars 2000] [--repeats 5] [--threads 1] [--device auto|cpu|cuda]
 
 Prints medians (interleaved where compared) of:
 - the fused forward pass alone (what merely reading the text costs);
@@ -19,6 +19,7 @@ The server runs torch with one thread (core.runtime.configure_torch(serving=True
 from __future__ import annotations
 
 import argparse
+import os
 
 import torch
 
@@ -28,13 +29,14 @@ from core.charlm.corpus import held_out_slice
 from core.charlm.shipped import SHIPPED
 from core.charlm.vocab import Vocab
 from core.checkpoints import load_checkpoint
+from core.flags import add_device_flag, device_from_flags
 from core.runtime import configure_torch
 
 
 def hand_cell_analysis(model, prepared) -> None:
     """The reference: the same recording by the hand-written cells, with the same top-5 read-out."""
     with torch.inference_mode():
-        logits, _, _ = model.forward_cells(prepared.ids[None])
+        logits, _, _ = model.forward_cells(prepared.ids[None].to(model.head.weight.device))
         torch.softmax(logits[0], -1).topk(5, -1)
 
 
@@ -65,19 +67,23 @@ def page_moves(repeats: int) -> tuple[float, float]:
     return timed(new_text, repeats, warm_up=True)[0], timed(new_unit, repeats, warm_up=True)[0]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chars", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the server's default is 1)")
-    args = parser.parse_args()
+    add_device_flag(parser)
+    args = parser.parse_args(argv)
+    device = device_from_flags(parser, args)
+    os.environ["RNN_LAB_DEVICE"] = str(device)  # the pages run below (AppTest) run their models there too
     threads = configure_torch(args.threads)
     shipped = SHIPPED[0]
     ck = load_checkpoint(shipped.path)
+    ck.model.to(device)
     vocab = Vocab(ck.vocab)
     prepared = prepare_text(held_out_slice()[: args.chars], vocab, max_chars=args.chars)
     with torch.inference_mode():
-        fused, _ = timed(lambda: ck.model(prepared.ids[None]), args.repeats, warm_up=True)
+        fused, _ = timed(lambda: ck.model(prepared.ids[None].to(device)), args.repeats, warm_up=True)
     hand, _ = timed(lambda: hand_cell_analysis(ck.model, prepared), args.repeats, warm_up=True)
     record, analysis = timed(lambda: analyse(ck.model, vocab, prepared), args.repeats, warm_up=True)
     finder, ranking = timed(lambda: find_units(analysis, ("all", "prose")), args.repeats)
@@ -85,7 +91,8 @@ def main() -> None:
     backward, _ = timed(lambda: connectivity(ck.model, prepared, len(prepared.text) - 2), args.repeats)
     total = record + finder
     page_text, page_unit = page_moves(args.repeats)
-    print(f"{shipped.title}, {len(prepared.text)} characters, {threads} torch thread(s), median of {args.repeats}")
+    print(f"{shipped.title} on {device}, {len(prepared.text)} characters, {threads} torch thread(s), median of "
+          f"{args.repeats}")
     print(f"  fused forward (reading only)          {fused:7.3f} s")
     print(f"  record h, c, top-5 (fused)            {record:7.3f} s   ({record / fused:.1f}× the fused pass)")
     print(f"  the same by the hand cells            {hand:7.3f} s   (the fused record is {hand / record:.1f}× faster)")

@@ -54,6 +54,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.flags import add_device_flag, device_from_flags
 from pages._registry import SECTIONS
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, exception_texts, open_page, serve_app
 
@@ -328,7 +329,9 @@ def main() -> None:
     parser.add_argument("--url", default="", help="an app already running (default: start one)")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds a move may take before it counts as failed")
+    add_device_flag(parser, server=True)
     args = parser.parse_args()
+    device = device_from_flags(parser, args)
 
     registry = [Path(p.file).stem for pages in SECTIONS.values() for p in pages]
     wanted = [p.strip() for p in args.pages.split(",") if p.strip()] or registry
@@ -364,7 +367,7 @@ def main() -> None:
         run(args.url.rstrip("/"))
     else:
         log = Path(tempfile.gettempdir()) / "rnnlab-browser-benchmark-server.log"
-        with serve_app(keep_log=log) as url:
+        with serve_app(env={"RNN_LAB_DEVICE": str(device)}, keep_log=log) as url:
             run(url)
         print(f"The server's log (tracebacks of any exception): {log}")
     sys.exit(0)

@@ -1,6 +1,6 @@
 """Time to caption one uploaded image and draw its attention maps, with the shipped captioners.
 
-    python -m benchmarks.captioning [--repeats 7]
+    python -m benchmarks.captioning [--repeats 7] [--device auto|cpu|cuda]
 
 An upload (a held-out four-object scene enlarged to a 1,024 × 1,024 JPEG, made here, so the captions are
 long ones) goes through the page's path: the safe loader, the frozen encoder (EfficientNet-Lite0), then each decoder's
@@ -19,6 +19,7 @@ from PIL import Image
 
 from benchmarks.timing import beside_busy_python, timed
 from core.checkpoints import load_checkpoint
+from core.flags import add_device_flag, device_from_flags
 from core.runtime import configure_torch
 from core.vision.encoder import Encoder, Features
 from core.vision.explain import caption_image, hard_glimpses, upsample
@@ -46,25 +47,28 @@ class EncodedUpload:
     features: Features
 
 
-def encoded_upload(repeats: int) -> EncodedUpload:
-    """Load the benchmark upload through the safe loader and encode it, each timed (median of `repeats`)."""
+def encoded_upload(repeats: int, device: torch.device | None = None) -> EncodedUpload:
+    """Load the benchmark upload through the safe loader and encode it (on `device`), each timed (median of
+    `repeats`)."""
     data = upload_bytes()
-    encoder = Encoder()
+    encoder = Encoder(device)
     load, picture = timed(lambda: load_image(data, "photo.jpg"), repeats, warm_up=True)
     encode, features = timed(lambda: encoder.encode([picture.image]), repeats, warm_up=True)
     return EncodedUpload(data, load, encode, features)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
+    add_device_flag(parser)
+    args = parser.parse_args(argv)
+    device = device_from_flags(parser, args)
     threads = configure_torch()
-    models = {k: load_checkpoint(m.path).model for k, m in available_captioners().items()}
-    upload = encoded_upload(args.repeats)
+    models = {k: load_checkpoint(m.path).model.to(device) for k, m in available_captioners().items()}
+    upload = encoded_upload(args.repeats, device)
     data, load, encode, features = upload.data, upload.load, upload.encode, upload.features
     print(f"one {len(data) / 1e3:.0f} kB 1024 × 1024 JPEG (a four-object scene), {threads} torch threads, "
-          f"median of {args.repeats}")
+          f"median of {args.repeats}, on {device}")
     print(f"  load and check the upload          {load:7.3f} s")
     print(f"  encoder (EfficientNet-Lite0)       {encode:7.3f} s")
     decode = {}
@@ -91,7 +95,7 @@ def main() -> None:
         print(f"the page's three captions together: {everything:.3f} s")
     with torch.inference_mode():
         image = load_image(data, "photo.jpg").image
-        encoder = Encoder()
+        encoder = Encoder(device)
         move = [("encoder", lambda: encoder.encode([image])),
                 ("three greedy captions", lambda: [caption_image(m, features) for m in models.values()])]
         if "hard" in models:

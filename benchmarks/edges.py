@@ -2,7 +2,7 @@
 without a border, with the border core.vision.images.viewed adds where something touches the edge (what the app
 does), and with that border on every picture.
 
-    python -m benchmarks.edges [--count 200]
+    python -m benchmarks.edges [--count 200] [--device auto|cpu|cuda]
 
 Four held-out sets (core.vision.edges): user-style drawings with an object at the edge, the same with half of the
 objects flush against it, paint-program drawings (white, upright shapes) with 60% of the objects flush, and the
@@ -16,6 +16,7 @@ import argparse
 from PIL import Image
 
 from core.checkpoints import load_checkpoint
+from core.flags import add_device_flag, device_from_flags
 from core.runtime import configure_torch
 from core.vision.edges import edge_drawings, greedy_captions, paint_drawings
 from core.vision.encoder import Encoder
@@ -36,17 +37,20 @@ def views(images: list[Image.Image], how: str) -> list[Image.Image]:
     return [square(im, VIEW_MARGIN).resize((SIZE, SIZE), Image.Resampling.BICUBIC) for im in images]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="drawings per set")
-    args = parser.parse_args()
+    add_device_flag(parser)
+    args = parser.parse_args(argv)
+    device = device_from_flags(parser, args)
     configure_torch()
     sets = {"user styles, object at the edge": edge_drawings(args.count),
             "user styles, half flush": edge_drawings(args.count, flush=0.5),
             "paint program, 60% flush": paint_drawings(args.count),
             "paint program, all inside": paint_drawings(args.count, flush=0.0)}
-    models = {m.key: load_checkpoint(m.path).model for m in CAPTIONERS if m.key in ("soft", "hard") and m.path.exists()}
-    encoder = Encoder()
+    models = {m.key: load_checkpoint(m.path).model.to(device) for m in CAPTIONERS
+              if m.key in ("soft", "hard") and m.path.exists()}
+    encoder = Encoder(device)
     print(f"{args.count} drawings per set; every object named / recall / precision; border {VIEW_MARGIN} of the side")
     print(f"{'set':32s} {'border':>6s} {'model':5s}" + "".join(f" | {how:20s}" for how in VIEWS))
     for name, (images, things) in sets.items():

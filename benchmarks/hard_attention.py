@@ -1,7 +1,7 @@
 """What makes hard attention learn: each REINFORCE change measured like for like.
 
     python -m benchmarks.hard_attention [--scenes 5000] [--epochs 2] [--init assets/captioner-soft.pt] \
-        [--out assets/hard-attention-ablation.json]
+        [--out assets/hard-attention-ablation.json] [--device auto|cpu|cuda]
 
 Every row trains a hard-attention captioner on the same plain training scenes (cached features), with the same
 seed, rate (1e-3), epochs and entropy bonus, and scores it greedily on the 1,000 held-out scenes. The rows add one
@@ -33,6 +33,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from core.flags import add_device_flag, device_from_flags
 from core.runtime import configure_torch
 from core.vision.train_captioner import CaptionTrainConfig, cached_splits, train_captioner, warm_start
 
@@ -59,7 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache", type=Path, default=Path(".cache"))
     p.add_argument("--out", type=Path,
                    help="write the rows here as JSON (the page reads assets/hard-attention-ablation.json)")
+    add_device_flag(p)
     args = p.parse_args(argv)
+    device = device_from_flags(p, args)
     configure_torch()
     base = CaptionTrainConfig(attention="hard", epochs=args.epochs, lr=1e-3, feed="place", seed=0)
     start, before = warm_start(args.init, base.model_config(), p.error)
@@ -71,14 +74,14 @@ def main(argv: list[str] | None = None) -> None:
         if earlier is None:
             p.error(f"--rows: {args.out} holds no rows measured like these ({setup}); train every row")
         setup, kept = earlier
-    train, val = cached_splits(args.scenes, args.val_scenes, args.cache)
+    train, val = cached_splits(args.scenes, args.val_scenes, args.cache, device=device)
     print(setup)
     print(f"{'row':40s} {'all named':>9s} {'precision':>9s} {'recall':>7s} {'pointing':>8s} {'seconds':>7s}")
     for k in args.rows:
         name, changes, warm = ROWS[k - 1]
         cfg = replace(base, **changes, init=str(args.init) if warm else "")
         began = time.perf_counter()
-        row = train_captioner(cfg, train, val, start=start if warm else None).history[-1]
+        row = train_captioner(cfg, train, val, start=start if warm else None, device=device).history[-1]
         kept[name[2:]] = {"name": name[2:], **{k: row[k] for k in ("all_named", "precision", "recall", "pointing")},
                           "seconds": time.perf_counter() - began}
         print(f"{name:40s} {row['all_named']:9.1%} {row['precision']:9.1%} {row['recall']:7.1%} "

@@ -43,6 +43,8 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from core.flags import add_device_flag, device_from_flags
+
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}  # (early-for-rerun is not)
 TIMEOUT = 60.0
 # page -> the controls a student moves there: (label, kind, values)
@@ -222,13 +224,16 @@ def main() -> None:
                         help="with --url: the server's process id, for CPU and memory figures")
     parser.add_argument("--threads", type=int, help="torch threads of the server it starts (RNN_LAB_TORCH_THREADS; "
                                                      "default: one per core)")
+    add_device_flag(parser, server=True)
     args = parser.parse_args()
+    device = device_from_flags(parser, args)
     with contextlib.ExitStack() as stack:
         url, pid, server_log = args.url, args.server_pid, None
         if url is None:
             from tests.e2e.harness import SERVER_PIDS, serve_app
 
-            env = {} if args.threads is None else {"RNN_LAB_TORCH_THREADS": str(args.threads)}
+            env = {"RNN_LAB_DEVICE": str(device),
+                   **({} if args.threads is None else {"RNN_LAB_TORCH_THREADS": str(args.threads)})}
             server_log = Path(tempfile.gettempdir()) / "rnn-lab-load-server.log"
             url = stack.enter_context(serve_app(env=env, keep_log=server_log))
             pid = SERVER_PIDS[url]

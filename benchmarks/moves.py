@@ -29,6 +29,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.load import DONE, server_cpu_seconds
+from core.flags import add_device_flag, device_from_flags
 from tests.e2e.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout this file is in, run beside --against
@@ -117,12 +118,13 @@ class Tab:
         return w.fragment
 
 
-def start_server(root: Path, port: int) -> subprocess.Popen:
-    """`streamlit run app.py` from `root` on `port`, file watcher off; returns once it answers."""
+def start_server(root: Path, port: int, device: str = "auto") -> subprocess.Popen:
+    """`streamlit run app.py` from `root` on `port`, file watcher off, its models on `device` (RNN_LAB_DEVICE); returns
+    once it answers."""
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--server.fileWatcherType", "none",
                              "--browser.gatherUsageStats", "false"], cwd=root, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env={**os.environ, "RNN_LAB_DEVICE": device})
     for _ in range(300):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
@@ -167,10 +169,12 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(MOVES), help="comma-separated, of: " + ", ".join(MOVES))
     parser.add_argument("--moves", type=int, default=6, help="values per control (each moved to twice)")
     parser.add_argument("--against", type=Path, help="another checkout to run side by side (shown first)")
+    add_device_flag(parser, server=True)
     args = parser.parse_args()
+    device = str(device_from_flags(parser, args))
     roots = ({"before": args.against.resolve()} if args.against else {}) | {"this": ROOT}
     ports = {name: free_port() for name in roots}
-    procs = {name: start_server(root, ports[name]) for name, root in roots.items()}
+    procs = {name: start_server(root, ports[name], device) for name, root in roots.items()}
     try:
         servers = {name: (ports[name], proc.pid) for name, proc in procs.items()}
         results = asyncio.run(measure(servers, args.pages.split(","), args.moves))

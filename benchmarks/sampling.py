@@ -1,6 +1,6 @@
 """Sampling speed of the shipped Shakespeare LSTM, beside the floor set by streaming its weights.
 
-    python -m benchmarks.sampling [--chars 1000] [--repeats 7]
+    python -m benchmarks.sampling [--chars 1000] [--repeats 7] [--device auto|cpu|cuda]
 
 Prints, medians of interleaved repeats:
 - the time to sample 1000 characters (batch 1) with core.charlm.sample.sample;
@@ -30,6 +30,7 @@ from core.charlm.sample import TEMPERATURE_GRID, sample
 from core.charlm.shipped import SHIPPED
 from core.charlm.vocab import Vocab
 from core.checkpoints import load_checkpoint
+from core.flags import add_device_flag, device_from_flags
 from core.plots.charlm import scrub_payload
 from core.runtime import configure_torch
 
@@ -52,7 +53,7 @@ def floor(model: CharRNN, steps: int) -> float:
         w_ih, w_hh, _, _ = model.layer_weights(k)
         mats += [w_ih, w_hh]
     mats.append(model.head.weight)
-    vecs = [torch.randn(m.shape[1]) for m in mats]
+    vecs = [torch.randn(m.shape[1], device=m.device) for m in mats]
     start = time.perf_counter()
     for _ in range(steps):
         for m, v in zip(mats, vecs):
@@ -66,7 +67,7 @@ def product_costs(model: CharRNN, rows: int, repeats: int = 300) -> tuple[float,
     matrix ([W_ih | W_hh] of an upper layer): what one row and a batch of rows cost at the least."""
     w_ih, w_hh, _, _ = model.layer_weights(model.config.num_layers - 1)
     w = torch.cat([w_ih, w_hh], dim=1)
-    v, m = torch.randn(w.shape[1]), torch.randn(rows, w.shape[1])
+    v, m = torch.randn(w.shape[1], device=w.device), torch.randn(rows, w.shape[1], device=w.device)
     out = []
     for fn in (lambda: torch.mv(w, v), lambda: torch.mm(m, w.T)):
         fn()
@@ -85,7 +86,7 @@ def python_loop(model: CharRNN, vocab: Vocab, steps: int) -> None:
 
     stepper = Stepper(model)
     state = stepper.state_from(model.init_state(len(TEMPERATURE_GRID)))
-    tokens = torch.zeros(len(TEMPERATURE_GRID), dtype=torch.long)
+    tokens = torch.zeros(len(TEMPERATURE_GRID), dtype=torch.long, device=model.head.weight.device)
     for _ in range(steps):
         tokens = stepper(tokens, state).argmax(-1)
 
@@ -96,14 +97,17 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--chars", type=int, default=1000)
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--threads", type=int, help="torch threads (default: one per core; the app's server uses 1)")
-    a = p.parse_args()
+    add_device_flag(p)
+    a = p.parse_args(argv)
+    device = device_from_flags(p, a)
     configure_torch(a.threads)
     model, vocab, name = load_model()
+    model = model.to(device)
     prime = "\n"
     one = lambda: sample(model, vocab, prime, a.chars, (1.0,), seed=0)  # noqa: E731
     eight = lambda: sample(model, vocab, prime, a.chars, (0.0, 0.3, 0.5, 0.7, 0.9, 1.0, 1.2, 1.5), seed=0)  # noqa: E731
@@ -118,7 +122,8 @@ def main() -> None:
         result = grid()
         t_payload.append(timed(lambda: scrub_payload(result, 0)))  # noqa: B023
     s, f, e = (statistics.median(t) for t in (t_one, t_floor, t_eight))
-    print(f"model: {name}; torch threads: {torch.get_num_threads()}; {a.chars} characters; median of {a.repeats}")
+    print(f"model: {name} on {device}; torch threads: {torch.get_num_threads()}; {a.chars} characters; "
+          f"median of {a.repeats}")
     print(f"sample, batch 1:            {s * 1000:8.1f} ms  ({s / a.chars * 1e6:.0f} us/char)")
     print(f"floor (mat-vec products):   {f * 1000:8.1f} ms  ({f / a.chars * 1e6:.0f} us/step)")
     print(f"ratio: {s / f:.2f}")

@@ -1,6 +1,6 @@
 """Time to answer one question about one uploaded image and draw the attention maps, with the shipped VQA models.
 
-    python -m benchmarks.vqa [--repeats 7]
+    python -m benchmarks.vqa [--repeats 7] [--device auto|cpu|cuda]
 
 An upload (the captioning benchmark's 1,024 × 1,024 JPEG of a held-out four-object scene) goes through the page's
 path: the safe loader, the frozen encoder (EfficientNet-Lite0), then the attention model reads a relational
@@ -15,6 +15,7 @@ import sys
 from benchmarks.captioning import encoded_upload
 from benchmarks.timing import timed
 from core.checkpoints import load_checkpoint
+from core.flags import add_device_flag, device_from_flags
 from core.runtime import configure_torch
 from core.vision.explain import upsample
 from core.vision.shipped import available_vqa_models
@@ -23,15 +24,17 @@ from core.vision.vqa import reply
 QUESTION = "what shape is the object furthest from the large object?"  # the scene's generated one: circle
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
+    add_device_flag(parser)
+    args = parser.parse_args(argv)
+    device = device_from_flags(parser, args)
     threads = configure_torch()
-    models = {k: load_checkpoint(m.path).model for k, m in available_vqa_models().items()}
+    models = {k: load_checkpoint(m.path).model.to(device) for k, m in available_vqa_models().items()}
     if "attention" not in models:
         sys.exit("The shipped VQA models are missing from assets/: see assets/reproduce.sh.")
-    upload = encoded_upload(args.repeats)
+    upload = encoded_upload(args.repeats, device)
     data, load, encode, f = upload.data, upload.load, upload.encode, upload.features
 
     def attention():
@@ -41,7 +44,7 @@ def main() -> None:
     answer, (r, _) = timed(attention, args.repeats, warm_up=True)
     every, _ = timed(lambda: [reply(m, f.mid, f.pooled, QUESTION) for m in models.values()], args.repeats, warm_up=True)
     print(f"one {len(data) / 1e3:.0f} kB 1024 × 1024 JPEG (a four-object scene), {threads} torch threads, "
-          f"median of {args.repeats}; question: “{QUESTION}”")
+          f"median of {args.repeats}, on {device}; question: “{QUESTION}”")
     print(f"  load and check the upload              {load:7.3f} s")
     print(f"  encoder (EfficientNet-Lite0)           {encode:7.3f} s")
     print(f"  attention model: answer + 2 hop maps   {answer:7.3f} s   (answer: {r.best}, p = {r.answers[0][1]:.2f})")

@@ -104,7 +104,8 @@ class MemoryNet(nn.Module):
 def evaluate(model: MemoryNet, cfg: MemoryConfig, n: int = 2048) -> tuple[float, float, float]:
     """(accuracy, mean loss, ‖∂L/∂x_1‖) on `n` fresh sequences from a fixed seed."""
     g = torch.Generator().manual_seed(10_000 + cfg.seed)
-    tokens, target = make_batch(n, cfg.lag, g, cfg.noise)
+    device = model.head.weight.device  # drawn on the CPU from the seed, read where the model is
+    tokens, target = (t.to(device) for t in make_batch(n, cfg.lag, g, cfg.noise))
     x = nn.functional.one_hot(tokens, VOCAB).float().requires_grad_(True)  # (n, T, VOCAB)
     with torch.enable_grad():
         scores = model(x)
@@ -115,17 +116,18 @@ def evaluate(model: MemoryNet, cfg: MemoryConfig, n: int = 2048) -> tuple[float,
 
 
 def train_memory(cfg: MemoryConfig, on_step: Callable[[int, dict], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> Run:
-    """Train one model on the task (core.training's loop); `on_step` gets each evaluation row; a loss that is not
-    finite stops it ("diverged"). The run's `accuracy` is measured on 2,048 fresh sequences at the end (NaN if it
-    diverged)."""
-    model = MemoryNet(cfg)
+                 should_stop: Callable[[], bool] | None = None, device: torch.device | str = "cpu") -> Run:
+    """Train one model on the task (core.training's loop) on `device`; `on_step` gets each evaluation row; a loss that
+    is not finite stops it ("diverged"). The run's `accuracy` is measured on 2,048 fresh sequences at the end (NaN if
+    it diverged). Weights and batches are drawn on the CPU from the seed, then moved."""
+    device = torch.device(device)
+    model = MemoryNet(cfg).to(device)
     opt = (torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum) if cfg.optimizer == "sgd"
            else torch.optim.Adam(model.parameters(), lr=cfg.lr))
     g = torch.Generator().manual_seed(cfg.seed)
 
     def batch_loss(step: int) -> torch.Tensor:
-        tokens, target = make_batch(cfg.batch, cfg.lag, g, cfg.noise)
+        tokens, target = (t.to(device) for t in make_batch(cfg.batch, cfg.lag, g, cfg.noise))
         return nn.functional.cross_entropy(model(nn.functional.one_hot(tokens, VOCAB).float()), target)
 
     def measure(step: int) -> dict[str, float]:
@@ -145,14 +147,14 @@ MODEL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM"}
 
 
 def train_both(cfg: MemoryConfig, on_step: Callable[[str, int, dict], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> dict[str, Run]:
-    """The same settings for the vanilla RNN, then the LSTM; `on_step(model name, step, row)`."""
+               should_stop: Callable[[], bool] | None = None, device: torch.device | str = "cpu") -> dict[str, Run]:
+    """The same settings for the vanilla RNN, then the LSTM, on `device`; `on_step(model name, step, row)`."""
     results = {}
     for cell, name in MODEL_NAMES.items():
         if should_stop is not None and should_stop():
             break
         report = None if on_step is None else (lambda step, row, name=name: on_step(name, step, row))
-        results[name] = train_memory(replace(cfg, cell=cell), report, should_stop)
+        results[name] = train_memory(replace(cfg, cell=cell), report, should_stop, device)
     return results
 
 

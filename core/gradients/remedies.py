@@ -30,14 +30,15 @@ CLIPS = {"no clipping": (None, "norm"), "clip by norm (1.0)": (1.0, "norm"), "cl
 
 def clipping_runs(base: MemoryConfig = EXPLODING, clips: dict[str, tuple[float | None, str]] = CLIPS,
                   on_step: Callable[[str, int, dict], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> dict[str, Run]:
-    """The same run (same seed, data and initial weights) once per clipping setting; `on_step(label, step, row)`."""
+                  should_stop: Callable[[], bool] | None = None, device: torch.device | str = "cpu") -> dict[str, Run]:
+    """The same run (same seed, data and initial weights) once per clipping setting, on `device`; `on_step(label,
+    step, row)`."""
     results = {}
     for label, (clip, mode) in clips.items():
         if should_stop is not None and should_stop():
             break
         report = None if on_step is None else (lambda step, row, label=label: on_step(label, step, row))
-        results[label] = train_memory(replace(base, clip=clip, clip_mode=mode), report, should_stop)
+        results[label] = train_memory(replace(base, clip=clip, clip_mode=mode), report, should_stop, device)
     return results
 
 
@@ -106,29 +107,32 @@ class DelayNet(nn.Module):
 
 
 def _delay_accuracy(model: DelayNet, cfg: DelayConfig, generator: torch.Generator, length: int = 400) -> float:
-    tokens = torch.randint(0, cfg.symbols, (256, length), generator=generator)
+    tokens = torch.randint(0, cfg.symbols, (256, length), generator=generator).to(model.head.weight.device)
     with torch.no_grad():
         scores, _ = model(tokens)  # read the whole stream at once: no truncation at test time
     return float((scores[:, cfg.delay:].argmax(-1) == tokens[:, : length - cfg.delay]).float().mean())
 
 
 def train_delay(cfg: DelayConfig, on_step: Callable[[int, dict], None] | None = None,
-                should_stop: Callable[[], bool] | None = None) -> Run:
-    """Train with truncated BPTT (core.training's loop): each update is one chunk of k steps; the state is carried
-    across chunks. `on_step` gets each evaluation row; the run's `accuracy` is measured on a fresh stream."""
-    model = DelayNet(cfg)
+                should_stop: Callable[[], bool] | None = None, device: torch.device | str = "cpu") -> Run:
+    """Train with truncated BPTT (core.training's loop) on `device`: each update is one chunk of k steps; the state is
+    carried across chunks. `on_step` gets each evaluation row; the run's `accuracy` is measured on a fresh stream.
+    Weights and streams are drawn on the CPU from the seed, then moved."""
+    device = torch.device(device)
+    model = DelayNet(cfg).to(device)
     g = torch.Generator().manual_seed(cfg.seed)
     L = cfg.chunk * cfg.chunks_per_stream
     reading: dict = {"stream": None, "state": None, "pos": 0}
 
     def batch_loss(step: int) -> torch.Tensor:
         if reading["stream"] is None or reading["pos"] >= L:  # a fresh batch of streams, from a zero state
-            reading.update(stream=torch.randint(0, cfg.symbols, (cfg.batch, L), generator=g), state=None, pos=0)
+            reading.update(stream=torch.randint(0, cfg.symbols, (cfg.batch, L), generator=g).to(device), state=None,
+                           pos=0)
         stream, pos = reading["stream"], reading["pos"]
         scores, state = model(stream[:, pos: pos + cfg.chunk], reading["state"])  # (B, k, symbols)
         reading["state"] = tuple(s.detach() for s in state)  # the cut: values go on, gradients stop here
         reading["pos"] = pos + cfg.chunk
-        t = torch.arange(pos, pos + cfg.chunk)
+        t = torch.arange(pos, pos + cfg.chunk, device=device)
         valid = t >= cfg.delay  # positions that have an answer
         target = stream[:, (t - cfg.delay).clamp_min(0)]
         if not valid.any():

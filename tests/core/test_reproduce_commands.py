@@ -9,7 +9,8 @@ from core.charlm.train import TrainConfig, parse_command
 from core.vision.train_captioner import CaptionTrainConfig, shapes_command
 from core.vision.train_vqa import VQATrainConfig
 
-SCRIPT = Path(__file__).resolve().parents[2] / "assets" / "reproduce.sh"
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "assets" / "reproduce.sh"
 
 
 def commands(prefix: str = "core.") -> list[list[str]]:
@@ -150,3 +151,38 @@ def test_a_device_a_command_cannot_use_is_a_usage_error_before_anything_runs(mod
         importlib.import_module(module).main(["--device", device] + ([] if module.endswith("remeasure")
                                                                      else ["--out", "x.pt"]))
     assert problem in capsys.readouterr().err
+
+
+BENCHMARKS_WITH_DEVICE = ("analysis", "browser", "captioning", "edges", "hard_attention", "load", "memory_lag", "moves",
+                          "sampling", "train_3min", "vqa")  # gradient_flow has none: its cells are NumPy's
+
+
+@pytest.mark.parametrize("argv", [
+    ["edges", "--count", "2"],
+    ["vqa", "--repeats", "1"],
+    ["memory_lag", "--lags", "3", "--seeds", "0", "--steps", "2", "--workers", "1"],
+    ["hard_attention", "--scenes", "8", "--val-scenes", "4", "--epochs", "1", "--rows", "1"],
+], ids=lambda argv: argv[0])
+def test_the_quick_benchmarks_run_on_the_device_they_are_given(argv, scene_cache, capsys):
+    """The benchmarks that can be run in seconds (the others take minutes or start a server; their flag is checked
+    below)."""
+    import importlib
+
+    module = importlib.import_module(f"benchmarks.{argv[0]}")
+    if argv[0] in ("edges", "vqa", "hard_attention") and not (ROOT / "assets" / "captioner-soft.pt").exists():
+        pytest.skip("the shipped models are not in this checkout")
+    cache = ["--cache", str(scene_cache)] if argv[0] == "hard_attention" else []
+    module.main(["--device", "cpu", *argv[1:], *cache])
+    assert capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", BENCHMARKS_WITH_DEVICE)
+def test_every_benchmark_takes_the_device_flag_and_refuses_an_unknown_one(name, capsys, monkeypatch):
+    import importlib
+    import sys
+
+    monkeypatch.setattr(sys, "argv", [name, "--device", "tpu"])  # for the mains that read sys.argv themselves
+    main = importlib.import_module(f"benchmarks.{name}").main
+    with pytest.raises(SystemExit):
+        main(["--device", "tpu"]) if main.__code__.co_argcount else main()
+    assert "unknown device 'tpu'" in capsys.readouterr().err
