@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.offload import Workers
-from core.runtime import available_cores
+from core.runtime import available_cores, pick_device
 
 
 def ensure_router() -> None:
@@ -75,6 +75,15 @@ def plain(text: str) -> str:
 # address as ?NAME=…, so the URL rebuilds the view, and it survives a visit to another page (Streamlit's binding;
 # pages/_links.py checks what a link asked for). NAME is then a parameter of the page's links: keep it stable.
 LINK = "query-params"
+
+
+@st.cache_resource
+def device():
+    """The one device every model of this server runs on (the shipped and stored models, the image encoder, the
+    training jobs): RNN_LAB_DEVICE, one of auto (the default: CUDA when present, else the CPU), cpu, cuda or cuda:N,
+    read once per server process (core.runtime.pick_device) and passed to core explicitly. A value that names no
+    device here is a ValueError on every page that runs a model, in words."""
+    return pick_device(os.environ.get("RNN_LAB_DEVICE", "").strip() or "auto")
 
 
 # The modules a worker process needs for the work the pages send it (imported when the server starts them).

@@ -10,7 +10,7 @@ import streamlit as st
 from core.charlm.shipped import available_models
 from core.checkpoints import Checkpoint, CheckpointError, checkpoint_bytes, load_checkpoint
 from core.store import ModelStore, StoredModel
-from pages._common import plain
+from pages._common import device, plain
 from pages._links import refuse, stop, write_link
 
 USER_MODELS = "my_models"  # session key: label -> Checkpoint of models this user trained or uploaded
@@ -24,8 +24,9 @@ MAX_USER_MODELS = 3  # models a session keeps (a 3×768 LSTM is 57 MB): memory p
 
 @st.cache_resource(show_spinner="Loading a shipped model…")
 def shipped_checkpoint(path: str) -> Checkpoint:
-    """A shipped checkpoint, loaded once per server process and shared read-only by every session."""
-    return load_checkpoint(path)
+    """A shipped checkpoint, loaded once per server process onto the server's device and shared read-only by every
+    session."""
+    return on_device(load_checkpoint(path))
 
 
 @st.cache_resource
@@ -36,8 +37,17 @@ def model_store() -> ModelStore:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading a saved model…")
 def stored_checkpoint(model_id: str) -> Checkpoint:
-    """A model from the store, loaded once per server process while it is among the 8 last used (read-only)."""
-    return model_store().load(model_id)
+    """A model from the store, loaded once per server process (onto the server's device) while it is among the 8 last
+    used (read-only)."""
+    return on_device(model_store().load(model_id))
+
+
+def on_device(checkpoint: Checkpoint) -> Checkpoint:
+    """`checkpoint` with its model moved to the server's device (pages/_common.device), before any page uses it: a
+    loaded checkpoint is on the CPU (core.checkpoints keeps files device-free), and what a model computes is traced
+    for the device it is on at first use (core.runtime.TracedOnce)."""
+    checkpoint.model.to(device())
+    return checkpoint
 
 
 def save_to_store(label: str, data: bytes) -> StoredModel | None:

@@ -16,7 +16,7 @@ from core.vision.encoder import Encoder, Features, class_names
 from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, model_view, viewed
 from core.vision.shapes import SIZE, Scene, make_scene
 from core.vision.shipped import available_captioners, available_vqa_models
-from pages._common import LINK, plain
+from pages._common import LINK, device, plain
 from pages._compose import compose_scene
 from pages._models import shipped_checkpoint
 
@@ -28,8 +28,8 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"]
 
 @st.cache_resource(show_spinner="Loading the pretrained CNN (EfficientNet-Lite0)…")
 def encoder() -> Encoder:
-    """The frozen ImageNet encoder, one per server process, used read-only."""
-    return Encoder()
+    """The frozen ImageNet encoder, one per server process, on the server's device, used read-only."""
+    return Encoder(device())
 
 
 @st.cache_resource

@@ -7,9 +7,9 @@ from core.charlm.corpus import CORPORA, MAX_UPLOAD_BYTES, CorpusError, load_corp
 from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, load_checkpoint
 from core.plots.charlm import training_curves_figure
-from pages._common import LINK, download_data, page_intro, plain
+from pages._common import LINK, device, download_data, page_intro, plain
 from pages._jobs import CannotStart, JobSpec, job_panel, start_button
-from pages._models import KEPT, TRAIN_JOB, TRAINER, add_user_model, keep_finished_training, save_to_store
+from pages._models import KEPT, TRAIN_JOB, TRAINER, add_user_model, keep_finished_training, on_device, save_to_store
 
 page_intro(
     "Train your own",
@@ -67,8 +67,9 @@ def training_job(cfg: TrainConfig, upload) -> JobSpec:
             corpus = text_from_upload(upload.getvalue(), upload.name)
     except CorpusError as e:
         raise CannotStart(f"Cannot train on this text: {e}") from e
+    where = device()  # decided here, in the page: the job's thread never calls st.*
     return (f"{corpus.name} · {cfg.cell} {cfg.num_layers}×{cfg.hidden_size}",
-            lambda job: run_training_job(job, cfg, corpus))
+            lambda job: run_training_job(job, cfg, corpus, where))
 
 
 cfg, upload = controls()
@@ -134,7 +135,7 @@ file = st.file_uploader("A .pt file saved by RNN Lab", type=["pt"], key="ckpt_up
                         help="Loaded safely (weights only: a file can never run code here).")
 if file is not None and st.session_state.get("ckpt_loaded", (None,))[0] != file.file_id:
     try:
-        uploaded = load_checkpoint(file.getvalue())
+        uploaded = on_device(load_checkpoint(file.getvalue()))
         if uploaded.kind != "charlm":
             raise CheckpointError(f"it is a {uploaded.kind} model; this page takes character models (charlm) only")
         label = add_user_model(file.name, uploaded)
