@@ -31,6 +31,7 @@ class Job:
     notes: list[tuple[float, str]] = field(default_factory=list)  # (seconds since start, text), e.g. samples
     result: Any = None
     error: str = ""
+    device: Any = "cpu"  # where the job's models run (a torch.device or its name): set by the manager that runs it
     created: float = field(default_factory=time.monotonic)
     started: float | None = None
     finished: float | None = None
@@ -77,10 +78,10 @@ class Job:
 class JobManager:
     """Runs jobs in threads, at most `max_running` at a time, first come first served."""
 
-    def __init__(self, max_running: int = 1) -> None:
+    def __init__(self, max_running: int = 1, device: Any = "cpu") -> None:
         if max_running < 1:
             raise ValueError("max_running must be >= 1")
-        self.max_running = max_running
+        self.max_running, self.device = max_running, device
         self._cond = threading.Condition()
         self._jobs: list[Job] = []  # queued and running, in order of submission
         self._active = 0
@@ -89,7 +90,7 @@ class JobManager:
     def submit(self, name: str, fn: Callable[[Job], Any], meta: dict[str, Any] | None = None,
                owner: str | None = None) -> Job:
         """Queue `fn(job)` to run in the background for session `owner`; returns the Job at once."""
-        job = Job(name, fn, dict(meta or {}), owner=owner)
+        job = Job(name, fn, dict(meta or {}), owner=owner, device=self.device)
         with self._cond:
             self._jobs.append(job)
         threading.Thread(target=self._run, args=(job,), name=f"job-{name}", daemon=True).start()
@@ -143,6 +144,15 @@ class JobManager:
 
     def _next_in_line(self) -> Job | None:
         return next((j for j in self._jobs if j.status == "queued" and not j.stop_requested), None)
+
+    def overview(self) -> list[dict[str, Any]]:
+        """Every run this manager knows of that has not ended, in order of submission: name, status ("queued" or
+        "running"), where it was started from, seconds waited or running. Here: this process's own queue; the
+        cluster manager (core.cluster) lists the whole deployment's."""
+        now = time.monotonic()
+        with self._cond:
+            return [{"run": j.name, "status": j.status, "from": "this server",
+                     "seconds": now - (j.started if j.started is not None else j.created)} for j in self._jobs]
 
     def _run(self, job: Job) -> None:
         with self._cond:

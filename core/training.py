@@ -108,6 +108,22 @@ class Run:
         return self.final.get("accuracy", float("nan"))
 
 
+def to_cpu(value: Any) -> Any:
+    """`value` with every model and tensor in it on the CPU: a Run (its model moved in place), a module, a tensor, or
+    dicts, lists and tuples of them; anything else as it is. What a training job hands back to a process that may
+    have no GPU (core.cluster)."""
+    if isinstance(value, Run):
+        value.model.cpu()
+        return value
+    if isinstance(value, (nn.Module, torch.Tensor)):
+        return value.cpu()
+    if isinstance(value, dict):
+        return {k: to_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(to_cpu(v) for v in value)
+    return value
+
+
 def clip_gradients(params: Iterable[nn.Parameter], mode: str, value: float | None) -> float:
     """Clip the gradients of `params` in place ("norm": rescale them together so their global norm is at most
     `value`; "value": clamp each entry to [−value, value]; "none" or value None: leave them); return the global

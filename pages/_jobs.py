@@ -1,14 +1,18 @@
-"""The server's one queue for background training (not a page): every page that trains submits here,
-so at most one training runs at a time on the 2-core machine and the rest wait their turn; plus the
-start button and live panel that the experiment pages share."""
+"""The one queue for background training (not a page): every page that trains submits here. By default it is the
+server process's own (at most one training at a time on the 2-core machine, the rest wait their turn); when the
+deployment names a Ray cluster (RNN_LAB_RAY_ADDRESS, core.cluster), every run of every app process goes to the
+cluster's one queue. Plus the start button, the live panel and the queue's overview that the training pages share."""
 import os
+import socket
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
+from core.cluster import ClusterError, ClusterJobManager, configured_address
 from core.jobs import Job, JobManager
 from core.plots.frozen import FrozenFigure
+from pages._common import device
 
 # seconds a session may be gone (a network blip reconnects) before its job is stopped; tests shorten it
 DISCONNECT_GRACE = float(os.environ.get("RNN_LAB_DISCONNECT_GRACE", "30"))
@@ -31,11 +35,37 @@ def this_session() -> str | None:
 
 @st.cache_resource
 def job_manager() -> JobManager:
-    """One queue for the whole server process, shared by every session and every training page; a session that
-    disconnects has its job stopped (after DISCONNECT_GRACE), which frees its slot and what it trained."""
-    manager = JobManager(max_running=1)
+    """One queue for the whole server process, shared by every session and every training page (or, with a Ray
+    cluster configured, this process's door to the deployment's queue); a session that disconnects has its job stopped
+    (after DISCONNECT_GRACE), which frees its slot and what it trained. Raises ClusterError if the configured cluster
+    cannot be used (not cached: the next call tries again)."""
+    if configured_address() is None:
+        manager = JobManager(max_running=1, device=device())
+    else:
+        manager = ClusterJobManager.from_environment(where=f"{socket.gethostname()}:{st.get_option('server.port')}")
     manager.start_reaper(session_alive, grace=DISCONNECT_GRACE)
     return manager
+
+
+def queue_name() -> str:
+    """What the queue is, in words for the page."""
+    return "the class's training queue (a Ray cluster)" if configured_address() else "the server's training queue"
+
+
+def queue_overview() -> None:
+    """Every run queued or running now, from every session (and every app process, with a cluster): a student sees
+    why they wait and for whom."""
+    try:
+        runs = job_manager().overview()
+    except ClusterError as e:
+        st.error(f"Training is not available now: {e}. Ask whoever runs this server.")
+        return
+    if not runs:
+        return
+    running = sum(run["status"] == "running" for run in runs)
+    with st.expander(f"In {queue_name()}: {running} running, {len(runs) - running} waiting"):
+        st.table([{"run": run["run"], "status": run["status"], "started from": run["from"],  # a few rows: real table
+                   "for (s)": round(run["seconds"])} for run in runs])  # markup that a screen reader can read
 
 
 JobSpec = tuple[str, Callable[[Job], Any]]  # a job's name and the function the worker runs with it
@@ -61,7 +91,11 @@ def start_button(label: str, key: str, job: JobSpec | Callable[[], JobSpec | Non
             return
         if spec is not None:
             name, fn = spec
-            st.session_state[key] = job_manager().submit(name, fn, meta, owner=this_session())
+            try:
+                st.session_state[key] = job_manager().submit(name, fn, meta, owner=this_session())
+            except ClusterError as e:
+                st.error(f"Training is not available now: {e}. Ask whoever runs this server.")
+                return
             st.rerun()
 
 
@@ -80,11 +114,16 @@ def job_panel(key: str, progress: Callable[[Job], float], show: Callable[[Job], 
 
     @st.fragment(run_every=1.0 if job is not None and not job.done else None)
     def panel() -> None:
+        queue_overview()
         job = st.session_state.get(key)
         if job is None:
             return
         if job.status == "queued":
-            st.info(f"“{job.name}” is waiting: place {job_manager().position(job)} in the server's training queue.")
+            try:
+                place = f"place {job_manager().position(job)}"
+            except ClusterError:
+                place = "waiting"
+            st.info(f"“{job.name}” is waiting: {place} in {queue_name()}.")
         elif job.status == "running":
             st.progress(max(0.0, min(1.0, progress(job))), text=f"“{job.name}”: {job.elapsed:.0f} s")
         elif job.status == "failed":

@@ -14,7 +14,7 @@ import streamlit as st
 from core.gradients.remedies import EXPLODING, DelayConfig, clipping_runs, tbptt_gradient_map, train_delay
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import clipping_figure, delay_curves_figure, tbptt_diagram_figure, tbptt_figure
-from pages._common import LINK, device, download_data, page_intro
+from pages._common import LINK, download_data, page_intro
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -46,11 +46,10 @@ by_value = c4.select_slider("Value threshold", [0.01, 0.03, 0.1, 0.3, 1.0], valu
 base = replace(EXPLODING, lr=float(lr), init_rho=float(rho))
 clips = {"no clipping": (None, "norm"), f"clip by norm ({by_norm:g})": (float(by_norm), "norm"),
          f"clip by value ({by_value:g})": (float(by_value), "value")}
-where = device()  # the server's device, read here: the jobs' threads never call st.*
 start_button("Run the three trainings", "clip_job",
              (f"clipping · lr {lr:g} · ρ {rho:g}",
               lambda job: clipping_runs(base, clips, lambda label, step, row: job.report({"run": label, **row}),
-                                        lambda: job.stop_requested, where)),
+                                        lambda: job.stop_requested, job.device)),
              {"lr": lr, "rho": rho, "evaluations": 3 * base.steps // base.eval_every},
              help=f"About 10 s on two cores: three runs of {base.steps} steps.")
 
@@ -120,7 +119,7 @@ start_button(f"Train with k = {k} for d = {' and '.join(map(str, delays))}", "de
              (f"delay task, k = {k}",
               lambda job: {d: train_delay(DelayConfig(delay=d, chunk=k),
                                           lambda step, row, d=d: job.report({"d": d, **row}),
-                                          lambda: job.stop_requested, where) for d in delays}),
+                                          lambda: job.stop_requested, job.device) for d in delays}),
              {"k": k, "evaluations": len(delays) * DelayConfig().steps // 100},
              help="An LSTM with 64 units, 1,200 chunk updates per delay: about 15 s on two cores.")
 

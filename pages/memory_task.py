@@ -13,7 +13,7 @@ import streamlit as st
 from core.gradients.memory import CHANCE, LAG_RESULTS, REGIMES, MemoryConfig, load_lag_results, train_both
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import accuracy_vs_lag_figure, memory_training_figure
-from pages._common import LINK, check_yourself, device, download_data, page_intro
+from pages._common import LINK, check_yourself, download_data, page_intro
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -79,11 +79,10 @@ steps = c4.select_slider("Training steps (each)", [500, 1000, 2000, 3000, 6000],
 cfg = MemoryConfig(lag=int(lag), forget_bias=float(bias), steps=int(steps), eval_every=max(50, int(steps) // 20),
                    **{**REGIMES[regime], "clip": None if clip == "none" else float(clip.split()[1]),
                       "clip_mode": clip.split()[0] if clip != "none" else "norm"})
-where = device()  # the server's device, read here: the job's thread never calls st.*
 start_button("Train both models", "memory_job",
              (f"memory task · lag {lag} · {regime}",
               lambda job: train_both(cfg, lambda name, step, row: job.report({"model": name, **row}),
-                                     lambda: job.stop_requested, where)),
+                                     lambda: job.stop_requested, job.device)),
              {"evaluations": 2 * (cfg.steps // cfg.eval_every), **cfg.to_dict()},
              help="The vanilla RNN trains first, then the LSTM, in the background; switching pages does not stop it.")
 

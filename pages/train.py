@@ -7,7 +7,7 @@ from core.charlm.corpus import CORPORA, MAX_UPLOAD_BYTES, CorpusError, load_corp
 from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, load_checkpoint
 from core.plots.charlm import training_curves_figure
-from pages._common import LINK, device, download_data, page_intro, plain
+from pages._common import LINK, download_data, page_intro, plain
 from pages._jobs import CannotStart, JobSpec, job_panel, start_button
 from pages._models import KEPT, TRAIN_JOB, TRAINER, add_user_model, keep_finished_training, on_device, save_to_store
 
@@ -67,9 +67,8 @@ def training_job(cfg: TrainConfig, upload) -> JobSpec:
             corpus = text_from_upload(upload.getvalue(), upload.name)
     except CorpusError as e:
         raise CannotStart(f"Cannot train on this text: {e}") from e
-    where = device()  # decided here, in the page: the job's thread never calls st.*
     return (f"{corpus.name} · {cfg.cell} {cfg.num_layers}×{cfg.hidden_size}",
-            lambda job: run_training_job(job, cfg, corpus, where))
+            lambda job: run_training_job(job, cfg, corpus, job.device))
 
 
 cfg, upload = controls()

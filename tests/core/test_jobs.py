@@ -154,3 +154,20 @@ def test_the_cap_holds_when_sessions_submit_from_many_threads_at_the_same_instan
         t.join()
     wait_until(lambda: len(jobs) == 8 and all(j.done for j in jobs))
     assert peak[0] == 1 and all(j.status == "finished" for j in jobs)
+
+
+def test_the_overview_lists_running_and_waiting_jobs_and_each_job_gets_the_managers_device():
+    manager = JobManager(max_running=1, device="cpu")
+    release = threading.Event()
+    seen = []
+
+    def work(job):
+        seen.append(job.device)
+        release.wait(5)
+
+    first, second = manager.submit("first", work), manager.submit("second", work)
+    wait_until(lambda: first.status == "running")
+    assert [(run["run"], run["status"]) for run in manager.overview()] == [("first", "running"), ("second", "queued")]
+    release.set()
+    wait_until(lambda: first.done and second.done)
+    assert manager.overview() == [] and seen == ["cpu", "cpu"]
