@@ -163,3 +163,11 @@ def wait_for_metric(page, label: str, value: str, timeout_ms: float = 30_000) ->
 def exception_texts(page) -> list[str]:
     """The text of every exception element the page shows (empty when all is well)."""
     return [e.inner_text() for e in page.query_selector_all(EXCEPTION_SELECTOR)]
+
+
+def start_small_training(page) -> None:
+    """On "Train your own": 64 hidden units (quick steps), then Start training."""
+    thumb = page.locator('[data-testid="stSlider"]', has_text="Hidden units").get_by_role("slider")
+    thumb.focus()
+    act(page, lambda: [thumb.press("ArrowLeft") for _ in range(3)])  # 512 -> 64 units: quick steps
+    act(page, lambda: page.get_by_role("button", name="Start training").click())

@@ -1,15 +1,8 @@
 """Several browser sessions on one server: training is capped across them, and closing a tab stops its training
 and hands the slot to the next session in line."""
-from tests.e2e.harness import act, exception_texts, open_page, serve_app
+from tests.e2e.harness import act, exception_texts, open_page, serve_app, start_small_training
 
 GRACE = 2  # seconds a closed tab's session is given to come back (30 in the app); shortened here
-
-
-def start_small_training(page) -> None:
-    thumb = page.locator('[data-testid="stSlider"]', has_text="Hidden units").get_by_role("slider")
-    thumb.focus()
-    act(page, lambda: [thumb.press("ArrowLeft") for _ in range(3)])  # 512 -> 64 units: quick steps
-    act(page, lambda: page.get_by_role("button", name="Start training").click())
 
 
 def test_closing_a_tab_stops_its_training_and_the_next_session_starts(browser):
