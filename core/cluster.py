@@ -22,11 +22,15 @@ stopped polling for STALE seconds (that process is gone) is dropped, and its run
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import socket
+import subprocess
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from core.jobs import Job, JobManager
@@ -47,6 +51,29 @@ def configured_address(environ: dict[str, str] | None = None) -> str | None:
     """The Ray cluster this deployment names (RNN_LAB_RAY_ADDRESS), or None: train in the app process."""
     address = (os.environ if environ is None else environ).get(ADDRESS_ENV, "").strip()
     return address or None
+
+
+@contextlib.contextmanager
+def local_head(cpus: int) -> Iterator[str]:
+    """A Ray head on this machine with `cpus` worker CPUs, for a one-machine trial, the tests and benchmarks.cluster;
+    yields its address. At the end this process disconnects and `ray stop` ends it (with every other Ray process of
+    this user on the machine)."""
+    import ray
+
+    ray_command = shutil.which("ray")
+    if ray_command is None:
+        raise ClusterError("the `ray` command is not on PATH: pip install -r requirements-deploy.txt")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    subprocess.run([ray_command, "start", "--head", f"--num-cpus={cpus}", "--num-gpus=0", f"--port={port}",
+                    "--include-dashboard=false", "--disable-usage-stats", "--object-store-memory=200000000"],
+                   check=True, capture_output=True, timeout=120)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        ray.shutdown()  # this process's connection, if it made one: a later head needs a fresh one
+        subprocess.run([ray_command, "stop", "--force"], capture_output=True, timeout=120)
 
 
 def reachable(address: str, timeout: float = 5.0) -> None:

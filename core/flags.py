@@ -64,11 +64,12 @@ def config_from_flags(parser: argparse.ArgumentParser, cls: type[C], args: argpa
         raise  # parser.error exits; this only satisfies the type checker
 
 
-def add_device_flag(parser: argparse.ArgumentParser, server: bool = False) -> None:
+def add_device_flag(parser: argparse.ArgumentParser, server: bool = False, where: str | None = None) -> None:
     """Add `--device auto|cpu|cuda|cuda:N` (default auto: CUDA when present, core.runtime.pick_device), the same on
-    every command; `server`: the command starts an app server, whose RNN_LAB_DEVICE the flag sets."""
-    where = ("where the app server it starts runs its models (its RNN_LAB_DEVICE; a server given by --url keeps "
-             "its own)" if server else "where the models run")
+    every command; `server`: the command starts an app server, whose RNN_LAB_DEVICE the flag sets; `where`: the
+    help's own words for what the device is for."""
+    where = where or ("where the app server it starts runs its models (its RNN_LAB_DEVICE; a server given by --url "
+                      "keeps its own)" if server else "where the models run")
     parser.add_argument("--device", default="auto", metavar="DEVICE",
                         help=f"{where}: auto (CUDA when present, else the CPU), cpu, cuda or cuda:N (default: auto)")
 

@@ -35,7 +35,7 @@ def configure_torch(max_threads: int | None = None, serving: bool = False) -> in
     keeps both cores busy with different sessions instead.
     """
     if max_threads is None and os.environ.get("RNN_LAB_TORCH_THREADS", "").strip().isdigit():
-        max_threads = int(os.environ["RNN_LAB_TORCH_THREADS"])  # a deployment's choice (README: deploying)
+        max_threads = int(os.environ["RNN_LAB_TORCH_THREADS"])  # a deployment's choice (docs/deploy.md)
     if max_threads is None and serving:
         max_threads = 1
     threads = available_cores() if max_threads is None else max(1, min(max_threads, available_cores()))

@@ -1,15 +1,18 @@
 """One command for a class: N app processes behind nginx, on one address.
 
     python deploy/serve.py [--processes N] [--port 8080] [--first-app-port 8501] [--run-dir DIR]
+                           [--device auto|cpu|cuda|cuda:N] [--ray-address HOST:PORT]
 
 Starts N `streamlit run app.py` processes (ports from --first-app-port up; one torch thread each; file watcher off),
 waits until every one answers, writes deploy/nginx.conf.template filled in for them into the run directory, and
 runs nginx (Debian's package: `apt-get install nginx-light`) in the foreground on --port. Ctrl-C or SIGTERM stops
 nginx and every app process; if any of them stops on its own, the rest are stopped too and the command exits 1.
 Every process keeps models students save in the same model store (RNN_LAB_MODEL_STORE, default .data/models), so a
-model saved on one is listed on all.
+model saved on one is listed on all. --device sets where every process runs its models (RNN_LAB_DEVICE); with
+--ray-address (or RNN_LAB_RAY_ADDRESS), every process sends its students' trainings to that Ray cluster's one queue
+(core.cluster; `pip install -r requirements-deploy.txt`).
 
-As a service: docs/deploying.md has a systemd unit and a container recipe that run exactly this command.
+As a service: docs/deploy.md has a systemd unit and a container recipe that run exactly this command.
 """
 from __future__ import annotations
 
@@ -25,6 +28,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: core/ is beside deploy/
+from core.flags import add_device_flag, device_from_flags  # noqa: E402
+
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 
 
@@ -59,10 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080, help="where nginx listens")
     parser.add_argument("--first-app-port", type=int, default=8501, help="the first app process's port")
     parser.add_argument("--run-dir", type=Path, help="nginx's configuration, logs and pid (default: a temporary one)")
+    parser.add_argument("--ray-address", default=os.environ.get("RNN_LAB_RAY_ADDRESS", ""), metavar="HOST:PORT",
+                        help="train on this Ray cluster (default: RNN_LAB_RAY_ADDRESS; none: in each app process)")
+    add_device_flag(parser, where="where every app process runs its models (their RNN_LAB_DEVICE)")
     parser.add_argument("--expose-upstream", action="store_true", help=argparse.SUPPRESS)  # tests: X-Upstream
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error("--processes must be at least 1")
+    device_from_flags(parser, args)  # a device that is not here is a usage error now, not on every page later
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if nginx is None:
         parser.error("nginx is not installed: apt-get install nginx-light (Debian, Ubuntu), then run this again")
@@ -70,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     run_dir.chmod(0o755)  # nginx's workers (another user when started as root) keep request bodies under it
     ports = [args.first_app_port + k for k in range(args.processes)]
-    env = {**os.environ, "RNN_LAB_TORCH_THREADS": os.environ.get("RNN_LAB_TORCH_THREADS", "1")}
+    env = {**os.environ, "RNN_LAB_TORCH_THREADS": os.environ.get("RNN_LAB_TORCH_THREADS", "1"),
+           "RNN_LAB_DEVICE": args.device, "RNN_LAB_RAY_ADDRESS": args.ray_address.strip()}
     procs: list[subprocess.Popen] = []
     stopping = False
 

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
-
-from tests.e2e.harness import free_port
 
 
 def require_ray() -> None:
@@ -28,19 +24,10 @@ def require_ray() -> None:
 
 @contextlib.contextmanager
 def local_ray_head(cpus: int = 2) -> Iterator[str]:
-    """A Ray head on this machine with `cpus` worker CPUs; yields its address. `ray stop` ends it (and any other Ray
-    processes of this user on the machine: run these tests where nothing else uses Ray) and disconnects this process."""
+    """core.cluster.local_head (a Ray head on this machine with `cpus` worker CPUs; yields its address), or a skip
+    (a failure under CI) without Ray."""
     require_ray()
-    ray = shutil.which("ray")
-    assert ray, "the `ray` command is missing although the package is installed"
-    port = free_port()
-    subprocess.run([ray, "start", "--head", f"--num-cpus={cpus}", "--num-gpus=0", f"--port={port}",
-                    "--include-dashboard=false", "--disable-usage-stats", "--object-store-memory=200000000"],
-                   check=True, capture_output=True, timeout=120)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        import ray as ray_package
+    from core.cluster import local_head
 
-        ray_package.shutdown()  # this process's connection, if a test made one: the next head needs a fresh one
-        subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120)
+    with local_head(cpus) as address:
+        yield address

@@ -153,8 +153,8 @@ def test_a_device_a_command_cannot_use_is_a_usage_error_before_anything_runs(mod
     assert problem in capsys.readouterr().err
 
 
-BENCHMARKS_WITH_DEVICE = ("analysis", "browser", "captioning", "edges", "hard_attention", "load", "memory_lag", "moves",
-                          "sampling", "train_3min", "vqa")  # gradient_flow has none: its cells are NumPy's
+BENCHMARKS_WITH_DEVICE = ("analysis", "browser", "captioning", "cluster", "edges", "hard_attention", "load",
+                          "memory_lag", "moves", "sampling", "train_3min", "vqa")  # not gradient_flow: NumPy cells
 
 
 @pytest.mark.parametrize("argv", [
@@ -186,3 +186,13 @@ def test_every_benchmark_takes_the_device_flag_and_refuses_an_unknown_one(name, 
     with pytest.raises(SystemExit):
         main(["--device", "tpu"]) if main.__code__.co_argcount else main()
     assert "unknown device 'tpu'" in capsys.readouterr().err
+
+
+def test_the_deployment_command_refuses_a_device_it_cannot_use_before_starting_anything():
+    """deploy/serve.py (run with --device cpu by tests/e2e/test_deploy.py) sets RNN_LAB_DEVICE for its processes."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "deploy" / "serve.py"), "--device", "tpu"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and "unknown device 'tpu'" in done.stderr, done.stderr

@@ -55,7 +55,8 @@ def deployment(tmp_path_factory):
         else:
             env["RNN_LAB_RAY_ADDRESS"] = stack.enter_context(local_ray_head(cpus=2))
         proc = subprocess.Popen([sys.executable, "deploy/serve.py", "--processes", "2", "--port", str(port),
-                                 "--first-app-port", str(first), "--run-dir", str(run_dir), "--expose-upstream"],
+                                 "--first-app-port", str(first), "--run-dir", str(run_dir), "--expose-upstream",
+                                 "--device", "cpu"],
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = proc.stdout.readline()  # "RNN Lab: http://localhost:PORT (...)" once everything answers
         assert line.startswith("RNN Lab:"), line + proc.stdout.read()[-3000:] if proc.poll() is not None else line
