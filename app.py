@@ -3,7 +3,7 @@ all logic lives in core/."""
 import streamlit as st
 
 from core.runtime import configure_torch, freeze_startup_objects, import_everything
-from pages._common import start_workers
+from pages._common import device, start_workers
 from pages._links import copy_link, run_linked
 from pages._registry import SECTIONS
 
@@ -15,6 +15,13 @@ st.cache_resource(show_spinner="Starting RNN Lab…")(import_everything)()
 # once: the worker processes for NumPy loops (core.offload), started in the background
 st.cache_resource(start_workers)()
 st.cache_resource(freeze_startup_objects)()  # once, after the imports: keeps Python's full collections short
+
+try:  # the device every model runs on (RNN_LAB_DEVICE): a setting that names none here stops at the door, in words
+    device()
+except ValueError as e:
+    st.error(f"This server cannot run its models: RNN_LAB_DEVICE is set wrong ({e}). Whoever runs it: set it to auto, "
+             "cpu or cuda and restart the server.")
+    st.stop()
 
 PAGES = {section: [st.Page(p.file, title=p.title, icon=p.icon, default=p.file == "pages/home.py") for p in pages]
          for section, pages in SECTIONS.items()}

@@ -40,6 +40,7 @@ NAMESPACE, REGISTRY = "rnnlab", "rnnlab-training-queue"
 SYNC = 0.5  # seconds between a worker's batches of progress (each also reads the Stop flag)
 POLL = 0.5  # seconds between an app process's fetches of a job's progress
 STALE = 30.0  # seconds without a fetch after which a run's app process counts as gone
+TIMEOUT = 30.0  # seconds an app process waits for the registry's answer before it counts the cluster as gone
 CANCELLED = "rnnlab: stopped before it started"  # what a task returns when it was stopped while it waited
 
 
@@ -117,9 +118,13 @@ class Registry:
         if job_id in self._runs:
             self._runs[job_id]["status"] = "ended"
 
-    def stop(self, job_id: str) -> None:
-        if job_id in self._runs:
-            self._runs[job_id]["stop"] = True
+    def stop(self, job_id: str) -> str | None:
+        """Ask `job_id` to stop; returns its status as it was ("queued": it will never start)."""
+        run = self._runs.get(job_id)
+        if run is None:
+            return None
+        run["stop"] = True
+        return run["status"]
 
     def take(self, job_id: str) -> dict[str, Any] | None:
         """The run's state and the progress that arrived since the last take (handed over, not kept)."""
@@ -234,13 +239,19 @@ class ClusterJobManager(JobManager):
                 reachable(address)  # ray.init waits minutes for an address where nothing answers
                 ray.init(address=address, namespace=NAMESPACE, runtime_env={"py_modules": [core]},
                          logging_level="ERROR", log_to_driver=False)
-            self._registry = ray.remote(Registry).options(name=REGISTRY, namespace=NAMESPACE, lifetime="detached",
-                                                          get_if_exists=True, num_cpus=0).remote()
-            ray.get(self._registry.listing.remote())
+            self._registry = ray.remote(Registry).options(  # restarted (empty) if its process dies
+                name=REGISTRY, namespace=NAMESPACE, lifetime="detached", get_if_exists=True, num_cpus=0,
+                max_restarts=-1).remote()
+            ray.get(self._registry.listing.remote(), timeout=TIMEOUT)
+            self._trainer = ray.remote(Trainer).options(num_cpus=cpus, num_gpus=gpus, max_restarts=0,
+                                                        max_task_retries=0)
+            nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
         except Exception as e:
             raise ClusterError(f"the Ray cluster at {address} ({ADDRESS_ENV}) cannot be used: "
                                f"{type(e).__name__}: {e}") from e
-        self._trainer = ray.remote(Trainer).options(num_cpus=cpus, num_gpus=gpus, max_restarts=0, max_task_retries=0)
+        if not any(n.get("CPU", 0) >= cpus and n.get("GPU", 0) >= gpus for n in nodes):  # it would wait forever
+            raise ClusterError(f"no machine of the Ray cluster at {address} has the {cpus:g} CPUs and {gpus:g} GPUs "
+                               f"a run asks for ({CPUS_ENV}, {GPUS_ENV})")
         self.cpus, self.gpus, self.where = cpus, gpus, where or f"{socket.gethostname()}:{os.getpid()}"
         self._ids: dict[int, str] = {}  # id(job) -> its id in the registry, while it has not ended
 
@@ -285,26 +296,31 @@ class ClusterJobManager(JobManager):
 
         job_id = uuid.uuid4().hex
         self._ids[id(job)] = job_id
-        status, told, trainer = "failed", False, None
+        status, told, cancelled, trainer = "failed", False, False, None
         try:
-            ray.get(self._registry.add.remote(job_id, job.name, self.where))
-            trainer = self._trainer.remote()  # waits (queued) until the cluster has the CPUs and GPUs it asks for
-            ref = trainer.run.remote(job.fn, job_id, job.name, job.meta, self._registry, max(1, round(self.cpus)),
-                                     self.gpus)
+            try:
+                ray.get(self._registry.add.remote(job_id, job.name, self.where), timeout=TIMEOUT)
+                trainer = self._trainer.remote()  # waits (queued) until the cluster has the CPUs and GPUs it asks for
+                ref = trainer.run.remote(job.fn, job_id, job.name, job.meta, self._registry, max(1, round(self.cpus)),
+                                         self.gpus)
+            except Exception as e:  # the cluster is gone, or the run's function could not be sent (pickled)
+                job.error = f"the run could not be sent to the Ray cluster ({type(e).__name__}: {e})"
+                raise
             while True:
                 ended = ray.wait([ref], timeout=POLL)[0]
                 if job.stop_requested and not told:
-                    self._registry.stop.remote(job_id)
-                    if job.status == "queued":  # it leaves the cluster's queue now (and never starts)
+                    # the registry answers one call at a time: "queued" here means the worker has not started it
+                    cancelled = ray.get(self._registry.stop.remote(job_id), timeout=TIMEOUT) == "queued"
+                    if cancelled:  # it leaves the cluster's queue now and never starts
                         ray.kill(trainer)
                     told = True
                 self._take(job, job_id)
                 if ended:
                     break
-            status = self._outcome(job, ref)
+            status = "stopped" if cancelled else self._outcome(job, ref)
             self._take(job, job_id)
-        except Exception as e:  # the cluster went away mid-run: the page says so, the server stays up
-            job.error = f"the Ray cluster could not be reached ({type(e).__name__}: {e})"
+        except Exception as e:  # the cluster went away: the page says so, the server stays up
+            job.error = job.error or f"the Ray cluster stopped answering ({type(e).__name__}: {e})"
             traceback.print_exc()
         finally:
             try:
@@ -321,10 +337,10 @@ class ClusterJobManager(JobManager):
         """Bring the job's state and new progress from the registry into the local Job."""
         import ray
 
-        update = ray.get(self._registry.take.remote(job_id))
+        update = ray.get(self._registry.take.remote(job_id), timeout=TIMEOUT)
         if update is None:
             return
-        if update["status"] == "running" and job.status == "queued":
+        if update["status"] in ("running", "ended") and job.status == "queued":  # (one that ran within one poll)
             job.status, job.started = "running", time.monotonic()
         with job._lock:
             job.rows += update["rows"]
@@ -346,8 +362,6 @@ class ClusterJobManager(JobManager):
         except exceptions.TaskCancelledError:
             return "stopped"
         except exceptions.RayError as e:  # the worker process or its machine died under it
-            if job.stop_requested and job.status == "queued":  # no: it was cancelled while it waited
-                return "stopped"
             job.error = (f"the cluster worker running it stopped unexpectedly ({type(e).__name__}); nothing it "
                          "trained was kept. Start it again.")
             print(f"{job.name}: {e}", flush=True)

@@ -4,6 +4,7 @@ deployment names a Ray cluster (RNN_LAB_RAY_ADDRESS, core.cluster), every run of
 cluster's one queue. Plus the start button, the live panel and the queue's overview that the training pages share."""
 import os
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,13 +34,35 @@ def this_session() -> str | None:
     return None if ctx is None else ctx.session_id
 
 
+RETRY = 30.0  # seconds before a cluster that could not be used is tried again (each try can take a minute)
+
+
 @st.cache_resource
+def _cluster_failures() -> dict[str, tuple[float, str]]:
+    """The last failure to reach each configured cluster (address -> when, why), shared by the process's sessions."""
+    return {}
+
+
 def job_manager() -> JobManager:
+    """The server's queue (`_job_manager`); while the configured cluster failed less than RETRY seconds ago, that
+    failure again at once (a ClusterError), so pages do not each wait for it."""
+    address, failures = configured_address(), _cluster_failures()
+    if address in failures and time.monotonic() - failures[address][0] < RETRY:
+        raise ClusterError(failures[address][1])
+    try:
+        return _job_manager(address)
+    except ClusterError as e:
+        failures[address] = (time.monotonic(), str(e))
+        raise
+
+
+@st.cache_resource
+def _job_manager(address: str | None) -> JobManager:
     """One queue for the whole server process, shared by every session and every training page (or, with a Ray
     cluster configured, this process's door to the deployment's queue); a session that disconnects has its job stopped
     (after DISCONNECT_GRACE), which frees its slot and what it trained. Raises ClusterError if the configured cluster
     cannot be used (not cached: the next call tries again)."""
-    if configured_address() is None:
+    if address is None:
         manager = JobManager(max_running=1, device=device())
     else:
         manager = ClusterJobManager.from_environment(where=f"{socket.gethostname()}:{st.get_option('server.port')}")
@@ -106,15 +129,17 @@ def stopped_warning(job: Job) -> None:
 
 
 def job_panel(key: str, progress: Callable[[Job], float], show: Callable[[Job], None],
-              ended: Callable[[Job], None] = stopped_warning) -> None:
+              ended: Callable[[Job], None] = stopped_warning, overview: bool = True) -> None:
     """The live view of this session's job under `key`: place in the queue, a progress bar and Stop, the
     error if it failed, `ended(job)` once it finished or was stopped, then `show(job)` (what it has measured
-    so far). Reruns every second while the job is queued or running."""
+    so far), with the queue (`queue_overview`) above unless `overview` is False. Reruns every second while the job
+    is queued or running."""
     job = st.session_state.get(key)
 
     @st.fragment(run_every=1.0 if job is not None and not job.done else None)
     def panel() -> None:
-        queue_overview()
+        if overview:  # (a page with two panels shows the queue once)
+            queue_overview()
         job = st.session_state.get(key)
         if job is None:
             return

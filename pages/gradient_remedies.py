@@ -137,4 +137,4 @@ def show_delay(job) -> None:
                    "answers have a path.")
 
 
-job_panel("delay_job", lambda job: len(job.rows) / job.meta["evaluations"], show_delay)
+job_panel("delay_job", lambda job: len(job.rows) / job.meta["evaluations"], show_delay, overview=False)

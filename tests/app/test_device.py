@@ -37,12 +37,27 @@ def test_a_device_the_server_cannot_use_is_said_in_words(setting, problem, monke
         device()
 
 
-def test_a_shipped_model_is_loaded_onto_the_servers_device(monkeypatch, fresh_device):
+def test_a_shipped_model_is_moved_to_the_servers_device_when_it_is_loaded(monkeypatch):
+    """With the server's device replaced by the meta device (no GPU needed), the loaded model is on it: the move
+    really happens (on the CPU it would be invisible)."""
+    import pages._models as models
     from core.charlm.shipped import available_models
-    from pages._models import shipped_checkpoint
 
     if not available_models():
         pytest.skip("no shipped character model in this checkout")
-    monkeypatch.setenv("RNN_LAB_DEVICE", "cpu")
-    ck = shipped_checkpoint(str(available_models()[0].path))
-    assert {p.device for p in ck.model.parameters()} == {torch.device("cpu")}
+    monkeypatch.setattr(models, "device", lambda: torch.device("meta"))
+    models.shipped_checkpoint.clear()
+    try:
+        ck = models.shipped_checkpoint(str(available_models()[0].path))
+        assert {p.device for p in ck.model.parameters()} == {torch.device("meta")}
+    finally:
+        models.shipped_checkpoint.clear()  # the other tests load it again, onto the CPU
+
+
+def test_a_device_setting_the_server_cannot_use_stops_every_page_with_a_message(monkeypatch, fresh_device):
+    from tests.app.helpers import open_page
+
+    monkeypatch.setenv("RNN_LAB_DEVICE", "tpu")
+    at = open_page("pages/sampling.py")
+    assert not at.exception
+    assert any("RNN_LAB_DEVICE is set wrong" in e.value and "unknown device 'tpu'" in e.value for e in at.error)

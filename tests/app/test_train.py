@@ -3,6 +3,7 @@ import re
 import time
 
 from core.checkpoints import checkpoint_bytes
+from pages._models import TRAIN_JOB
 from tests.app.helpers import open_page, open_page_with, tiny_checkpoint
 
 PAGE = "pages/train.py"
@@ -110,3 +111,15 @@ def test_only_character_models_are_taken():
     data = CAPTIONERS[0].path.read_bytes()
     at.file_uploader(key="ckpt_upload").set_value(("captioner.pt", data, "application/octet-stream")).run()
     assert any("this page takes character models" in e.value for e in at.error) and not at.exception
+
+
+def test_a_cluster_that_cannot_be_reached_is_said_on_the_page_and_start_starts_nothing(monkeypatch):
+    """RNN_LAB_RAY_ADDRESS names a Ray cluster where nothing answers: the queue and Start say so in words (whether Ray
+    is installed or not), and the page works on."""
+    monkeypatch.setenv("RNN_LAB_RAY_ADDRESS", "127.0.0.1:1")
+    at = open_page(PAGE)
+    at.button(key="start_train_job").click().run()
+    assert not at.exception
+    said = [e.value for e in at.error]
+    assert any("Training is not available now" in text and "127.0.0.1:1" in text for text in said), said
+    assert TRAIN_JOB not in at.session_state  # nothing was queued
