@@ -35,8 +35,9 @@ def captions(picture: Picture, how: ex.Decoding) -> dict[str, ex.Caption]:
 
 
 def chips(words: list[str], hits: list[bool | None]) -> str:
-    """The caption with every scored word marked: green hit, red miss (the words come from a fixed vocabulary)."""
-    return " ".join(w if h is None else f":{'green' if h else 'red'}-badge[{w} {'✓' if h else '✗'}]"
+    """The caption with every scored word marked: ✓ (blue) a hit, ✗ (orange) a miss; the mark, not the colour alone,
+    says which (the words come from a fixed vocabulary)."""
+    return " ".join(w if h is None else f":{'blue' if h else 'orange'}-badge[{w} {'✓' if h else '✗'}]"
                     for w, h in zip(words, hits))
 
 

@@ -35,7 +35,7 @@ def _answers(key: str, text: str, model: str, truth: str | None, _picture: Pictu
 
 
 def answers(picture: Picture, text: str, model: str, truth: str | None) -> FrozenFigure:
-    """`model`'s five likeliest answers, the true one (when known) in green."""
+    """`model`'s five likeliest answers, the true one (when known) marked ✓, a wrong top answer ✗."""
     return _answers(picture.key, text, model, truth, picture)
 
 
@@ -67,6 +67,6 @@ def _hop(key: str, text: str, hop: int, thing: int | None, _picture: Picture) ->
 
 
 def hop(picture: Picture, text: str, hop: int, thing: int | None) -> FrozenFigure:
-    """Where the attention model's hop `hop` (1 or 2) looks; `thing`: the scene object it should find, boxed green when
-    the map's peak lies on it (one cell of tolerance), red when not."""
+    """Where the attention model's hop `hop` (1 or 2) looks; `thing`: the scene object it should find, boxed ✓ (blue)
+    when the map's peak lies on it (one cell of tolerance), ✗ (vermillion, dashed) when not."""
     return _hop(picture.key, text, hop, thing, picture)

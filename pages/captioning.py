@@ -102,9 +102,9 @@ def where_it_looks(picture: Picture, how: ex.Decoding, view: str, smooth: bool, 
             continue
         column.plotly_chart(cv.overlay(picture, how, key, word, smooth, seed), key=f"cap_overlay_{key}", theme=None)
     st.caption("Red-yellow: where each model looks for this word. On generated scenes the boxes are the true objects; "
-               "the named object's box turns green when the map's peak lies on it (one cell of tolerance), red when "
-               "not. ✕: where the hard model looked in 8 readings of its caption that sample the place from a_t "
-               "instead of taking the likeliest.")
+               "the named object's box is marked ✓ (solid blue) when the map's peak lies on it (one cell of "
+               "tolerance), ✗ (dashed vermillion) when not. ✕: where the hard model looked in 8 readings of its "
+               "caption that sample the place from a_t instead of taking the likeliest.")
     a, b = st.columns(2)
     a.plotly_chart(cv.entropy(picture, how, view, word), key="cap_entropy", theme=None)
     a.caption("Low bars: the model looks at one place for that word; the dashed line is attention spread evenly.")

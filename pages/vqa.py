@@ -97,7 +97,7 @@ st.dataframe([{"model": VQA_TITLES[k], "answer": r.best, "probability %": round(
 
 a, b = st.columns(2)
 a.plotly_chart(vv.answers(picture, text, look, truth), key="vqa_answers", theme=None)
-a.caption("Green: the true answer (when the question was generated); red: a wrong top answer.")
+a.caption("✓ (blue): the true answer (when the question was generated); ✗ (vermillion): a wrong top answer.")
 b.plotly_chart(vv.vectors(picture, text, look), key="vqa_vectors", theme=None)
 b.caption("The vectors the classifier reads (the attention model also reads z₁ and z₂, what its two hops saw). "
           "The lecture's model multiplies the two, unit by unit.")
@@ -107,7 +107,8 @@ marks = {} if asked is None else {1: asked.subject, 2: asked.target}
 for column, hop in zip(st.columns(2), (1, 2)):
     column.plotly_chart(vv.hop(picture, text, hop, marks.get(hop)), key=f"vqa_hop{hop}", theme=None)
 st.caption("Red-yellow: the attention of each hop over the 14 × 14 grid. For a generated question the box is the "
-           "object that hop should find, green when the map's peak lies on it (one cell of tolerance), red when not. "
+           "object that hop should find, ✓ (solid blue) when the map's peak lies on it (one cell of tolerance), "
+           "✗ (dashed vermillion) when not. "
            "Hops were trained to look there (attention supervision from the generator) as well as to answer.")
 
 st.subheader("Held-out accuracy per kind of question")

@@ -4,16 +4,23 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
+# Okabe & Ito's eight colours ("Color Universal Design", 2008): chosen to stay apart for the common colour-vision
+# deficiencies (tests/core/plots/test_palettes.py simulates protanopia, deuteranopia and tritanopia and checks every
+# categorical palette below). Every categorical colour in the app's figures comes from here.
+OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "bluish green": "#009E73", "reddish purple": "#CC79A7",
+             "orange": "#E69F00", "sky blue": "#56B4E9", "black": "#000000", "yellow": "#F0E442"}
 # One colour per weight matrix / role, used in every figure that shows it.
 WEIGHT_COLOURS = {
-    "W_xh": "#1f77b4",  # input -> hidden
-    "W_hh": "#d62728",  # hidden -> hidden (the recurrence)
-    "W_hy": "#2ca02c",  # hidden -> output
-    "W_ih": "#9467bd",  # fixed input -> h_0
-    "loss": "#7f7f7f",
-    "sum": "#bbbbbb",
-    "feedback": "#8c564b",
+    "W_xh": OKABE_ITO["blue"],  # input -> hidden
+    "W_hh": OKABE_ITO["vermillion"],  # hidden -> hidden (the recurrence)
+    "W_hy": OKABE_ITO["bluish green"],  # hidden -> output
+    "W_ih": OKABE_ITO["reddish purple"],  # fixed input -> h_0
+    "loss": OKABE_ITO["black"],
+    "sum": OKABE_ITO["sky blue"],  # the losses summed into one
+    "feedback": OKABE_ITO["orange"],
 }
+# Fills of a graph's nodes by kind; every node also carries its name (x_t, h_t, y_t, L), so colour is never the only
+# cue there.
 NODE_COLOURS = {
     "input": "#c6dbef",
     "token": "#fdf2c4",
@@ -24,12 +31,22 @@ NODE_COLOURS = {
     "init": "#fde0dd",
     "fixed": "#dadaeb",
 }
-HIGHLIGHT = "#ff7f0e"  # the chosen / sampled item
+HIGHLIGHT = OKABE_ITO["orange"]  # the chosen / sampled item
+BAR = OKABE_ITO["sky blue"]  # a bar that is none of the above (a word's probability, a class's score)
+# The order plotly gives traces without a colour of their own (the template's colorway): yellow last, it is faint on
+# white.
+COLORWAY = list(OKABE_ITO.values())
 PROB_SCALE = "Blues"
 SIGNED_SCALE = "RdBu_r"
 
 
-def use_template(fig: go.Figure, name: str = "plotly_white") -> go.Figure:
+TEMPLATE = "rnnlab"
+_template = go.layout.Template(pio.templates["plotly_white"])  # plotly's white template with our colorway
+_template.layout.colorway = COLORWAY
+pio.templates[TEMPLATE] = _template
+
+
+def use_template(fig: go.Figure, name: str = TEMPLATE) -> go.Figure:
     """Give `fig` plotly's registered template `name`, the way plotly gives every new figure its default one: the
     registered template is valid already, so it is not validated (and copied object by object) again. Setting it
     through update_layout(template=...) costs ~10 ms a figure, most of a simple figure's build; the result is the

@@ -11,11 +11,14 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from core.plots.style import HIGHLIGHT, base_layout
+from core.plots.style import BAR, HIGHLIGHT, OKABE_ITO, base_layout
 
 # Transparent where the map is low, so the picture stays visible; opaque red-yellow where it is high.
 HEAT_SCALE = [[0.0, "rgba(255,255,0,0)"], [0.35, "rgba(255,200,0,0.35)"], [1.0, "rgba(220,0,0,0.85)"]]
-HIT, MISS, NEUTRAL = "#1a9850", "#d73027", "#777777"
+# found / missed / not judged: Okabe–Ito blue and vermillion (apart under colour-vision deficiencies), and never
+# colour alone: a missed box is dashed and every box's label starts with its mark
+HIT, MISS, NEUTRAL = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "#6b6b6b"
+MARKS = {True: "✓", False: "✗", None: "?"}
 DISPLAY_SIDE = 448  # images are shown at most this wide or tall (the figure JSON stays small)
 
 
@@ -68,8 +71,8 @@ def overlay_figure(image: Image.Image | ShownImage, heat: np.ndarray, title: str
                    boxes: list[tuple[tuple[float, float, float, float], bool | None, str]] = (),
                    points: list[tuple[float, float]] = (), height: int = 460) -> go.Figure:
     """`image` (or its `shown_image`) with `heat` (any grid, stretched over it) laid on top; `boxes` are
-    (x0, y0, x1, y1) in the original image's pixels, each with hit (green), miss (red) or None (grey) and a
-    label; `points` are (x, y) pixels marked as glimpses."""
+    (x0, y0, x1, y1) in the original image's pixels, each with hit (blue, ✓), miss (vermillion, dashed, ✗) or None
+    (grey, ?) and a label; `points` are (x, y) pixels marked as glimpses."""
     shown = shown_image(image)
     width, shown_height, scale = shown.width, shown.height, shown.scale
     traces = [go.Image(source=shown.uri, x0=0.5, y0=0.5, hoverinfo="skip"),  # pixel centres: it spans [0, width]
@@ -83,9 +86,9 @@ def overlay_figure(image: Image.Image | ShownImage, heat: np.ndarray, title: str
     for (x0, y0, x1, y1), hit, label in boxes:
         colour = NEUTRAL if hit is None else (HIT if hit else MISS)
         shapes.append(dict(type="rect", x0=x0 * scale, y0=y0 * scale, x1=x1 * scale, y1=y1 * scale,
-                           line=dict(color=colour, width=3)))
-        labels.append(dict(x=x0 * scale, y=y0 * scale, text=label, showarrow=False, xanchor="left", yanchor="bottom",
-                           font=dict(color="white", size=12), bgcolor=colour))
+                           line=dict(color=colour, width=3, dash="dash" if hit is False else "solid")))
+        labels.append(dict(x=x0 * scale, y=y0 * scale, text=f"{MARKS[hit]} {label}", showarrow=False, xanchor="left",
+                           yanchor="bottom", font=dict(color="white", size=12), bgcolor=colour))
     fig = go.Figure(traces, layout=dict(xaxis=dict(visible=False, range=[0, width]),
                                         yaxis=dict(visible=False, range=[shown_height, 0], scaleanchor="x"),
                                         **(dict(shapes=shapes, annotations=labels) if boxes else {})))
@@ -121,7 +124,7 @@ def animation_figure(image: Image.Image | ShownImage, heats: list[np.ndarray], w
 def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected: int | None = None,
                    model: str = "") -> go.Figure:
     """The entropy of each word's attention, in bits, against attention spread evenly everywhere."""
-    colours = [HIGHLIGHT if k == selected else "#4c78a8" for k in range(len(words))]
+    colours = [HIGHLIGHT if k == selected else BAR for k in range(len(words))]
     labels = [f"{k + 1}. {w}" for k, w in enumerate(words)]
     fig = go.Figure(go.Bar(x=labels, y=bits, marker_color=colours, hovertemplate="%{x}: %{y:.2f} bits<extra></extra>"),
                     layout=dict(  # the line at `uniform` as add_hline(annotation_position="top left") draws it
@@ -138,7 +141,7 @@ def bars_figure(names: list[str], probs: list[float], title: str, x_title: str, 
                 colours: list[str] | None = None, height: int = 300) -> go.Figure:
     """Probabilities as horizontal bars, the first name on top."""
     fig = go.Figure(go.Bar(x=probs[::-1], y=names[::-1], orientation="h",
-                           marker_color=(colours or ["#4c78a8"] * len(names))[::-1],
+                           marker_color=(colours or [BAR] * len(names))[::-1],
                            hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
     fig.update_xaxes(title_text=x_title, range=[0, 1], tickformat=".0%")
     fig.update_yaxes(title_text=y_title)
@@ -154,10 +157,13 @@ def labels_figure(labels: list[tuple[int, str, float]]) -> go.Figure:
 
 
 def answers_figure(answers: list[tuple[str, float]], truth: str | None, model: str) -> go.Figure:
-    """A VQA model's five likeliest answers, likeliest on top; the true answer (when known) in green."""
+    """A VQA model's five likeliest answers, likeliest on top; the true answer (when known) in blue and marked ✓, a
+    wrong top answer in vermillion and marked ✗."""
     top = list(answers[:5])
-    colours = [HIT if name == truth else ("#4c78a8" if truth is None or k else MISS) for k, (name, _) in enumerate(top)]
-    return bars_figure([n for n, _ in top], [p for _, p in top], f"The five likeliest answers: {model}",
+    judged = [True if name == truth else (None if truth is None or k else False) for k, (name, _) in enumerate(top)]
+    colours = [BAR if hit is None else (HIT if hit else MISS) for hit in judged]
+    names = [name if hit is None else f"{name} {MARKS[hit]}" for (name, _), hit in zip(top, judged)]
+    return bars_figure(names, [p for _, p in top], f"The five likeliest answers: {model}",
                        "probability (softmax over the answers)", "answer", colours)
 
 
@@ -170,7 +176,8 @@ def vectors_figure(vectors: dict[str, np.ndarray]) -> go.Figure:
                         vertical_spacing=0.18)
     for row, (name, v) in enumerate(vectors.items(), start=1):
         v = np.asarray(v, dtype=np.float32)
-        fig.add_trace(go.Bar(x=np.arange(len(v)), y=v, name=name, marker_color=np.where(v >= 0, "#4c78a8", "#e45756"),
+        fig.add_trace(go.Bar(x=np.arange(len(v)), y=v, name=name,
+                             marker_color=np.where(v >= 0, BAR, OKABE_ITO["vermillion"]),
                              hovertemplate="unit %{x}: %{y:.3f}<extra></extra>"), row=row, col=1)
     fig.update_xaxes(title_text="unit", row=len(vectors), col=1)
     base_layout(fig, "The two summaries, unit by unit", 170 + 150 * len(vectors))

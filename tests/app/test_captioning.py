@@ -25,7 +25,7 @@ def test_a_held_out_scene_gets_three_captions_and_a_scored_map(page):
     captions = [m.value for m in page.markdown if "· log p =" in m.value]
     assert len(captions) == 3 and "True caption" in " ".join(m.value for m in page.markdown)
     soft = next(c for c in captions if c.startswith("**soft"))
-    assert "green-badge" in soft  # at least one colour/shape word points at its object
+    assert "blue-badge" in soft and "✓]" in soft  # at least one colour/shape word points at its object (mark + colour)
     fig = overlay(page)
     assert fig["data"][1]["type"] == "heatmap" and len(fig["layout"]["shapes"]) >= 1  # true boxes drawn
     table = page.dataframe[0].value  # (a dataframe without selection carries no key in AppTest)

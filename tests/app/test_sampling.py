@@ -5,6 +5,7 @@ import core.charlm.sample as sampling_module
 from core.charlm.sample import TEMPERATURE_GRID, repetition_score, sample
 from core.charlm.vocab import Vocab
 from core.plots.charlm import show_char
+from core.plots.style import HIGHLIGHT
 from tests.app.helpers import component_data, figure, open_page_with, tiny_checkpoint
 
 PAGE = "pages/sampling.py"
@@ -49,7 +50,7 @@ def test_every_temperature_is_sampled_up_front_and_the_figures_follow_the_chosen
         bars = figure(at, "softmax_bars")
         assert bars["layout"]["title"]["text"].endswith(f"chose '{show_char(texts[t][0])}'")
     bars = figure(at, "softmax_bars")["data"][0]
-    assert bars["marker"]["color"].count("#ff7f0e") == 1, "exactly one bar, the sampled character, is orange"
+    assert bars["marker"]["color"].count(HIGHLIGHT) == 1, "exactly one bar, the sampled character, is highlighted"
     assert bars["text"].count("argmax") == 1 and bars["y"][bars["text"].index("argmax")] == max(bars["y"])
     set_temperature(at, "not a number")  # a hostile or broken client: the last good temperature stays
     assert not at.exception and at.session_state["kept:temperature"] == 0.8

@@ -12,7 +12,7 @@ from PIL import Image
 from core.gradients.flow import FlowConfig, mechanism, run_flow
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import gradient_norms_figure, lstm_cell_figure, mechanism_figure
-from core.plots.style import base_layout
+from core.plots.style import COLORWAY, TEMPLATE, base_layout
 from core.plots.vision import overlay_figure
 
 
@@ -21,16 +21,17 @@ def plain(fig) -> dict:
 
 
 def test_base_layout_gives_the_figure_that_validating_the_template_gives():
-    registered = pio.templates["plotly_white"].to_plotly_json()
+    registered = pio.templates[TEMPLATE].to_plotly_json()
     built = base_layout(go.Figure(go.Bar(x=["a"], y=[1])), "title", 300)
     validated = go.Figure(go.Bar(x=["a"], y=[1])).update_layout(
-        template="plotly_white", title=dict(text="title", x=0.0, xanchor="left", y=0.98, yanchor="top"), height=300,
+        template=TEMPLATE, title=dict(text="title", x=0.0, xanchor="left", y=0.98, yanchor="top"), height=300,
         margin=dict(l=60, r=20, t=90, b=50), font=dict(size=13),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0))
     assert plain(built) == plain(validated)
-    assert built.layout.template.layout.paper_bgcolor == "white"
+    assert built.layout.template.layout.paper_bgcolor == "white"  # plotly's white template
+    assert list(built.layout.template.layout.colorway) == COLORWAY  # with the app's colour-blind-safe colours
     built.layout.template.layout.paper_bgcolor = "black"  # a change to one figure's template stays in that figure
-    assert pio.templates["plotly_white"].to_plotly_json() == registered
+    assert pio.templates[TEMPLATE].to_plotly_json() == registered
     assert base_layout(go.Figure(), "t").layout.template.layout.paper_bgcolor == "white"
     assert built.layout._validate  # validation is back on for what the builders set next
 

@@ -33,7 +33,9 @@ def test_large_images_are_shown_scaled_and_the_map_covers_them():
             and heatmap.dy * 14 == DISPLAY_SIDE // 2)
     assert np.asarray(heatmap.z).max() == 1.0 and np.asarray(heatmap.customdata).max() == 0.5  # scaled, raw on hover
     box = fig.layout.shapes[0]
-    assert box.line.color == HIT
+    assert box.line.color == HIT and box.line.dash == "solid" and fig.layout.annotations[0].text == "✓ blue square"
+    missed = overlay_figure(picture(100, 100), heat, "t", boxes=[((0, 0, 50, 50), False, "red circle")])
+    assert missed.layout.shapes[0].line.dash == "dash" and missed.layout.annotations[0].text == "✗ red circle"
     # boxes scale with the picture
     assert (box.x0, box.x1, box.y1) == (DISPLAY_SIDE / 2, DISPLAY_SIDE, DISPLAY_SIDE / 4)
     assert glimpses.x[0] == DISPLAY_SIDE * 0.75 and fig.layout.yaxis.range == (DISPLAY_SIDE // 2, 0)  # y points down
@@ -60,9 +62,9 @@ def test_entropy_and_label_bars():
 def test_answer_bars_show_the_top_five_and_mark_the_true_answer():
     answers = [("circle", 0.5), ("square", 0.2), ("yes", 0.1), ("no", 0.1), ("red", 0.06), ("blue", 0.04)]
     right = answers_figure(answers, "square", "attention model")
-    assert list(right.data[0].y) == ["red", "no", "yes", "square", "circle"]  # five, likeliest on top
-    colours = list(right.data[0].marker.color)
-    assert colours[3] == HIT and colours[4] == MISS  # the true answer green, the wrong top answer red
+    assert list(right.data[0].y) == ["red", "no", "yes", "square ✓", "circle ✗"]  # five, likeliest on top, and the
+    colours = list(right.data[0].marker.color)  # true answer and a wrong top answer are marked, not only coloured
+    assert colours[3] == HIT and colours[4] == MISS
     unknown = answers_figure(answers, None, "attention model")
     assert HIT not in unknown.data[0].marker.color and MISS not in unknown.data[0].marker.color
 
