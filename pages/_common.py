@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.offload import Workers
+from core.plots.frozen import summary_of
 from core.runtime import available_cores, pick_device
 
 
@@ -62,6 +63,17 @@ def _check_box(key: str, question: str, options: list[str], answer: str, why: st
         if st.session_state.get(shown) == (question, answer, why) and pick is not None:
             (st.success if pick == answer else st.warning)(
                 f"{'Right' if pick == answer else 'Not this time'}: **{answer}**. {why}")
+
+
+def chart(fig, key: str, where=None) -> None:
+    """Draw `fig` (in `where`, a column or container; the page by default) with its text alternative under it: what
+    the figure shows in words and its live numbers (core.plots.style.with_summary), which a screen reader reads and
+    anyone may. A figure without one is drawn alone."""
+    where = st if where is None else where
+    where.plotly_chart(fig, key=key, theme=None)
+    text = summary_of(fig)
+    if text:
+        where.caption(f"In words: {plain(text)}")
 
 
 def plain(text: str) -> str:

@@ -12,7 +12,7 @@ import streamlit as st
 from core.vision import explain as ex
 from core.vision.shipped import TITLES
 from pages import _caption_views as cv
-from pages._common import LINK, page_intro
+from pages._common import LINK, chart, page_intro
 from pages._links import follows, stop
 from pages._vision import Picture, captioners, imagenet_names, pick_image, what_the_models_know
 
@@ -100,7 +100,7 @@ def where_it_looks(picture: Picture, how: ex.Decoding, view: str, smooth: bool, 
         if word >= len(captions[key].maps):
             column.info(f"The {key}-attention caption ends before word {word + 1}.")
             continue
-        column.plotly_chart(cv.overlay(picture, how, key, word, smooth, seed), key=f"cap_overlay_{key}", theme=None)
+        chart(cv.overlay(picture, how, key, word, smooth, seed), f"cap_overlay_{key}", column)
     st.caption("Red-yellow: where each model looks for this word. On generated scenes the boxes are the true objects; "
                "the named object's box is marked ✓ (solid blue) when the map's peak lies on it (one cell of "
                "tolerance), ✗ (dashed vermillion) when not. ✕: where the hard model looked in 8 readings of its "

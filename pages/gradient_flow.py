@@ -11,7 +11,7 @@ from core.gradients.experiment import Experiment, flow_experiment
 from core.gradients.flow import INITS, FlowConfig
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import lstm_cell_figure
-from pages._common import LINK, check_yourself, download_data, page_intro, workers
+from pages._common import LINK, chart, check_yourself, download_data, page_intro, workers
 from pages._links import stop
 
 page_intro(
@@ -73,7 +73,7 @@ if not kinds:
     st.info("Pick at least one cell above.")
     stop()
 shown = experiment(base, tuple(kinds))
-st.plotly_chart(shown.norms, key="flow_norms", theme=None)
+chart(shown.norms, "flow_norms")
 download_data(shown.norms, "gradient_norms", "the gradient norms")
 for col, (label, reach) in zip(st.columns(len(shown.reach)), shown.reach.items()):
     col.metric(f"{label}: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖", reach,

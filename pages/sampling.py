@@ -10,7 +10,7 @@ from core.charlm.vocab import Vocab
 from core.checkpoints import Checkpoint
 from core.plots.charlm import scrub_payload, show_char, softmax_bars_figure, temperature_panels_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import LINK, check_yourself, download_data, page_intro, plain
+from pages._common import LINK, chart, check_yourself, download_data, page_intro, plain
 from pages._links import stop
 from pages._models import all_models, chosen_checkpoint, pick_model
 from pages._text_view import temperature_scrub
@@ -114,7 +114,7 @@ def live_view() -> None:
     step = st.slider("Inspect step", 1, cfg.length, value=1, key="inspect_step", bind=LINK,
                      help="Which generated character to look at below.") - 1
     bars, panels = step_figures(key, row, step, result, ck.vocab)
-    st.plotly_chart(bars, key="softmax_bars", theme=None)
+    chart(bars, "softmax_bars")
     download_data(bars, "softmax", "this softmax")
     st.plotly_chart(panels, key="temperature_panels", theme=None)
     st.caption("The same scores y_t at four temperatures: dividing by a small T makes the largest score dominate; "

@@ -7,7 +7,7 @@ from core.charlm.corpus import CORPORA, MAX_UPLOAD_BYTES, CorpusError, load_corp
 from core.charlm.train import TrainConfig, run_training_job
 from core.checkpoints import CheckpointError, load_checkpoint
 from core.plots.charlm import training_curves_figure
-from pages._common import LINK, download_data, page_intro, plain
+from pages._common import LINK, chart, download_data, page_intro, plain
 from pages._jobs import CannotStart, JobSpec, job_panel, start_button
 from pages._models import KEPT, TRAIN_JOB, TRAINER, add_user_model, keep_finished_training, on_device, save_to_store
 
@@ -111,7 +111,7 @@ def show_training(job) -> None:
                   help="Nats per character on held-out text (a slice of it while training).")
         m4.metric("Gradient norm", f"{last['grad_norm']:.2f}", help="Before clipping.")
         curves = training_curves_figure(rows)
-        st.plotly_chart(curves, key="curves", theme=None)
+        chart(curves, "curves")
         download_data(curves, "training_curves", "the loss curves")
         st.caption("Blue: the loss of each training chunk. Orange: held-out validation loss. When they part ways, "
                    "the model starts to memorise.")

@@ -13,7 +13,7 @@ from core.vision import explain as ex
 from core.vision.questions import QuestionError, every_question
 from core.vision.shipped import VQA_TITLES
 from pages import _vqa_views as vv
-from pages._common import LINK, page_intro, plain
+from pages._common import LINK, chart, page_intro, plain
 from pages._links import follows, stop
 from pages._vision import pick_image, vqa_models, what_the_models_know
 
@@ -96,7 +96,7 @@ st.dataframe([{"model": VQA_TITLES[k], "answer": r.best, "probability %": round(
              hide_index=True)
 
 a, b = st.columns(2)
-a.plotly_chart(vv.answers(picture, text, look, truth), key="vqa_answers", theme=None)
+chart(vv.answers(picture, text, look, truth), "vqa_answers", a)
 a.caption("✓ (blue): the true answer (when the question was generated); ✗ (vermillion): a wrong top answer.")
 b.plotly_chart(vv.vectors(picture, text, look), key="vqa_vectors", theme=None)
 b.caption("The vectors the classifier reads (the attention model also reads z₁ and z₂, what its two hops saw). "
@@ -105,7 +105,7 @@ b.caption("The vectors the classifier reads (the attention model also reads z₁
 st.subheader("Where the attention model looks")
 marks = {} if asked is None else {1: asked.subject, 2: asked.target}
 for column, hop in zip(st.columns(2), (1, 2)):
-    column.plotly_chart(vv.hop(picture, text, hop, marks.get(hop)), key=f"vqa_hop{hop}", theme=None)
+    chart(vv.hop(picture, text, hop, marks.get(hop)), f"vqa_hop{hop}", column)
 st.caption("Red-yellow: the attention of each hop over the 14 × 14 grid. For a generated question the box is the "
            "object that hop should find, ✓ (solid blue) when the map's peak lies on it (one cell of tolerance), "
            "✗ (dashed vermillion) when not. "

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from core.gradients.flow import FlowConfig, eigenvalues, mechanism, run_flow
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import eigenvalues_figure, gradient_norms_figure, mechanism_figure
@@ -33,10 +31,7 @@ def flow_experiment(base: FlowConfig, kinds: tuple[str, ...]) -> Experiment:
     mechanisms = {f.config.cell: mechanism(f) for f in flows.values() if f.config.cell != "gru"}
     vanilla = next((m for cell, m in mechanisms.items() if cell in ("tanh", "relu", "linear")), None)
     lstm = mechanisms.get("lstm")
-    reach = {}
-    for label, flow in flows.items():
-        first, last = flow.norms[0], flow.norms[-1]
-        reach[label] = f"{first / last:.1e}" if np.isfinite(first / last) else "overflow"
+    reach = {label: flow.reach for label, flow in flows.items()}
     return Experiment(FrozenFigure(gradient_norms_figure(flows)),
                       FrozenFigure(eigenvalues_figure(eigenvalues(base), base.rho)),
                       None if vanilla is None and lstm is None else

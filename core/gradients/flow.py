@@ -108,6 +108,14 @@ class Flow:
             return m[:, 0] * np.linalg.norm(scaled, axis=1)
 
     @property
+    def reach(self) -> str:
+        """‖∂L/∂h_1‖ / ‖∂L/∂h_T‖, how much of the gradient at the last step reaches the first, as shown ("overflow"
+        past float64)."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            ratio = self.norms[0] / self.norms[-1]
+        return f"{ratio:.1e}" if np.isfinite(ratio) else "overflow"
+
+    @property
     def finite(self) -> bool:
         """False when the forward or backward pass overflowed float64 (inf or NaN)."""
         return bool(np.isfinite(self.h).all() and np.isfinite(self.dh).all())

@@ -9,7 +9,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from core.charlm.sample import SampleResult, repetition_score
-from core.plots.style import HIGHLIGHT, WEIGHT_COLOURS, base_layout
+from core.plots.style import HIGHLIGHT, WEIGHT_COLOURS, base_layout, with_summary
 from core.sampling import softmax_with_temperature
 
 
@@ -32,6 +32,11 @@ def softmax_bars_figure(probs: torch.Tensor, vocab: tuple[str, ...], chosen: int
                            textposition="outside", hovertemplate="'%{x}': p = %{y:.4f}<extra></extra>"))
     fig.update_xaxes(title="next character (orange: the one sampled)", type="category")
     fig.update_yaxes(title="probability", range=[0, 1.08])
+    best = int(probs.argmax())
+    likeliest = ", ".join(f"‘{show_char(vocab[i])}’ {float(probs[i]):.3f}" for i in keep[:5])
+    with_summary(fig, f"Sampled ‘{show_char(vocab[chosen])}’, which had probability {float(probs[chosen]):.3f}; the "
+                      f"most probable was ‘{show_char(vocab[best])}’ ({float(probs[best]):.3f}). The likeliest: "
+                      f"{likeliest}.")
     return base_layout(fig, title, height=330)
 
 
@@ -103,6 +108,11 @@ def training_curves_figure(rows: list[dict[str, float]], reference: float | None
         fig.add_hline(y=reference, line_dash="dot", annotation_text=f"shipped LSTM {reference:.2f}")
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="loss (nats / character)")
+    if rows:
+        last = rows[-1]
+        held_out = f"; validation loss {evals[-1]['val_loss']:.3f} at step {evals[-1]['step']:.0f}" if evals else ""
+        with_summary(fig, f"After {last['step']:.0f} steps: training loss {last['loss']:.3f} nats per character on "
+                          f"the last chunk{held_out}.")
     return base_layout(fig, "Loss while training", height=360)
 
 

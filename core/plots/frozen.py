@@ -21,6 +21,12 @@ class FrozenFigure(go.Figure):
 
     def __init__(self, figure: go.Figure | dict) -> None:
         self._frozen_json = pio.to_json(figure, validate=False)
+        self._summary = summary_of(figure)  # kept apart from the JSON: read without parsing it
+
+    @property
+    def summary(self) -> str | None:
+        """The figure's text alternative (core.plots.style.with_summary), or None."""
+        return self._summary
 
     def to_dict(self) -> dict:
         """The finished figure as plain data (a new copy on every call)."""
@@ -34,14 +40,23 @@ class FrozenFigure(go.Figure):
         return self._frozen_json if not args and not kwargs else pio.to_json(self.to_dict(), *args, **kwargs)
 
     def __reduce__(self) -> tuple:
-        return _thawed, (self._frozen_json,)  # pickled (to and from a worker process) as its JSON text
+        return _thawed, (self._frozen_json, self.summary)  # pickled (to and from a worker process) as its JSON text
 
     def __repr__(self) -> str:
         return f"FrozenFigure({len(self._frozen_json):,} characters of JSON)"
 
 
-def _thawed(text: str) -> FrozenFigure:
+def summary_of(figure: go.Figure | dict) -> str | None:
+    """The text alternative core.plots.style.with_summary gave a figure (a figure, a FrozenFigure or a figure's dict),
+    or None."""
+    if isinstance(figure, FrozenFigure):
+        return figure.summary
+    meta = figure.get("layout", {}).get("meta") if isinstance(figure, dict) else figure.layout.meta
+    return meta.get("summary") if isinstance(meta, dict) else None
+
+
+def _thawed(text: str, summary: str | None = None) -> FrozenFigure:
     """The FrozenFigure of this JSON text (unpickling), without parsing it."""
     figure = FrozenFigure.__new__(FrozenFigure)
-    figure._frozen_json = text
+    figure._frozen_json, figure._summary = text, summary
     return figure

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.gradients.flow import Flow, Mechanism
-from core.plots.style import HIGHLIGHT, WEIGHT_COLOURS, base_layout, legend_above_panels
+from core.plots.style import HIGHLIGHT, WEIGHT_COLOURS, base_layout, legend_above_panels, with_summary
 
 CELL_COLOURS = {"tanh": WEIGHT_COLOURS["W_hh"], "relu": WEIGHT_COLOURS["feedback"], "linear": WEIGHT_COLOURS["loss"],
                 "lstm": WEIGHT_COLOURS["W_xh"], "gru": WEIGHT_COLOURS["W_hy"], "rnn": WEIGHT_COLOURS["W_hh"]}
@@ -35,6 +35,9 @@ def gradient_norms_figure(flows: dict[str, Flow]) -> go.Figure:
                                      hovertemplate="t = %{x}: %{y:.3e}<extra>cell state</extra>"))
     fig.update_xaxes(title="time step t (the loss is at the right end)")
     fig.update_yaxes(title="‖∂L/∂h_t‖ (log scale)", type="log", exponentformat="power")
+    steps = ", ".join(sorted({str(flow.config.steps) for flow in flows.values()}))
+    with_summary(fig, f"How much of the gradient at the last of {steps} steps reaches the first, ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖: "
+                      + "; ".join(f"{label} {flow.reach}" for label, flow in flows.items()) + ".")
     return base_layout(fig, "The gradient on its way back through time", height=400)
 
 

@@ -74,6 +74,14 @@ def base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     return fig
 
 
+def with_summary(fig: go.Figure, text: str) -> go.Figure:
+    """Give `fig` its text alternative: what it shows, in words and its live numbers, for a screen reader and for
+    anyone who would rather read than look. Kept in the figure's layout.meta, so it travels with the figure into caches
+    and downloads (core.plots.frozen.summary_of reads it; pages/_common.chart shows it under the figure)."""
+    fig.update_layout(meta={"summary": text})
+    return fig
+
+
 def legend_above_panels(fig: go.Figure) -> go.Figure:
     """Lift the legend above the panel titles of a figure made with make_subplots (returns the figure)."""
     fig.update_layout(legend=dict(y=1.14), margin=dict(t=110))

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from core.plots.style import BAR, HIGHLIGHT, OKABE_ITO, base_layout
+from core.plots.style import BAR, HIGHLIGHT, OKABE_ITO, base_layout, with_summary
 
 # Transparent where the map is low, so the picture stays visible; opaque red-yellow where it is high.
 HEAT_SCALE = [[0.0, "rgba(255,255,0,0)"], [0.35, "rgba(255,200,0,0.35)"], [1.0, "rgba(220,0,0,0.85)"]]
@@ -92,6 +92,12 @@ def overlay_figure(image: Image.Image | ShownImage, heat: np.ndarray, title: str
     fig = go.Figure(traces, layout=dict(xaxis=dict(visible=False, range=[0, width]),
                                         yaxis=dict(visible=False, range=[shown_height, 0], scaleanchor="x"),
                                         **(dict(shapes=shapes, annotations=labels) if boxes else {})))
+    grid = np.asarray(heat, dtype=np.float32)
+    r, c = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    judged = "; ".join(f"{MARKS[hit]} {label}" for _, hit, label in boxes)
+    with_summary(fig, f"{title}: the map is highest {100 * (c + 0.5) / grid.shape[1]:.0f}% of the way across and "
+                      f"{100 * (r + 0.5) / grid.shape[0]:.0f}% of the way down the picture"
+                      + (f"; boxes: {judged}" if boxes else "") + ".")
     base_layout(fig, title, height)
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10), showlegend=bool(points))
     return fig
@@ -163,8 +169,10 @@ def answers_figure(answers: list[tuple[str, float]], truth: str | None, model: s
     judged = [True if name == truth else (None if truth is None or k else False) for k, (name, _) in enumerate(top)]
     colours = [BAR if hit is None else (HIT if hit else MISS) for hit in judged]
     names = [name if hit is None else f"{name} {MARKS[hit]}" for (name, _), hit in zip(top, judged)]
-    return bars_figure(names, [p for _, p in top], f"The five likeliest answers: {model}",
-                       "probability (softmax over the answers)", "answer", colours)
+    fig = bars_figure(names, [p for _, p in top], f"The five likeliest answers: {model}",
+                      "probability (softmax over the answers)", "answer", colours)
+    truth_said = "" if truth is None else f" The true answer: {truth}."
+    return with_summary(fig, f"{model}: " + ", ".join(f"{name} {p:.1%}" for name, p in top) + "." + truth_said)
 
 
 def vectors_figure(vectors: dict[str, np.ndarray]) -> go.Figure:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.plots.export import plain_values
 from tests.app.helpers import figure, ok, open_page, values
 
 PAGE = "pages/captioning.py"
@@ -28,6 +29,12 @@ def test_a_held_out_scene_gets_three_captions_and_a_scored_map(page):
     assert "blue-badge" in soft and "✓]" in soft  # at least one colour/shape word points at its object (mark + colour)
     fig = overlay(page)
     assert fig["data"][1]["type"] == "heatmap" and len(fig["layout"]["shapes"]) >= 1  # true boxes drawn
+    field = fig["data"][1]["z"]
+    z = np.asarray(plain_values(field)) if isinstance(field, dict) else np.array(field, dtype=float)
+    r, c = np.unravel_index(int(np.argmax(z)), z.shape)  # the text alternative says where the map is highest
+    said = fig["layout"]["meta"]["summary"]
+    assert f"{100 * (c + 0.5) / z.shape[1]:.0f}% of the way across and {100 * (r + 0.5) / z.shape[0]:.0f}%" in said
+    assert all(a["text"] in said for a in fig["layout"]["annotations"])  # and every box with its mark
     table = page.dataframe[0].value  # (a dataframe without selection carries no key in AppTest)
     assert len(table) == 3 and table["object recall %"].notna().all()
 

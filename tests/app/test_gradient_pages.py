@@ -86,3 +86,18 @@ def test_memory_training_shows_progress_and_stops():
     assert job.status == "stopped" and job.rows[-1]["step"] < 6000
     assert any("was stopped" in w.value for w in at.warning)
     assert figure(at, "memory_curves")
+
+
+def test_the_gradient_figure_says_in_words_the_numbers_it_draws():
+    """Its text alternative (for a screen reader, and shown under it) carries each cell's ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖, the
+    numbers the metrics beside it show, and follows ρ."""
+    from pages._common import plain
+
+    at = open_page("pages/gradient_flow.py")
+    for rho in (None, 0.8):
+        if rho is not None:
+            at.slider(key="flow_rho").set_value(rho).run()
+        said = figure(at, "flow_norms")["layout"]["meta"]["summary"]
+        reach = {m.label.split(":")[0]: m.value for m in at.metric if "‖∂L/∂h_1‖" in m.label}
+        assert len(reach) == 3 and all(f"{cell} {value}" in said for cell, value in reach.items()), (said, reach)
+        assert f"In words: {plain(said)}" in [c.value for c in at.caption]

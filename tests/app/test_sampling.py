@@ -52,6 +52,8 @@ def test_every_temperature_is_sampled_up_front_and_the_figures_follow_the_chosen
     bars = figure(at, "softmax_bars")["data"][0]
     assert bars["marker"]["color"].count(HIGHLIGHT) == 1, "exactly one bar, the sampled character, is highlighted"
     assert bars["text"].count("argmax") == 1 and bars["y"][bars["text"].index("argmax")] == max(bars["y"])
+    said, chosen = figure(at, "softmax_bars")["layout"]["meta"]["summary"], bars["marker"]["color"].index(HIGHLIGHT)
+    assert f"Sampled ‘{bars['x'][chosen]}’, which had probability {bars['y'][chosen]:.3f}" in said  # in words too
     set_temperature(at, "not a number")  # a hostile or broken client: the last good temperature stays
     assert not at.exception and at.session_state["kept:temperature"] == 0.8
 

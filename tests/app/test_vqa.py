@@ -25,6 +25,9 @@ def test_a_generated_question_gets_every_models_answer_and_the_true_one(page):
     assert len(table) == 4 and set(table["answer"]) <= set(ANSWERS) and set(table["right?"]) <= {"✓", "✗"}
     bars = figure(page, "vqa_answers")["data"][0]
     assert len(values(bars["x"])) == 5 and {y.removesuffix(" ✓").removesuffix(" ✗") for y in bars["y"]} <= set(ANSWERS)
+    said = figure(page, "vqa_answers")["layout"]["meta"]["summary"]  # the text alternative: every bar's number
+    shown = zip(values(bars["x"]), bars["y"])
+    assert all(f"{y.removesuffix(' ✓').removesuffix(' ✗')} {x:.1%}" in said for x, y in shown)
     for hop in (1, 2):
         fig = figure(page, f"vqa_hop{hop}")
         assert fig["data"][1]["type"] == "heatmap" and fig["layout"]["title"]["text"].startswith(f"hop {hop}")

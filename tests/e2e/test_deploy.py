@@ -162,15 +162,22 @@ def test_a_run_on_the_cluster_is_seen_from_both_processes_and_a_killed_worker_is
     steps = second.locator('[data-testid="stMetric"]', has_text="Step").inner_text()
     second.wait_for_timeout(3_000)
     assert second.locator('[data-testid="stMetric"]', has_text="Step").inner_text() != steps  # the other trains on
+    start_small_training(first)  # the first student trains again: both worker CPUs busy once more
+    first.locator('[data-testid="stMetric"]', has_text="Step").wait_for(timeout=120_000)
+    third = browser_on(browser, url, f"127.0.0.1:{two}")  # a third run, from the second process's other student, waits
+    open_page(third, url, "memory_task")
+    act(third, lambda: third.get_by_role("button", name="Train both models").click())
+    third.get_by_text("place 1 in the class's training queue (a Ray cluster)").wait_for(timeout=60_000)
     act(second, lambda: second.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click())
     second.get_by_text(re.compile(r"stopped after \d+ steps")).wait_for(timeout=60_000)  # Stop, through the cluster
-    assert exception_texts(first) == [] and exception_texts(second) == []
-    assert cluster_listing(address) == []
-    start_small_training(first)  # and the first student can train again
-    first.locator('[data-testid="stMetric"]', has_text="Step").wait_for(timeout=120_000)
-    act(first, lambda: first.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click())
+    third.get_by_text("place 1 in the class's training queue").wait_for(state="detached", timeout=60_000)  # it runs
+    for tab in (first, third):
+        act(tab, lambda tab=tab: tab.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click())
     first.get_by_text(re.compile(r"stopped after \d+ steps")).wait_for(timeout=60_000)
-    for tab in (first, second):
+    third.get_by_text("was stopped after").wait_for(timeout=60_000)
+    assert all(exception_texts(tab) == [] for tab in (first, second, third))
+    assert cluster_listing(address) == []
+    for tab in (first, second, third):
         tab.context.close()
 
 
