@@ -15,6 +15,9 @@ st.cache_resource(show_spinner="Starting RNN Lab…")(import_everything)()
 # once: the worker processes for NumPy loops (core.offload), started in the background
 st.cache_resource(start_workers)()
 st.cache_resource(freeze_startup_objects)()  # once, after the imports: keeps Python's full collections short
+# A displayed equation is a scroll box (KaTeX's overflow-x: auto) that overflowed by a pixel or two, and a scroll box
+# a keyboard cannot reach fails WCAG 2.1.1; the equations fit the page, so they are drawn as plain blocks
+st.html("<style>.katex-display { overflow: visible !important; }</style>")
 
 try:  # the device every model runs on (RNN_LAB_DEVICE): a setting that names none here stops at the door, in words
     device()
