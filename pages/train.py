@@ -77,7 +77,7 @@ st.text_input("Your name", key=TRAINER, persist_state="session", max_chars=60, p
 st.caption("Models trained or uploaded here are saved on this server: everyone who uses it can pick them (empty name: "
            "anonymous), and each has a link that opens it.")
 start_button("Start training", TRAIN_JOB, lambda: training_job(cfg, upload), asdict(cfg),
-             help="Queue this run. One run trains at a time on this server; the page shows your place in line.")
+             help="Queue this run; the page shows your place in line.")
 job = st.session_state.get(TRAIN_JOB)
 
 
