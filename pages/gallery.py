@@ -6,7 +6,7 @@ from core.charlm.shipped import available_models
 from core.checkpoints import CheckpointError
 from core.plots.charlm import gallery_figure
 from core.store import StoredModel
-from pages._common import page_intro
+from pages._common import chart, page_intro
 from pages._links import stop
 from pages._models import model_store, shipped_checkpoint, stored_checkpoint
 
@@ -81,8 +81,7 @@ for corpus in (*COMMON, "other"):
         st.caption("Each trained on its own text: there is no common text to score them on, so only their own "
                    "validation loss is shown (not comparable between models).")
     if ranked:
-        st.plotly_chart(gallery_figure([f"{e.name} · by {e.who} · {e.id[:6]}" for e in ranked],
-                                       [scores[e.id].loss for e in ranked], shipped_loss(corpus)),
-                        key=f"gallery_{corpus}", theme=None)
+        chart(gallery_figure([f"{e.name} · by {e.who} · {e.id[:6]}" for e in ranked],
+                             [scores[e.id].loss for e in ranked], shipped_loss(corpus)), f"gallery_{corpus}")
     st.dataframe([row(e, k + 1) for k, e in enumerate(ranked)] + [row(e, None) for e in rest], hide_index=True,
                  column_config=columns, key=f"gallery_table_{corpus}")

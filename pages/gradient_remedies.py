@@ -14,7 +14,7 @@ import streamlit as st
 from core.gradients.remedies import EXPLODING, DelayConfig, clipping_runs, tbptt_gradient_map, train_delay
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import clipping_figure, delay_curves_figure, tbptt_diagram_figure, tbptt_figure
-from pages._common import LINK, download_data, page_intro
+from pages._common import LINK, chart, download_data, page_intro
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -101,7 +101,7 @@ k = st.slider("Chunk length k", 2, 20, value=8, key="tbptt_k", bind=LINK,
               help="The sequence is cut into chunks of k steps; backpropagation stays inside a chunk.")
 diagram, grid = tbptt_figures(int(k))
 st.plotly_chart(diagram, key="tbptt_diagram", theme=None)
-st.plotly_chart(grid, key="tbptt_map", theme=None)
+chart(grid, "tbptt_map")
 download_data(grid, "tbptt_gradient_map", "the gradient map")
 st.caption("Each row is the loss at one step t, each column an input x_s. Blue cells got gradient; blank cells got "
            "none. Within a chunk the gradient reaches back to the chunk's first step and no further, however much "

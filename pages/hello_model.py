@@ -15,7 +15,7 @@ import streamlit as st
 from core.basics.hello import MAX_WEIGHT, WEIGHT_NAMES, HelloConfig, HelloRNN, hello_session
 from core.plots.basics import gradient_through_time_figure, hello_steps_figure, loss_curve_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import LINK, page_intro
+from pages._common import LINK, chart, page_intro
 
 page_intro(
     "The “hello” model",
@@ -89,7 +89,7 @@ st.caption("Read each column bottom-up, as in the lecture's slide: one-hot input
 left, right = st.columns(2)
 with left:
     history = session.losses + [trace.loss]
-    st.plotly_chart(loss_figure(losses_digest(history), tuple(history)), key="loss_curve", theme=None)
+    chart(loss_figure(losses_digest(history), tuple(history)), "loss_curve")
     st.caption("Each press of Train extends the curve; the loss falls toward 0 as p(target) → 1.")
 with right:
     st.dataframe(pd.DataFrame(trace.step_rows(model.config.vocab)), hide_index=True, key="step_table")

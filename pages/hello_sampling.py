@@ -13,7 +13,7 @@ import streamlit as st
 from core.basics.hello import HelloRNN, Samples, hello_session
 from core.plots.basics import sample_diversity_figure, sampling_steps_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import LINK, page_intro
+from pages._common import LINK, chart, page_intro
 
 page_intro(
     "Test-time sampling",
@@ -98,7 +98,7 @@ def why_sample(fingerprint: str, length: int, seed: int, model: HelloRNN) -> Non
     n = st.slider("Samples to draw", 10, 1000, step=10, value=200, key="n_samples", bind=LINK,
                   help="How many independent samples (all from the seed above) to draw and count.")
     argmax_text, figure = diversity(fingerprint, length, seed, n, model)
-    st.plotly_chart(figure, key="diversity", theme=None)
+    chart(figure, "diversity")
     st.caption(f"Argmax writes `{argmax_text}` every time. Sampling the same model {n} times gives many strings, each "
                "about as often as the model finds it probable. Untrained, that is a spread of noise; after training, "
                "most samples are “hello”, but not all.")

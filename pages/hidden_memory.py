@@ -7,7 +7,7 @@ from core.charlm.vocab import Vocab
 from core.plots.charlm import show_char
 from core.plots.frozen import FrozenFigure
 from core.plots.hidden import connectivity_figure, gate_saturation_figure, top_guesses_figure
-from pages._common import LINK, check_yourself, download_data, page_intro, plain
+from pages._common import LINK, chart, check_yourself, download_data, page_intro, plain
 from pages._hidden import analysis_of, choose_model_and_text, unknown_notes
 from pages._links import follows
 from pages._models import all_models
@@ -115,7 +115,7 @@ def reach_back() -> None:
                + " ".join(f"{plain(name)}: 90% of the gradient comes from the last {reach(n)} characters."
                           for name, n in curves.items()))
     reaching = connectivity_figure(curves)
-    st.plotly_chart(reaching, key="connectivity", theme=None)
+    chart(reaching, "connectivity")
     download_data(reaching, "connectivity", "the connectivity curves")
     st.caption("On a log scale: a vanilla RNN's line falls steeply (its gradient vanishes within a few dozen "
                "characters); an LSTM's falls more slowly because its cell state passes gradients back through the "

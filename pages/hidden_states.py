@@ -5,7 +5,7 @@ import streamlit as st
 from core.charlm.analysis import span_matches, span_units
 from core.charlm.features import FEATURES
 from core.plots.charlm import show_char
-from pages._common import LINK, check_yourself, download_data, page_intro
+from pages._common import LINK, chart, check_yourself, download_data, page_intro
 from pages._hidden import analysis_of, choose_model_and_text, unit_heatmap, unknown_notes
 from pages._links import opened_by_link
 from pages._text_view import shaded_text
@@ -95,7 +95,7 @@ def one_unit() -> str:
                "Hover a character for its value. Look for a pattern a reader would recognise.")
     st.subheader("Every unit over time")
     heatmap = unit_heatmap(sel.key, signal, unit, acts, text)
-    st.plotly_chart(heatmap, key="unit_heatmap", theme=None)
+    chart(heatmap, "unit_heatmap")
     download_data(heatmap, "unit_activations", "the units' values")
     st.caption("Each row is one unit, each column a character (or the average over a few, for long texts). Hover shows "
                "the characters and the value. Each row is scaled by its own largest |value|. Rows that change colour "

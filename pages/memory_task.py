@@ -13,7 +13,7 @@ import streamlit as st
 from core.gradients.memory import CHANCE, LAG_RESULTS, REGIMES, MemoryConfig, load_lag_results, train_both
 from core.plots.frozen import FrozenFigure
 from core.plots.gradients import accuracy_vs_lag_figure, memory_training_figure
-from pages._common import LINK, check_yourself, download_data, page_intro
+from pages._common import LINK, chart, check_yourself, download_data, page_intro
 from pages._jobs import finished_figure, job_panel, start_button
 
 page_intro(
@@ -120,7 +120,7 @@ if lag_results is None:
             "assets/memory-lag-results.json` (about 7 minutes on two cores) to make them.")
 else:
     results, figure = lag_results
-    st.plotly_chart(figure, key="lag_curves", theme=None)
+    chart(figure, "lag_curves")
     download_data(figure, "accuracy_vs_lag", "the accuracy-vs-lag curves")
     st.caption(f"Every point is a full training run of {results['steps']:,} steps (batch 64, hidden 64, one-hot inputs "
                f"× 5, LSTM forget-gate bias 2), {len({r['seed'] for r in results['runs']})} seeds per point. Reproduce "

@@ -12,7 +12,7 @@ import streamlit as st
 from core.basics.unrolled import SHAPES, UnrolledGraph, unrolled_graph
 from core.plots.basics import unrolled_graph_figure
 from core.plots.frozen import FrozenFigure
-from pages._common import LINK, page_intro
+from pages._common import LINK, chart, page_intro
 
 page_intro(
     "The recurrence and its shapes",
@@ -62,7 +62,7 @@ def graph_of(shape: str, length: int, output_length: int | None) -> tuple[Unroll
 
 cfg = controls()
 graph, figure = graph_of(cfg.shape, cfg.length, cfg.output_length)
-st.plotly_chart(figure, key="graph", theme=None)
+chart(figure, "graph")
 st.caption(f"**{SHAPES[cfg.shape].title}**: {SHAPES[cfg.shape].example}. Each colour is one weight matrix: "
            "every arrow of a colour applies the *same* matrix. Hover a node to read what it is.")
 

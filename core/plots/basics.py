@@ -10,7 +10,15 @@ from plotly.subplots import make_subplots
 
 from core.basics.hello import Samples, Trace, hidden_names
 from core.basics.unrolled import ROW_HIDDEN, ROW_INPUT, ROW_LOSS, ROW_OUTPUT, ROW_TOTAL, SHAPES, UnrolledGraph
-from core.plots.style import HIGHLIGHT, NODE_COLOURS, PROB_SCALE, SIGNED_SCALE, WEIGHT_COLOURS, base_layout
+from core.plots.style import (
+    HIGHLIGHT,
+    NODE_COLOURS,
+    PROB_SCALE,
+    SIGNED_SCALE,
+    WEIGHT_COLOURS,
+    base_layout,
+    with_summary,
+)
 
 _EDGE_NAMES = {
     "W_xh": "W_xh: input → hidden",
@@ -85,7 +93,8 @@ def unrolled_graph_figure(graph: UnrolledGraph) -> go.Figure:
     base_layout(fig, f"Unrolled RNN, {SHAPES[graph.shape].title}", height=560)
     fig.update_layout(plot_bgcolor="white", legend=dict(y=-0.25, yanchor="top", x=0, xanchor="left"))
     fig.update_layout(margin=dict(b=120))
-    return fig
+    counted = ", ".join(f"{label.lower()}: {value}" for label, value in graph.counts().items())
+    return with_summary(fig, f"The {graph.shape} graph, unrolled; {counted}.")
 
 
 def _step_labels(trace: Trace, vocab: tuple[str, ...]) -> list[str]:
@@ -136,6 +145,9 @@ def loss_curve_figure(losses: list[float]) -> go.Figure:
                                name="loss", line=dict(color=WEIGHT_COLOURS["W_hh"])))
     fig.update_xaxes(title="gradient step", range=[0, max(10, len(losses) - 1)])
     fig.update_yaxes(title="total loss L = Σ<sub>t</sub> L<sub>t</sub> (nats)", rangemode="tozero")
+    if losses:
+        with_summary(fig, f"Total loss after {len(losses) - 1} gradient steps: {losses[-1]:.3f} nats (it started at "
+                          f"{losses[0]:.3f}).")
     return base_layout(fig, "Training loss on “hello”", height=320)
 
 
@@ -185,4 +197,7 @@ def sample_diversity_figure(samples: Samples, argmax_text: str, top: int = 12) -
     fig.update_xaxes(title=f"generated string ({len(counts)} distinct in {samples.chosen.shape[0]} samples; "
                            "orange = argmax string)")
     fig.update_yaxes(title="how many samples")
+    commonest = ", ".join(f"‘{s}’ {c} times" for s, c in items[:3])
+    with_summary(fig, f"{len(counts)} distinct strings in {samples.chosen.shape[0]} samples; the commonest: "
+                      f"{commonest}; the argmax string ‘{argmax_text}’ came up {counts.get(argmax_text, 0)} times.")
     return base_layout(fig, "Sampling gives diversity; argmax always gives the same string", height=360)

@@ -128,4 +128,9 @@ def gallery_figure(names: list[str], losses: list[float], reference: tuple[str, 
                       annotation_text=f"{html.escape(reference[0])} {reference[1]:.2f}")  # above the bars
     fig.update_xaxes(title="loss on the same held-out text (nats / character; lower is better)")
     fig.update_yaxes(automargin=True)
+    if names:
+        best = min(range(len(names)), key=lambda k: losses[k])
+        shipped = "" if reference is None else f"; {reference[0]}: {reference[1]:.3f}"
+        with_summary(fig, f"{len(names)} models on the same held-out text; the best: {names[best]}, "
+                          f"{losses[best]:.3f} nats per character{shipped}.")
     return base_layout(fig, "Which settings won", height=max(240, 60 + 34 * len(names)))

@@ -9,7 +9,15 @@ from plotly.subplots import make_subplots
 
 from core.charlm.analysis import Analysis, downsample
 from core.plots.charlm import show_char
-from core.plots.style import HIGHLIGHT, PROB_SCALE, SIGNED_SCALE, WEIGHT_COLOURS, base_layout, legend_above_panels
+from core.plots.style import (
+    HIGHLIGHT,
+    PROB_SCALE,
+    SIGNED_SCALE,
+    WEIGHT_COLOURS,
+    base_layout,
+    legend_above_panels,
+    with_summary,
+)
 
 GATE_COLOURS = {"input": WEIGHT_COLOURS["W_xh"], "forget": WEIGHT_COLOURS["W_hh"], "output": WEIGHT_COLOURS["W_hy"],
                 "reset": WEIGHT_COLOURS["W_ih"], "update": WEIGHT_COLOURS["feedback"]}
@@ -42,6 +50,9 @@ def unit_heatmap_figure(acts: np.ndarray, text: str, units: list[int], title: st
     fig.update_xaxes(title="position in the text" + (f" (each column averages {size} characters)" if size > 1 else ""),
                      type="category", tickvals=[columns[k] for k in ticks], ticktext=[str(spans[k][0]) for k in ticks])
     fig.update_yaxes(title="unit", autorange="reversed", tickfont=dict(size=9 if len(units) > 30 else 12))
+    ranges = "; ".join(f"unit {u} from {acts[:, u].min():.2f} to {acts[:, u].max():.2f}" for u in units[:5])
+    more = "; …" if len(units) > 5 else ""
+    with_summary(fig, f"{len(units)} units over {acts.shape[0]} characters: {ranges}{more}.")
     return base_layout(fig, title, height=max(300, min(700, 60 + 12 * len(units))))
 
 
@@ -100,4 +111,7 @@ def connectivity_figure(curves: dict[str, np.ndarray]) -> go.Figure:
                                  hovertemplate="%{x} characters back: %{y:.2e}<extra>" + name + "</extra>"))
     fig.update_xaxes(title="how many characters back (t − s)")
     fig.update_yaxes(title="‖∂y_t / ∂x_s‖ (log scale)", type="log", exponentformat="power")
+    with_summary(fig, "‖∂y_t / ∂x_s‖, " + "; ".join(
+        f"{label}: " + ", ".join(f"{norms[-1 - d]:.1e} {d} back" for d in (1, 10, 100) if d < len(norms))
+        for label, norms in curves.items()) + ".")
     return base_layout(fig, "How strongly the prediction at t depends on each earlier character", height=380)

@@ -37,3 +37,20 @@ def test_the_softmax_bars_say_what_was_sampled_and_what_was_likeliest():
 def test_the_answer_bars_say_each_answer_and_the_true_one():
     said = summary_of(answers_figure([("circle", 0.5), ("square", 0.25)], "square", "attention model"))
     assert said == "attention model: circle 50.0%, square 25.0%. The true answer: square."
+
+
+def test_the_gallery_says_the_best_model_and_the_shipped_one():
+    from core.plots.charlm import gallery_figure
+
+    said = summary_of(gallery_figure(["ada's", "bo's"], [1.5, 1.2], ("shipped LSTM", 1.389)))
+    assert said == "2 models on the same held-out text; the best: bo's, 1.200 nats per character; shipped LSTM: 1.389."
+
+
+def test_the_connectivity_curves_say_the_dependence_1_10_and_100_back():
+    import numpy as np
+
+    from core.plots.hidden import connectivity_figure
+
+    norms = 10.0 ** -np.arange(200)[::-1]  # s = 0 .. t: the nearest character (t − s = 0) last
+    said = summary_of(connectivity_figure({"LSTM": norms}))
+    assert said == "‖∂y_t / ∂x_s‖, LSTM: 1.0e-01 1 back, 1.0e-10 10 back, 1.0e-100 100 back."
