@@ -102,7 +102,7 @@ st.caption("A straight line on this log scale means a fixed factor per step. Wit
 
 c1, c2 = st.columns(2)
 with c1:
-    st.plotly_chart(shown.eigenvalues, key="flow_eigs", theme=None)
+    chart(shown.eigenvalues, "flow_eigs")
     st.caption("Repeated multiplication by W_hh scales each eigen-direction by its |λ|ᵏ: outside the circle it "
                "grows, inside it dies out.")
 with c2:
@@ -114,7 +114,7 @@ st.subheader("The mechanism, step by step")
 if shown.mechanism is None:
     st.info("Add the vanilla RNN or the LSTM above to see its mechanism (the GRU's mixes both kinds of path).")
 else:
-    st.plotly_chart(shown.mechanism, key="flow_mechanism", theme=None)
+    chart(shown.mechanism, "flow_mechanism")
     st.caption("Vanilla: each step back multiplies by the Jacobian diag(φ′(a_t)) W_hh; the singular values of their "
                "product bound how much gradient survives. LSTM: along the cell path each step multiplies by f_t; the "
                "running product ∏ f decays only as fast as the forget gates leak.")

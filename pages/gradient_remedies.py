@@ -58,8 +58,7 @@ def show_clipping(job) -> None:
     """The curves and a table once the runs are done."""
     if not job.done or not job.result:
         return
-    st.plotly_chart(finished_figure(job, "clip_figure", lambda: clipping_figure(job.result)), key="clip_curves",
-                    theme=None)
+    chart(finished_figure(job, "clip_figure", lambda: clipping_figure(job.result)), "clip_curves")
     rows, blown = [], []
     for label, r in job.result.items():
         final = float(np.mean(r.losses[-20:])) if r.losses else float("nan")
@@ -129,7 +128,7 @@ def show_delay(job) -> None:
     if job.rows:
         figure = (finished_figure(job, "delay_figure", lambda: delay_curves_figure(list(job.rows), job.meta["k"]))
                   if job.done else delay_curves_figure(list(job.rows), job.meta["k"]))  # a running one grows
-        st.plotly_chart(figure, key="delay_curves", theme=None)
+        chart(figure, "delay_curves")
         download_data(figure, "delay_curves", "the accuracy curves")
         st.caption("With d ≥ k no gradient ever connects an answer to its symbol: the accuracy stays at or near "
                    "chance (for very short delays, a little above: the untrained recurrence still carries some of "

@@ -93,7 +93,7 @@ def show(job) -> None:
     if rows:
         figure = (finished_figure(job, "memory_figure", lambda: memory_training_figure(rows)) if job.done
                   else memory_training_figure(rows))  # a running one grows
-        st.plotly_chart(figure, key="memory_curves", theme=None)
+        chart(figure, "memory_curves")
         download_data(figure, "memory_curves", "the training curves")
         st.caption("Left: accuracy on fresh sequences (chance: 12.5%). Right: how much gradient reaches the first "
                    "input. A model learns the task only once that gradient is large enough to move the weights.")

@@ -53,6 +53,9 @@ def eigenvalues_figure(eigenvalues: np.ndarray, rho: float) -> go.Figure:
     lim = max(1.1, rho * 1.1)
     fig.update_xaxes(title="real part", range=[-lim, lim], scaleanchor="y", zeroline=True)
     fig.update_yaxes(title="imaginary part", range=[-lim, lim], zeroline=True)
+    size = np.abs(eigenvalues)
+    with_summary(fig, f"{len(eigenvalues)} eigenvalues of W_hh; the largest |λ| is {size.max():.3f}, the smallest "
+                      f"{size.min():.3f}; {int((size > 1 + 1e-9).sum())} lie outside the unit circle.")
     return base_layout(fig, f"Eigenvalues of W_hh: the largest |λ| is ρ = {rho:g}", height=400)
 
 
@@ -78,6 +81,16 @@ def mechanism_figure(vanilla: Mechanism | None, lstm: Mechanism | None, vanilla_
     fig.update_xaxes(title="steps back from T (k = T − t)")
     fig.update_yaxes(title="factor", row=1, col=1)
     fig.update_yaxes(title="product (log scale)", type="log", exponentformat="power", row=1, col=2)
+    said = []
+    if vanilla is not None:
+        said.append(f"{vanilla_label}: one step's factor ‖diag(φ′) W_hh‖₂ has median "
+                    f"{np.median(vanilla.step_factor):.2f}; after {len(vanilla.product_max) - 1} steps the product's "
+                    f"largest singular value is {vanilla.product_max[-1]:.1e}")
+    if lstm is not None:
+        said.append(f"LSTM cell path: mean forget gate {np.mean(lstm.step_factor):.2f}; the mean product over units "
+                    f"after {len(lstm.product_mean) - 1} steps is {lstm.product_mean[-1]:.1e}")
+    if said:
+        with_summary(fig, "; ".join(said) + ".")
     base_layout(fig, "Why: a product of Jacobians through W_hh, against a product of forget gates", height=430)
     fig.update_layout(legend=dict(y=-0.25, yanchor="top", orientation="h", x=0, xanchor="left"), margin=dict(b=140))
     return fig
@@ -142,6 +155,9 @@ def clipping_figure(runs: dict) -> go.Figure:
     fig.update_yaxes(title="cross-entropy (log scale)", type="log", row=1, col=1)
     fig.update_xaxes(title="log₁₀ ‖g‖ before clipping", row=1, col=2)
     fig.update_yaxes(title="steps", row=1, col=2)
+    with_summary(fig, "; ".join(f"{label}: final loss {result.losses[-1]:.3g}, largest gradient norm "
+                                f"{np.nanmax(np.array(result.grad_norms, dtype=float)):.3g}" if result.losses else
+                                f"{label}: no steps" for label, result in runs.items()) + ".")
     return legend_above_panels(base_layout(fig, "The same run, unclipped and clipped", height=420))
 
 
@@ -177,6 +193,10 @@ def delay_curves_figure(rows: list[dict], chunk: int) -> go.Figure:
     fig.add_hline(y=1 / 8, line_dash="dot", annotation_text="chance")
     fig.update_xaxes(title="chunk updates")
     fig.update_yaxes(title="accuracy on a fresh stream", range=[0, 1.05])
+    last = {r["d"]: r for r in rows}  # each delay's latest evaluation
+    reached = "; ".join(f"d = {d:g}, accuracy {r['accuracy']:.0%} after {r['step']} chunk updates"
+                        for d, r in last.items())
+    with_summary(fig, f"Chunks of {chunk}: {reached} (chance: 1 in 8).")
     return base_layout(fig, "Recalling the symbol d steps back, trained with truncated BPTT", height=360)
 
 
@@ -228,6 +248,9 @@ def memory_training_figure(rows: list[dict]) -> go.Figure:
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="accuracy", range=[0, 1.05], row=1, col=1)
     fig.update_yaxes(title="‖∂L/∂x_1‖ (log scale)", type="log", exponentformat="power", row=1, col=2)
+    last = {r["model"]: r for r in rows}
+    with_summary(fig, "; ".join(f"{model} after {r['step']} steps: accuracy {r['accuracy']:.0%}, ‖∂L/∂x₁‖ "
+                                f"{r['grad_first']:.1e}" for model, r in last.items()) + " (chance: 1 in 8).")
     return legend_above_panels(base_layout(fig, "Who learns to remember?", height=400))
 
 

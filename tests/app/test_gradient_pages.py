@@ -69,6 +69,9 @@ def test_a_learning_rate_of_10_without_clipping_is_shown_blowing_up():
     assert kept[0] is job
     at.select_slider(key="clip_norm").set_value(3.0).run()  # a move after the run: its figure is not built again
     assert at.session_state["clip_figure"] is kept and figure(at, "clip_curves") == curves
+    said = curves["layout"]["meta"]["summary"]  # its words: each run's final loss, as drawn
+    finals = [values(t["y"])[-1] for t in curves["data"] if t["type"] == "scatter"]
+    assert all(f"final loss {y:.3g}" in said for y in finals if y is not None and np.isfinite(y)), said
 
 
 def test_memory_training_shows_progress_and_stops():
@@ -85,7 +88,10 @@ def test_memory_training_shows_progress_and_stops():
     job = wait_for_job(at, "memory_job")
     assert job.status == "stopped" and job.rows[-1]["step"] < 6000
     assert any("was stopped" in w.value for w in at.warning)
-    assert figure(at, "memory_curves")
+    curves = figure(at, "memory_curves")
+    said = curves["layout"]["meta"]["summary"]  # its words: each model's last accuracy, as drawn
+    accuracy = [t for t in curves["data"] if t.get("showlegend") is not False and t.get("xaxis", "x") == "x"]
+    assert accuracy and all(f"accuracy {values(t['y'])[-1]:.0%}" in said for t in accuracy), said
 
 
 def test_the_gradient_figure_says_in_words_the_numbers_it_draws():
