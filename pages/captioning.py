@@ -106,7 +106,7 @@ def where_it_looks(picture: Picture, how: ex.Decoding, view: str, smooth: bool, 
                "tolerance), ✗ (dashed vermillion) when not. ✕: where the hard model looked in 8 readings of its "
                "caption that sample the place from a_t instead of taking the likeliest.")
     a, b = st.columns(2)
-    a.plotly_chart(cv.entropy(picture, how, view, word), key="cap_entropy", theme=None)
+    chart(cv.entropy(picture, how, view, word), "cap_entropy", a)
     a.caption("Low bars: the model looks at one place for that word; the dashed line is attention spread evenly.")
     alike = ex.sameness(chosen.maps)
     if alike > 0.8:
@@ -114,7 +114,7 @@ def where_it_looks(picture: Picture, how: ex.Decoding, view: str, smooth: bool, 
                   "looking anywhere in particular, typical for images nothing like its training scenes.")
     play = b.expander(f"▶ Play the {view} attention across the whole caption", key="cap_play", on_change="rerun")
     if play.open:  # built and sent only while open
-        play.plotly_chart(cv.animation(picture, how, view, smooth), key="cap_animation", theme=None)
+        chart(cv.animation(picture, how, view, smooth), "cap_animation", play)
         play.caption("Press ▶ or drag the slider: the map of each word in turn, as the caption is spoken.")
 
 
@@ -127,14 +127,14 @@ def what_the_cnn_sees(picture: Picture, smooth: bool) -> None:
     names = imagenet_names()
     top, bars = cv.labels(picture)
     c, d = st.columns(2)
-    c.plotly_chart(bars, key="cap_labels", theme=None)
+    chart(bars, "cap_labels", c)
     c.caption("The pretrained CNN's own task: 1,000 ImageNet classes. The captioners read its features, not these "
               "labels.")
     classes = [i for i, _, _ in top]
     label = d.selectbox("Class activation map for", classes, format_func=lambda i: f"{names[i]} (class {i})",
                         key=follows("cap_cam", picture.key), bind=LINK,
                         help="Which of the top-5 labels to explain: the map shows which places add most to its score.")
-    d.plotly_chart(cv.activation(picture, label, smooth), key="cap_camfig", theme=None)
+    chart(cv.activation(picture, label, smooth), "cap_camfig", d)
     d.caption("Class activation map (Zhou et al. 2016): each of the last layer's 7 × 7 cells weighted by the label's "
               "classifier weights; red where the evidence for the label is.")
 

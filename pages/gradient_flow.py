@@ -106,7 +106,7 @@ with c1:
     st.caption("Repeated multiplication by W_hh scales each eigen-direction by its |λ|ᵏ: outside the circle it "
                "grows, inside it dies out.")
 with c2:
-    st.plotly_chart(lstm_cell(), key="lstm_cell", theme=None)
+    chart(lstm_cell(), "lstm_cell")
     st.caption("Backpropagating from c_t to c_{t−1} only multiplies by f_t, elementwise: no matrix multiply by W, "
                "no tanh′. When f stays near 1 the gradient flows back almost untouched.")
 

@@ -99,7 +99,7 @@ st.subheader("Truncated backpropagation through time")
 k = st.slider("Chunk length k", 2, 20, value=8, key="tbptt_k", bind=LINK,
               help="The sequence is cut into chunks of k steps; backpropagation stays inside a chunk.")
 diagram, grid = tbptt_figures(int(k))
-st.plotly_chart(diagram, key="tbptt_diagram", theme=None)
+chart(diagram, "tbptt_diagram")
 chart(grid, "tbptt_map")
 download_data(grid, "tbptt_gradient_map", "the gradient map")
 st.caption("Each row is the loss at one step t, each column an input x_s. Blue cells got gradient; blank cells got "

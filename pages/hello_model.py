@@ -82,7 +82,7 @@ m2.metric("Right argmax", f"{trace.correct()} / {len(trace.inputs)}",
           help="Steps whose highest score is the target character.")
 m3.metric("Steps trained", len(session.losses), help="Gradient steps taken since this model was created.")
 steps_figure, bptt_figure = model_figures(model.fingerprint(), model)
-st.plotly_chart(steps_figure, key="steps", theme=None)
+chart(steps_figure, "steps")
 st.caption("Read each column bottom-up, as in the lecture's slide: one-hot input → hidden layer → scores → softmax. "
            "Untrained, the orange boxes (the right answers) are rarely the largest score; after training they are.")
 
@@ -98,7 +98,7 @@ with right:
 with st.expander("Backward pass: backpropagation through time"):
     st.latex(r"\frac{\partial L}{\partial h_t} = W_{hy}^\top (p_t - \mathbb{1}_{\text{target}_t}) + "
              r"W_{hh}^\top\!\left[(1-h_{t+1}^2)\odot\frac{\partial L}{\partial h_{t+1}}\right]")
-    st.plotly_chart(bptt_figure, key="bptt", theme=None)
+    chart(bptt_figure, "bptt")
     st.caption("Each hidden state gets gradient from its own output and from every later step, carried back "
                "through W_hh and tanh′. Later pages show what happens to that flow over hundreds of steps.")
 

@@ -86,7 +86,7 @@ marked = "h" + "".join(f":orange[**{c}**]" if o else c for c, o in zip(text[1:],
 st.markdown(f"### Generated: {marked}")
 st.caption(f"Generated text: `{text}`. Characters in orange were sampled although another character had a "
            f"higher probability ({sum(off)} of {len(off)} here).")
-st.plotly_chart(steps_figure, key="sampling_steps", theme=None)
+chart(steps_figure, "sampling_steps")
 st.caption("Each column is one step: the softmax given everything generated so far. The ring is the character "
            "chosen and fed back in; a × marks the argmax wherever the sample chose something else.")
 

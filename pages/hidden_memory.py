@@ -53,7 +53,7 @@ def guesses() -> None:
     window = min(T, 40)
     start = st.slider("Window start", 0, T - window, value=0, key="guess_start", bind=LINK,
                       help=f"Which {window} characters to show.") if T > window else 0
-    st.plotly_chart(guesses_figure(sel.key, start, start + window, analysis), key="top_guesses", theme=None)
+    chart(guesses_figure(sel.key, start, start + window, analysis), "top_guesses")
     avg = float(analysis.surprise.mean()) if analysis.surprise.size else float("nan")
     st.caption(f"Dark cells are confident guesses. Inside a word the first guess is usually right; after a space or a "
                f"newline the guesses spread out. Average surprise over this text: {avg:.2f} nats per character.")
@@ -65,7 +65,7 @@ saturation, saturation_figure = saturation_of(sel.key, analysis, sel.checkpoint,
 if saturation_figure is None:
     st.info("A vanilla RNN has no gates: pick an LSTM or GRU model to see them.")
 else:
-    st.plotly_chart(saturation_figure, key="gate_saturation", theme=None)
+    chart(saturation_figure, "gate_saturation")
     download_data(saturation_figure, "gate_saturation", "the gate saturation")
     forget = [layer["forget"][1] for layer in saturation if "forget" in layer]
     note = (f" In the top layer, {np.mean(forget[-1] > 0.5):.0%} of forget gates are open (> 0.9) on more than half "

@@ -116,7 +116,7 @@ def live_view() -> None:
     bars, panels = step_figures(key, row, step, result, ck.vocab)
     chart(bars, "softmax_bars")
     download_data(bars, "softmax", "this softmax")
-    st.plotly_chart(panels, key="temperature_panels", theme=None)
+    chart(panels, "temperature_panels")
     st.caption("The same scores y_t at four temperatures: dividing by a small T makes the largest score dominate; "
                "a large T flattens the distribution toward uniform.")
 

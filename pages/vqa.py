@@ -98,7 +98,7 @@ st.dataframe([{"model": VQA_TITLES[k], "answer": r.best, "probability %": round(
 a, b = st.columns(2)
 chart(vv.answers(picture, text, look, truth), "vqa_answers", a)
 a.caption("✓ (blue): the true answer (when the question was generated); ✗ (vermillion): a wrong top answer.")
-b.plotly_chart(vv.vectors(picture, text, look), key="vqa_vectors", theme=None)
+chart(vv.vectors(picture, text, look), "vqa_vectors", b)
 b.caption("The vectors the classifier reads (the attention model also reads z₁ and z₂, what its two hops saw). "
           "The lecture's model multiplies the two, unit by unit.")
 

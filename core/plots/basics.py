@@ -135,6 +135,10 @@ def hello_steps_figure(trace: Trace, vocab: tuple[str, ...]) -> go.Figure:
                               line=dict(color=HIGHLIGHT, width=3), row=r, col=1)
     base_layout(fig, "The “hello” model at each time step (orange box: the character it should predict)", height=640)
     fig.update_xaxes(title="time step: input character → target character", row=4, col=1)
+    if trace.targets is not None:
+        got = [float(trace.p[t, int(c)]) for t, c in enumerate(trace.targets.tolist())]
+        with_summary(fig, "The probability the model gives the right next character at each step: " + ", ".join(
+            f"{label.split(': ', 1)[1]} {p:.2f}" for label, p in zip(steps, got)) + ".")
     return fig
 
 
@@ -158,6 +162,7 @@ def gradient_through_time_figure(dh: torch.Tensor) -> go.Figure:
                            text=[f"{v:.3f}" for v in norms], textposition="outside"))
     fig.update_xaxes(title="hidden state")
     fig.update_yaxes(title="‖∂L/∂h<sub>t</sub>‖")
+    with_summary(fig, "‖∂L/∂h_t‖: " + ", ".join(f"h{t + 1} {v:.3f}" for t, v in enumerate(norms)) + ".")
     return base_layout(fig, "Backward pass: gradient reaching each hidden state", height=320)
 
 
@@ -183,6 +188,9 @@ def sampling_steps_figure(samples: Samples, b: int = 0) -> go.Figure:
                              marker=dict(symbol="x-thin-open", size=26, color="#333", line=dict(width=2))))
     fig.update_xaxes(title="generation step (the input is the previous choice)")
     fig.update_yaxes(title="next character", autorange="reversed")
+    with_summary(fig, f"Generated ‘{text}’; at each step the chosen character had probability " + ", ".join(
+        f"{samples.probs[b][k, c]:.2f}" for k, c in enumerate(chosen)) + f"; {len(off)} of {len(chosen)} choices "
+        "were not the most probable character.")
     return base_layout(fig, "Softmax at each step of generation (ring: chosen; ×: argmax where a sample differs)",
                        height=380)
 

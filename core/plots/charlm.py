@@ -53,6 +53,9 @@ def temperature_panels_figure(logits: torch.Tensor, vocab: tuple[str, ...], temp
                              showlegend=False, hovertemplate="'%{x}': %{y:.3f}<extra></extra>"), row=1, col=k)
         fig.update_xaxes(type="category", row=1, col=k)
     fig.update_yaxes(title="probability", range=[0, 1.05], row=1, col=1)
+    first = order[0]
+    with_summary(fig, f"The likeliest next character, ‘{names[0]}’, gets probability " + ", ".join(
+        f"{float(softmax_with_temperature(logits.double(), t)[first]):.3f} at T = {t:g}" for t in temperatures) + ".")
     return base_layout(fig, "The same scores at several temperatures: softmax(y / T)", height=300)
 
 

@@ -135,6 +135,9 @@ def lstm_cell_figure() -> go.Figure:
     fig.update_layout(shapes=shapes, annotations=notes)
     fig.update_xaxes(visible=False, range=[-0.2, 8.2])
     fig.update_yaxes(visible=False, range=[-0.1, 3.8])
+    with_summary(fig, "The LSTM cell: four gates from x_t and h_{t−1} (forget f, input i, candidate g, output o); "
+                      "c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t). Along the cell path from c_{t−1} to c_t the "
+                      "gradient is only multiplied by f, elementwise: no W, no tanh′.")
     return base_layout(fig, "The LSTM cell: the uninterrupted path (orange)", height=330)
 
 
@@ -228,6 +231,8 @@ def tbptt_diagram_figure(steps: int, chunk: int) -> go.Figure:
                              name="backward: gradient, inside a chunk only"))
     fig.update_xaxes(visible=False, range=[-0.8, steps - 0.2])
     fig.update_yaxes(visible=False, range=[-1.1, 0.9])
+    with_summary(fig, f"{steps} hidden states in chunks of {chunk} ({-(-steps // chunk)} chunks): the state is carried "
+                      f"forward across all {-(-steps // chunk) - 1} cuts, the gradient flows back only inside a chunk.")
     return base_layout(fig, f"Chunks of k = {chunk}: the state goes forward across a cut, the gradient does not",
                        height=230)
 

@@ -77,6 +77,10 @@ def top_guesses_figure(analysis: Analysis, start: int, end: int) -> go.Figure:
                              marker=dict(symbol="square-open", size=20, color=HIGHLIGHT, line=dict(width=2)),
                              name="the character that came next", hoverinfo="skip"))
     fig.update_yaxes(autorange="reversed")
+    shown = min(end, len(analysis.text) - 1) - start
+    with_summary(fig, f"Over {end - start} characters from position {start}, the character that came next was among "
+                      f"the five guesses {len(truth)} times of {shown}, the first guess "
+                      f"{sum(r == 0 for _, r in truth)} times.")
     return base_layout(fig, "The model's five guesses for the next character, after each character", height=330)
 
 
@@ -96,6 +100,10 @@ def gate_saturation_figure(saturation: list[dict[str, tuple[np.ndarray, np.ndarr
                                  showlegend=False, hoverinfo="skip"), row=1, col=k)
         fig.update_xaxes(title="fraction of steps left-saturated (< 0.1)", range=[-0.02, 1.02], row=1, col=k)
     fig.update_yaxes(title="fraction right-saturated (> 0.9)", range=[-0.02, 1.02], row=1, col=1)
+    with_summary(fig, "Share of steps a gate is shut (< 0.1) or open (> 0.9), mean over units: " + "; ".join(
+        f"layer {k}: " + ", ".join(f"{name} {float(np.mean(left)):.0%} shut, {float(np.mean(right)):.0%} open"
+                                  for name, (left, right) in layer.items())
+        for k, layer in enumerate(saturation, start=1)) + ".")
     return legend_above_panels(base_layout(fig, "Gate saturation: each point is one gate of one unit", height=440))
 
 

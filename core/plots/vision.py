@@ -124,7 +124,7 @@ def animation_figure(image: Image.Image | ShownImage, heats: list[np.ndarray], w
                  args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
             for k, w in enumerate(words)])],
         margin=dict(l=10, r=10, t=60, b=90))
-    return fig
+    return with_summary(fig, f"An animation, one frame per word, of where the model looks: {' '.join(words)}.")
 
 
 def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected: int | None = None,
@@ -140,6 +140,8 @@ def entropy_figure(words: list[str], bits: np.ndarray, uniform: float, selected:
                                           x=0, xanchor="left", xref="x domain", y=uniform, yanchor="bottom", yref="y")],
                         yaxis=dict(title_text="attention entropy (bits)", range=[0, uniform * 1.12]),
                         xaxis=dict(title_text="word of the caption", tickangle=-45)))
+    with_summary(fig, f"Attention entropy per word (looking everywhere equally: {uniform:.1f} bits): " + ", ".join(
+        f"{w} {float(b):.1f}" for w, b in zip(words, bits)) + " bits.")
     return base_layout(fig, f"How focused the {model + ' ' if model else ''}attention is, word by word", 340)
 
 
@@ -151,6 +153,7 @@ def bars_figure(names: list[str], probs: list[float], title: str, x_title: str, 
                            hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
     fig.update_xaxes(title_text=x_title, range=[0, 1], tickformat=".0%")
     fig.update_yaxes(title_text=y_title)
+    with_summary(fig, f"{title}: " + ", ".join(f"{name} {p:.1%}" for name, p in zip(names, probs)) + ".")
     return base_layout(fig, title, height)
 
 
@@ -188,6 +191,8 @@ def vectors_figure(vectors: dict[str, np.ndarray]) -> go.Figure:
                              marker_color=np.where(v >= 0, BAR, OKABE_ITO["vermillion"]),
                              hovertemplate="unit %{x}: %{y:.3f}<extra></extra>"), row=row, col=1)
     fig.update_xaxes(title_text="unit", row=len(vectors), col=1)
+    with_summary(fig, "; ".join(f"{name}: {len(v)} units from {float(np.min(v)):.2f} to {float(np.max(v)):.2f}"
+                                for name, v in vectors.items()) + ".")
     base_layout(fig, "The two summaries, unit by unit", 170 + 150 * len(vectors))
     fig.update_layout(showlegend=False)
     return fig

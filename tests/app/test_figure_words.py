@@ -2,11 +2,14 @@
 the words carry the figure's own numbers: each check below reads the number from the figure's data, or from the
 metrics beside it, and finds it in the words. (The gradient-flow, sampling, captioning and VQA figures are checked in
 their pages' own tests.)"""
+import json
+
 import numpy as np
 import pytest
 
 from core.plots.export import plain_values
 from pages._common import plain
+from pages._registry import SECTIONS
 from tests.app.helpers import figure, open_page, values
 
 
@@ -63,3 +66,13 @@ def test_the_measured_lag_curves_say_the_accuracy_at_the_longest_lag():
     x, y = values(lstm["x"]), values(lstm["y"])
     said = words(at, "lag_curves")
     assert f"at lag {max(x)}: " in said and f"LSTM {y[int(np.argmax(x))]:.0%}" in said
+
+
+@pytest.mark.parametrize("path", [info.file for infos in SECTIONS.values() for info in infos])
+def test_every_figure_on_every_page_has_words_shown_under_it(path):
+    at = open_page(path, timeout=120)
+    shown = [c.value for c in at.caption]
+    for drawn in at.get("plotly_chart"):
+        said = json.loads(drawn.proto.spec)["layout"].get("meta", {}).get("summary")
+        assert said, f"{path}: the figure {drawn.proto.id} has no text alternative"
+        assert f"In words: {plain(said)}" in shown, f"{path}: {drawn.proto.id}'s words are not shown"
