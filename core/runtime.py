@@ -31,7 +31,7 @@ def configure_torch(max_threads: int | None = None, serving: bool = False) -> in
     sessions run torch at once, each in its own thread, and a recurrent network is a loop of small operations that
     each end at a barrier of the op's thread team. With two threads a team whose second thread waits for a core
     that another session holds stalls at every step: measured on 2 cores under load, 2,000 characters through the
-    fused LSTM took 2-16 s with two threads and 0.3 s with one (README, "Performance"). One thread per operation
+    fused LSTM took 2-16 s with two threads and 0.3 s with one (docs/deploy.md, "Threads"). One thread per operation
     keeps both cores busy with different sessions instead.
     """
     if max_threads is None and os.environ.get("RNN_LAB_TORCH_THREADS", "").strip().isdigit():

@@ -3,7 +3,7 @@ as it opens and after one of its controls moved, finds nothing in the app's own 
 
 axe-core comes with the axe-playwright-python package (its bundled axe.min.js, injected into the page); nothing is
 downloaded. What Streamlit itself draws and the app cannot change is allowed by rule and element, listed in FRAMEWORK
-and in the README ("Accessibility"); anything else fails the test with the rule, the element and axe's reason.
+and in docs/accessibility.md; anything else fails the test with the rule, the element and axe's reason.
 """
 from importlib.resources import files
 
