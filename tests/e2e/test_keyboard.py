@@ -68,13 +68,21 @@ def test_a_student_with_only_a_keyboard_can_do_the_labs_main_things(app_url, pag
     key(page, "Enter")
     page.get_by_text(re.compile(r"stopped after \d+ steps")).wait_for(timeout=60_000)
 
+    # Playwright turns on Chromium's file-chooser interception when a listener is added, without waiting for the
+    # browser to confirm; added just before the key press (as expect_file_chooser does), the press can win the race
+    # and the chooser is then neither intercepted nor reported. Listening from the start removes the race.
+    page.on("filechooser", lambda chooser: None)
     open_page(page, app_url, "captioning")
     tab_to(page, page.get_by_role("radiogroup").first)
-    page.keyboard.press("ArrowRight")  # Generated scene -> Sample photo -> Upload an image
-    key(page, "ArrowRight")
+    key(page, "ArrowRight", 2)  # Generated scene -> Sample photo -> Upload an image
     assert page.get_by_role("radio", name="Upload an image").is_checked()
-    tab_to(page, page.get_by_role("button", name=re.compile("Browse files|Upload")).first)
-    with page.expect_file_chooser() as chooser:
+    # The uploader appears with the rerun that the radio started; Tab to its own button only once it is drawn and
+    # the page is idle (tabbing while the rerun still replaces elements can land the focus on one that goes away).
+    browse = page.get_by_test_id("stFileUploaderDropzone").get_by_role("button", name=re.compile("Browse files|Upload"))
+    browse.wait_for(state="visible", timeout=60_000)
+    wait_for_script(page)
+    tab_to(page, browse)
+    with page.expect_file_chooser(timeout=15_000) as chooser:
         page.keyboard.press("Enter")
     chooser.value.set_files({"name": "drawing.png", "mimeType": "image/png", "buffer": drawing()})
     page.locator('[data-testid="stMarkdownContainer"]', has_text="log p =").first.wait_for(timeout=60_000)
