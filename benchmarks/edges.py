@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 
+import torch
 from PIL import Image
 
 from core.checkpoints import load_checkpoint
@@ -37,21 +38,28 @@ def views(images: list[Image.Image], how: str) -> list[Image.Image]:
     return [square(im, VIEW_MARGIN).resize((SIZE, SIZE), Image.Resampling.BICUBIC) for im in images]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def drawing_flags(description: str, argv: list[str] | None) -> tuple[int, torch.device]:
+    """The flags of a benchmark that captions held-out drawings: --count (drawings per set) and --device; torch
+    configured."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--count", type=int, default=200, help="drawings per set")
     add_device_flag(parser)
     args = parser.parse_args(argv)
     device = device_from_flags(parser, args)
     configure_torch()
-    sets = {"user styles, object at the edge": edge_drawings(args.count),
-            "user styles, half flush": edge_drawings(args.count, flush=0.5),
-            "paint program, 60% flush": paint_drawings(args.count),
-            "paint program, all inside": paint_drawings(args.count, flush=0.0)}
+    return args.count, device
+
+
+def main(argv: list[str] | None = None) -> None:
+    count, device = drawing_flags(__doc__.splitlines()[0], argv)
+    sets = {"user styles, object at the edge": edge_drawings(count),
+            "user styles, half flush": edge_drawings(count, flush=0.5),
+            "paint program, 60% flush": paint_drawings(count),
+            "paint program, all inside": paint_drawings(count, flush=0.0)}
     models = {m.key: load_checkpoint(m.path).model.to(device) for m in CAPTIONERS
               if m.key in ("soft", "hard") and m.path.exists()}
     encoder = Encoder(device)
-    print(f"{args.count} drawings per set; every object named / recall / precision; border {VIEW_MARGIN} of the side")
+    print(f"{count} drawings per set; every object named / recall / precision; border {VIEW_MARGIN} of the side")
     print(f"{'set':32s} {'border':>6s} {'model':5s}" + "".join(f" | {how:20s}" for how in VIEWS))
     for name, (images, things) in sets.items():
         seen = {how: views(images, how) for how in VIEWS}  # a view is its own view: encoded as it is below

@@ -6,11 +6,15 @@ that the tests and `benchmarks/edges.py` score the shipped captioners on.
   an edge, and at least one does (seeds from 7,000,000).
 - `paint_drawings`: as a paint program draws them: white canvases of six common shapes (4:3, 3:4, 16:9, square, 3:2,
   5:7), flat colours, upright squares and triangles, no outline or a plain black one, 60% of the objects exactly
-  against an edge (seeds from 8,000,000), or with `flush` 0 anywhere inside (seeds from 9,000,000). None of these
-  seeds is trained on.
+  against an edge (seeds from 8,000,000), or with `flush` 0 anywhere inside (seeds from 9,000,000).
+- `dark_drawings`: in the user (test) styles, on a flat dark canvas of any hue (a paint program's dark mode, black
+  card), which no training draws (seeds from 10,000,000).
+
+None of these seeds is trained on.
 """
 from __future__ import annotations
 
+import colorsys
 from dataclasses import replace
 
 import numpy as np
@@ -57,6 +61,20 @@ def paint_drawings(count: int = 200, flush: float = 0.6) -> tuple[list[Image.Ima
                       doubled=False, wobble=0.0, blur=0.0, jpeg=None)
         things, _ = layout(first + k, bounds=style.band(), edge=1.0 if flush else None, flush=flush)
         things = tuple(replace(t, angle=0.0) for t in things)  # a paint program's shapes stand upright
+        things_of.append(things)
+        images.append(render(things, style, rng))
+    return images, things_of
+
+
+def dark_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Thing, ...]]]:
+    """`count` held-out drawings in the user styles on a flat dark canvas (value 3-25%, any hue, saturation up to 60%,
+    even light), and their objects."""
+    things_of, images = [], []
+    for k in range(count):
+        things, style, rng = styled_layout(10_000_000 + k, "test")
+        paper = tuple(round(255 * c) for c in colorsys.hsv_to_rgb(rng.random(), rng.uniform(0, 0.6),
+                                                                    rng.uniform(0.03, 0.25)))
+        style = replace(style, background="flat", paper=paper, paper2=paper, light=0.0, cast=(1.0, 1.0, 1.0))
         things_of.append(things)
         images.append(render(things, style, rng))
     return images, things_of

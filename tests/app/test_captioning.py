@@ -159,3 +159,15 @@ def test_the_hard_attention_ablation_is_shown_or_how_to_make_it(monkeypatch, tmp
     at = open_page(PAGE, timeout=120)
     assert any("python -m benchmarks.hard_attention" in i.value for i in at.info)
     assert not any("training" in d.value.columns for d in at.dataframe)
+
+
+def test_a_drawing_on_dark_paper_is_captioned_on_white_and_says_so(page):
+    """A dark-mode drawing: the models see it on white paper (core.vision.images.upload_view), the note says why, and
+    the caption names what is drawn."""
+    ok(page.radio(key="cap_source").set_value("Upload an image").run())
+    picture = np.full((300, 400, 3), 12, np.uint8)
+    picture[100:200, 60:160] = (40, 80, 220)  # a large blue square on black
+    ok(page.file_uploader(key="cap_upload").set_value(("dark.png", png(Image.fromarray(picture)), "image/png")).run())
+    assert any("dark paper" in c.value for c in page.caption)
+    soft = next(m.value for m in page.markdown if m.value.startswith("**soft attention"))
+    assert "blue" in soft and "square" in soft, soft

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.vision.images import MAX_SIDE, ImageError, load_image
+from core.vision.images import MAX_SIDE, ImageError, load_image, on_light_paper, upload_view, viewed
 
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -153,3 +153,34 @@ def test_formats_outside_the_list_are_refused_even_when_pillow_could_open_them()
     for data in (eps, ico.getvalue()):
         with pytest.raises(ImageError, match="not an image this app can read"):
             load_image(data, "picture.png")
+
+
+def dark_drawing(paper=(12, 12, 16), ink=((40, 80, 220), (220, 40, 40))) -> Image.Image:
+    """Two flat shapes on a flat dark canvas, 400 × 300."""
+    picture = np.full((300, 400, 3), paper, np.uint8)
+    picture[60:160, 40:140] = ink[0]
+    picture[150:250, 250:350] = ink[1]
+    return Image.fromarray(picture)
+
+
+@pytest.mark.parametrize("paper", [(12, 12, 16), (50, 50, 55), (15, 20, 55), (45, 30, 20)])
+def test_dark_paper_is_lifted_to_white_and_the_colours_drawn_on_it_kept(paper):
+    lifted = np.asarray(on_light_paper(dark_drawing(paper)))
+    assert lifted[5, 5].tolist() == [255, 255, 255] and lifted[280, 200].tolist() == [255, 255, 255]
+    assert lifted[110, 90].tolist() == [40, 80, 220] and lifted[200, 300].tolist() == [220, 40, 40]
+    view = upload_view(dark_drawing(paper))
+    assert view.lifted and np.asarray(view.image)[0, 0].tolist() == [255, 255, 255]  # padded with the lifted paper
+
+
+def test_light_paper_photos_and_pale_ink_are_not_lifted():
+    """Only coloured drawing on even dark paper: not light paper, not a photo (scikit-image's, the night sky of the
+    Hubble deep field among them), not white chalk on a blackboard (no colour the models could name)."""
+    import skimage.data
+
+    light = dark_drawing(paper=(250, 250, 245))
+    assert on_light_paper(light) is None
+    view = upload_view(light)
+    assert not view.lifted and np.array_equal(np.asarray(view.image), np.asarray(viewed(light)[0]))
+    for name in ("chelsea", "coffee", "astronaut", "rocket", "hubble_deep_field"):
+        assert on_light_paper(Image.fromarray(getattr(skimage.data, name)()).convert("RGB")) is None, name
+    assert on_light_paper(dark_drawing(ink=((235, 235, 235), (200, 200, 200)))) is None  # chalk
