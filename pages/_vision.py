@@ -12,8 +12,9 @@ from PIL import Image
 
 from core.checkpoints import Checkpoint
 from core.plots.vision import ShownImage, shown_image
+from core.vision.drawings import UploadView, upload_view
 from core.vision.encoder import Encoder, Features, class_names
-from core.vision.images import MAX_BYTES, ImageError, LoadedImage, UploadView, load_image, model_view, upload_view
+from core.vision.images import MAX_BYTES, ImageError, LoadedImage, load_image, model_view
 from core.vision.shapes import SIZE, Scene, make_scene
 from core.vision.shipped import available_captioners, available_vqa_models
 from pages._common import LINK, device, plain
@@ -78,7 +79,7 @@ def photo(name: str) -> Image.Image:
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading the image…")
 def decoded(data: bytes, name: str) -> tuple[LoadedImage, UploadView, str]:
     """An upload through the safe loader, decoded once per distinct file, the models' view of it
-    (core.vision.images.upload_view), and its key (ImageError is not cached)."""
+    (core.vision.drawings.upload_view), and its key (ImageError is not cached)."""
     loaded = load_image(data, name)
     return loaded, upload_view(loaded.image), "upload:" + hashlib.sha1(data).hexdigest()
 
@@ -139,7 +140,7 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         st.info("Choose an image file to upload (PNG, JPEG, GIF, WebP, BMP or TIFF), or pick another source above.")
         return None
     try:
-        loaded, (view, border, lifted), key = decoded(upload.getvalue(), plain(upload.name))
+        loaded, (view, border, lifted, filled), key = decoded(upload.getvalue(), plain(upload.name))
     except ImageError as e:
         st.error(str(e))
         return None
@@ -147,6 +148,10 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
     if lifted:
         notes.append("drawn on dark paper, which the models never saw, so the paper is turned white and the colours "
                      "drawn on it kept")
+    if filled:
+        notes.append(f"drawn in outline, so the {filled} shape{'s' if filled > 1 else ''} the outlines close "
+                     f"{'are' if filled > 1 else 'is'} filled with {'their' if filled > 1 else 'its'} colour: the "
+                     "models learned filled shapes")
     if loaded.image.width != loaded.image.height:
         notes.append("padded to a square with the colour of its edges (nothing is cut off)")
     if border:

@@ -9,6 +9,8 @@ that the tests and `benchmarks/edges.py` score the shipped captioners on.
   against an edge (seeds from 8,000,000), or with `flush` 0 anywhere inside (seeds from 9,000,000).
 - `dark_drawings`: in the user (test) styles, on a flat dark canvas of any hue (a paint program's dark mode, black
   card), which no training draws (seeds from 10,000,000).
+- `outline_drawings`: in the user (test) styles, every shape drawn only as an outline in its colour (a pen, not a
+  brush), which no training draws (seeds from 11,000,000).
 
 None of these seeds is trained on.
 """
@@ -77,6 +79,18 @@ def dark_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Thing
         style = replace(style, background="flat", paper=paper, paper2=paper, light=0.0, cast=(1.0, 1.0, 1.0))
         things_of.append(things)
         images.append(render(things, style, rng))
+    return images, things_of
+
+
+def outline_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Thing, ...]]]:
+    """`count` held-out drawings in the user styles whose shapes are outlines of their colour, 0.6-2% of the canvas's
+    longer side wide, nothing filled; and their objects."""
+    things_of, images = [], []
+    for k in range(count):
+        things, style, rng = styled_layout(11_000_000 + k, "test")
+        stroke = max(1, round(max(style.width, style.height) * rng.uniform(0.006, 0.02)))
+        things_of.append(things)
+        images.append(render(things, replace(style, pen=stroke, outline=0, doubled=False), rng))
     return images, things_of
 
 

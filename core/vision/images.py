@@ -3,8 +3,8 @@
 `model_view` is what the encoder looks at: the image padded to a square (`square`) and scaled to 224 px, so nothing
 near the edge of a wide or tall picture is cut off or squeezed out of shape; when something is drawn right against the
 picture's edge (`edge_touched`), with a thin border of the background's colour all round, so that the object has a
-little background around it, as in every scene the models learned from. An upload (`upload_view`) drawn on dark paper
-has its paper lifted to white first (`on_light_paper`): the models only ever saw light paper.
+little background around it, as in every scene the models learned from. (An upload is first made to look like what
+the models learned from: core.vision.drawings.upload_view.)
 
 `load_image` refuses what cannot be used with a message that names the problem (empty, too large a file,
 not an image, damaged, a decompression bomb) and repairs what can be repaired, saying what it did: the
@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -150,36 +149,6 @@ def _border(side: int, margin: float) -> int:
     return round(side * margin)
 
 
-# A drawing on dark paper (a paint program's dark canvas, chalk-coloured markers on black card): every scene the models
-# learned from is on light paper, and on a black canvas the soft model named every object in 65% of held-out drawings
-# (90% on light paper). `on_light_paper` lifts such paper to white and keeps the colours drawn on it. What counts:
-DARK_PAPER = 0.35  # the paper (median colour of the outermost pixels) has no channel brighter than this (0-1 scale)
-PAPER_SPREAD = 0.12  # three quarters of those pixels lie this close to it (an even border, not a photo's scenery)
-PAPER_SHARE = 0.5  # at least this share of all pixels is paper (within 0.15 of its colour)
-INK_COLOURED = 0.6  # and this share of what is drawn (further than 0.3 from it) is saturated colour, not grey outlines
-#                     (a photo of the night sky, mostly paper too: 41% of Hubble's deep field's stars are saturated)
-
-
-def on_light_paper(image: Image.Image) -> Image.Image | None:
-    """`image` (RGB) with its dark paper lifted to white, if it is coloured shapes drawn on dark paper (DARK_PAPER …
-    INK_COLOURED above); else None. Each pixel keeps its colour in proportion to how far it is from the paper's
-    (fully from 0.3 on; grain within 0.08 of the paper turns white), so anti-aliased edges stay smooth."""
-    v = np.asarray(image, dtype=np.float32) / 255
-    edge = np.concatenate([v[0], v[-1], v[:, 0], v[:, -1]])
-    paper = np.median(edge, axis=0)
-    if paper.max() >= DARK_PAPER or np.quantile(np.linalg.norm(edge - paper, axis=1), 0.75) > PAPER_SPREAD:
-        return None
-    distance = np.linalg.norm(v - paper, axis=-1)
-    ink = distance > 0.3
-    if (distance < 0.15).mean() < PAPER_SHARE or not ink.any():
-        return None
-    bright, dull = v.max(axis=-1), v.min(axis=-1)
-    if ((bright - dull >= 0.4 * bright) & ink).sum() < INK_COLOURED * ink.sum():
-        return None
-    kept = np.clip((distance - 0.08) / (0.3 - 0.08), 0.0, 1.0)[..., None]
-    return Image.fromarray(np.round(255 * (kept * v + (1 - kept))).astype(np.uint8))
-
-
 def view_box(width: int, height: int, margin: float, side: int) -> tuple[float, float, float, float]:
     """Where a width × height picture lands in its `side`-pixel view (`model_view` with `margin`): (x0, y0, x1, y1)."""
     big = max(width, height) + 2 * _border(max(width, height), margin)
@@ -213,22 +182,6 @@ def viewed(image: Image.Image, side: int = 224, margin: float = VIEW_MARGIN) -> 
     if image.size == (side, side):
         return image, 0.0
     return square(image).resize((side, side), Image.Resampling.BICUBIC), 0.0
-
-
-class UploadView(NamedTuple):
-    """What the models look at for an upload (`upload_view`)."""
-
-    image: Image.Image  # side × side
-    border: float  # the border `viewed` added (0.0: none)
-    lifted: bool  # whether its dark paper was lifted to white (`on_light_paper`)
-
-
-def upload_view(image: Image.Image, side: int = 224) -> UploadView:
-    """The one way an upload (RGB) becomes the models' view: dark paper lifted to white (`on_light_paper`), then
-    `viewed`."""
-    lifted = on_light_paper(image)
-    view, border = viewed(image if lifted is None else lifted, side)
-    return UploadView(view, border, lifted is not None)
 
 
 def model_view(image: Image.Image, side: int = 224, margin: float = VIEW_MARGIN) -> Image.Image:

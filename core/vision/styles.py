@@ -72,6 +72,7 @@ class Style:
     edge: float | None = None  # train and flush: how near the canvas's edge a centre may come, in radii (shapes._place)
     strokes: int = 0  # train only: stray pencil strokes on the paper, under the shapes
     flush: float = 0.0  # flush only: the share of objects laid exactly `edge` radii from the canvas's edge
+    pen: int = 0  # no family's: each shape drawn only as an outline of its own colour this wide (0: filled)
 
     def band(self) -> tuple[float, float, float, float]:
         """Where the canvas sits in the model's square once padded (x0, y0, x1, y1 in SIZE pixels)."""
@@ -227,6 +228,10 @@ def render(things: tuple[Thing, ...], style: Style, rng: np.random.Generator) ->
     for t in things:
         x, y, r = (t.centre[0] - x0) * kx, (t.centre[1] - y0) * ky, t.radius * (kx + ky) / 2
         points = _outline(_corners(t, x, y, r), style.wobble, r, rng)
+        if style.pen:  # a coloured pen's outline, nothing filled
+            pen.line(points + points[:1], fill=shade(t.colour, rng), width=max(1, round(style.pen * shrink * scale)),
+                     joint="curve")
+            continue
         pen.polygon(points, fill=shade(t.colour, rng))
         for copy in range(2 if style.doubled else 1 if style.outline else 0):
             dx, dy = (rng.normal(0, line * 0.8, 2) if copy else (0.0, 0.0))

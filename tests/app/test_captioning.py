@@ -162,7 +162,7 @@ def test_the_hard_attention_ablation_is_shown_or_how_to_make_it(monkeypatch, tmp
 
 
 def test_a_drawing_on_dark_paper_is_captioned_on_white_and_says_so(page):
-    """A dark-mode drawing: the models see it on white paper (core.vision.images.upload_view), the note says why, and
+    """A dark-mode drawing: the models see it on white paper (core.vision.drawings.upload_view), the note says why, and
     the caption names what is drawn."""
     ok(page.radio(key="cap_source").set_value("Upload an image").run())
     picture = np.full((300, 400, 3), 12, np.uint8)
@@ -171,3 +171,18 @@ def test_a_drawing_on_dark_paper_is_captioned_on_white_and_says_so(page):
     assert any("dark paper" in c.value for c in page.caption)
     soft = next(m.value for m in page.markdown if m.value.startswith("**soft attention"))
     assert "blue" in soft and "square" in soft, soft
+
+
+def test_a_drawing_in_outline_is_captioned_filled_and_says_so(page):
+    """Shapes drawn only as coloured outlines: the models see them filled (core.vision.drawings.upload_view) and the
+    note says so."""
+    from PIL import ImageDraw
+
+    ok(page.radio(key="cap_source").set_value("Upload an image").run())
+    picture = Image.new("RGB", (400, 300), (250, 250, 250))
+    ImageDraw.Draw(picture).line([(60, 100), (160, 100), (160, 200), (60, 200), (60, 100)], fill=(220, 40, 40),
+                                 width=6, joint="curve")  # a large red square, in outline
+    ok(page.file_uploader(key="cap_upload").set_value(("pen.png", png(picture), "image/png")).run())
+    assert any("drawn in outline, so the 1 shape the outlines close is filled" in c.value for c in page.caption)
+    soft = next(m.value for m in page.markdown if m.value.startswith("**soft attention"))
+    assert "red" in soft and "square" in soft, soft

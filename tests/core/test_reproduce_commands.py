@@ -153,13 +153,13 @@ def test_a_device_a_command_cannot_use_is_a_usage_error_before_anything_runs(mod
     assert problem in capsys.readouterr().err
 
 
-BENCHMARKS_WITH_DEVICE = ("analysis", "browser", "captioning", "cluster", "dark_paper", "edges", "hard_attention",
+BENCHMARKS_WITH_DEVICE = ("analysis", "browser", "captioning", "cluster", "drawings", "edges", "hard_attention",
                           "load", "memory_lag", "moves", "sampling", "train_3min", "vqa")  # not gradient_flow (NumPy)
 
 
 @pytest.mark.parametrize("argv", [
     ["edges", "--count", "2"],
-    ["dark_paper", "--count", "2"],
+    ["drawings", "--count", "2"],
     ["vqa", "--repeats", "1"],
     ["memory_lag", "--lags", "3", "--seeds", "0", "--steps", "2", "--workers", "1"],
     ["hard_attention", "--scenes", "8", "--val-scenes", "4", "--epochs", "1", "--rows", "1"],
@@ -171,7 +171,7 @@ def test_the_quick_benchmarks_run_on_the_device_they_are_given(argv, scene_cache
 
     module = importlib.import_module(f"benchmarks.{argv[0]}")
     shipped = (ROOT / "assets" / "captioner-soft.pt").exists()
-    if argv[0] in ("edges", "dark_paper", "vqa", "hard_attention") and not shipped:
+    if argv[0] in ("edges", "drawings", "vqa", "hard_attention") and not shipped:
         pytest.skip("the shipped models are not in this checkout")
     cache = ["--cache", str(scene_cache)] if argv[0] == "hard_attention" else []
     module.main(["--device", "cpu", *argv[1:], *cache])

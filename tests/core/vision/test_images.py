@@ -4,9 +4,10 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from core.vision.images import MAX_SIDE, ImageError, load_image, on_light_paper, upload_view, viewed
+from core.vision.drawings import filled_outlines, on_light_paper, upload_view
+from core.vision.images import MAX_SIDE, ImageError, load_image, viewed
 
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -184,3 +185,38 @@ def test_light_paper_photos_and_pale_ink_are_not_lifted():
     for name in ("chelsea", "coffee", "astronaut", "rocket", "hubble_deep_field"):
         assert on_light_paper(Image.fromarray(getattr(skimage.data, name)()).convert("RGB")) is None, name
     assert on_light_paper(dark_drawing(ink=((235, 235, 235), (200, 200, 200)))) is None  # chalk
+
+
+def outlined(shapes, size=(400, 300), paper=(250, 250, 250), width=5) -> Image.Image:
+    """Closed outlines (ImageDraw polygons: (points, colour)) on paper."""
+    image = Image.new("RGB", size, paper)
+    for points, colour in shapes:
+        ImageDraw.Draw(image).line(points + points[:1], fill=colour, width=width, joint="curve")
+    return image
+
+
+SQUARE = [(40, 40), (160, 40), (160, 160), (40, 160)]
+TRIANGLE = [(300, 60), (370, 200), (230, 200)]
+
+
+def test_shapes_drawn_in_outline_are_filled_with_their_colour():
+    drawing = outlined([(SQUARE, (220, 40, 40)), (TRIANGLE, (40, 80, 220))])
+    image, count = filled_outlines(drawing)
+    pixels = np.asarray(image)
+    assert count == 2 and pixels[100, 100].tolist() == [220, 40, 40] and pixels[160, 300].tolist() == [40, 80, 220]
+    assert pixels[250, 20].tolist() == [250, 250, 250]  # the paper outside stays
+    assert upload_view(drawing).filled == 2
+
+
+def test_filled_shapes_grids_grey_outlines_and_two_colour_outlines_are_left_alone():
+    filled = np.full((300, 400, 3), 250, np.uint8)
+    filled[40:160, 40:160] = (220, 40, 40)
+    assert filled_outlines(Image.fromarray(filled)) is None
+    grid = np.full((300, 400, 3), 250, np.uint8)
+    grid[::20], grid[:, ::20] = (150, 180, 230), (150, 180, 230)  # squared notebook paper
+    assert filled_outlines(Image.fromarray(grid)) is None
+    assert filled_outlines(outlined([(SQUARE, (60, 60, 60))])) is None  # a pencil outline: no colour to fill with
+    half = Image.new("RGB", (400, 300), (250, 250, 250))
+    ImageDraw.Draw(half).line(SQUARE[:3], fill=(220, 40, 40), width=5)  # top and right sides red,
+    ImageDraw.Draw(half).line(SQUARE[2:] + SQUARE[:1], fill=(40, 80, 220), width=5)  # bottom and left blue
+    assert filled_outlines(half) is None  # two colours around it: not one shape
