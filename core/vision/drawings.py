@@ -89,12 +89,13 @@ def filled_outlines(image: Image.Image) -> tuple[Image.Image, int] | None:
         return None
     smallest, largest = (share * side ** 2 for share in HOLE_AREA)
     thin = max(2, round(HOLE_WIDTH * side / 2))
-    out, filled = v.copy(), 0
-    for k, box in enumerate(ndimage.find_objects(labels), 1):
-        box = tuple(slice(max(s.start - 2 * thin, 0), s.stop + 2 * thin) for s in box)
+    out, filled, area = v.copy(), 0, np.bincount(labels.ravel())
+    area[0], boxes = 0, ndimage.find_objects(labels)  # label 0: not a hole
+    for k in np.flatnonzero((area >= smallest) & (area <= largest)):  # of a shape's size
+        box = tuple(slice(max(s.start - 2 * thin, 0), s.stop + 2 * thin) for s in boxes[k - 1])
         hole, outside = labels[box] == k, ~closed[box]
-        if not smallest <= hole.sum() <= largest or not ndimage.binary_erosion(hole, iterations=thin).any():
-            continue  # too small or too large for a shape, or a sliver (between a fill and its sketchy outline)
+        if not ndimage.binary_erosion(hole, iterations=thin).any():
+            continue  # a sliver (between a fill and its sketchy outline)
         if not outside.any() or np.linalg.norm(np.median(v[box][hole], axis=0)
                                                - np.median(v[box][outside], axis=0)) > HOLE_PAPER:
             continue  # not the paper around the shape inside it (a dark outline's band between two fills)
