@@ -100,6 +100,8 @@ def filled_outlines(image: Image.Image) -> tuple[Image.Image, int] | None:
                                                - np.median(v[box][outside], axis=0)) > HOLE_PAPER:
             continue  # not the paper around the shape inside it (a dark outline's band between two fills)
         ring = v[box][ndimage.binary_dilation(hole, iterations=3) & ~hole & ink[box]]
+        if not len(ring):
+            continue
         hue = _hue(ring)
         centre = np.angle(np.exp(1j * hue).mean())  # the ring's mean hue (hue is an angle)
         if (np.abs(np.angle(np.exp(1j * (hue - centre)))) < RING_HUE).mean() < RING_ONE_COLOUR:
