@@ -107,6 +107,11 @@ class JobManager:
         with self._cond:
             return [j for j in self._jobs if j.status == "running"]
 
+    def unfinished(self) -> list[Job]:
+        """The jobs queued or running now, in order of submission."""
+        with self._cond:
+            return list(self._jobs)
+
     def reap(self, alive: Callable[[str], bool], grace: float, now: float | None = None) -> list[Job]:
         """Stop (or cancel, if queued) every job whose owner has not been `alive` for `grace` seconds, so a closed
         tab frees its training slot and memory; a brief disconnect (a network blip that reconnects) is forgiven.

@@ -27,9 +27,27 @@ def wait_until(condition, timeout=90.0, every=0.1):
 
 
 @pytest.fixture(scope="module")
-def manager():
+def cluster():
     with local_ray_head(cpus=2) as address:
-        yield ClusterJobManager(address, cpus=1, where="test-process")
+        manager = ClusterJobManager(address, cpus=1, where="test-process")
+        yield manager
+        settle(manager)
+
+
+@pytest.fixture
+def manager(cluster):
+    """The module's manager; after each test, whatever it left running (a failed test's runs) is stopped, so the next
+    test gets the two CPUs."""
+    yield cluster
+    settle(cluster)
+
+
+def settle(manager):
+    """Stop every run still queued or running and wait for each to end, so that no run's thread calls Ray after the
+    head stops: such a call connects again, and Ray ends a process whose head has gone (the whole test session)."""
+    for job in manager.unfinished():
+        job.stop()
+    wait_until(lambda: not manager.unfinished(), timeout=60.0)
 
 
 def looping():
@@ -85,9 +103,12 @@ def test_three_trainings_from_two_sessions_share_the_two_worker_cpus(manager):
 
 def test_stop_ends_a_running_run_and_cancels_a_waiting_one_and_a_closed_session_is_stopped(manager):
     first, second = manager.submit("first", looping(), owner="a"), manager.submit("second", looping(), owner="gone")
-    third = manager.submit("third", looping(), owner="a")
     wait_until(lambda: first.rows and second.rows)
-    assert third.status == "queued" and manager.position(third) == 1
+    # submitted once both CPUs are taken: Ray does not promise to place waiting actors in the order they were asked
+    # for, so a third submitted with them could take a CPU before the second
+    third = manager.submit("third", looping(), owner="a")
+    wait_until(lambda: manager.position(third) == 1)
+    assert third.status == "queued" and not third.rows
     third.stop()
     wait_until(lambda: third.done)
     assert third.status == "stopped" and third.result is None and not third.rows  # it never ran

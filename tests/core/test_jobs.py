@@ -171,3 +171,16 @@ def test_the_overview_lists_running_and_waiting_jobs_and_each_job_gets_the_manag
     release.set()
     wait_until(lambda: first.done and second.done)
     assert manager.overview() == [] and seen == ["cpu", "cpu"]
+
+
+def test_unfinished_lists_the_queued_and_running_jobs_until_they_end():
+    manager = JobManager(max_running=1)
+    first, second = manager.submit("first", until_stopped), manager.submit("second", until_stopped)
+    wait_until(lambda: first.status == "running")
+    assert manager.unfinished() == [first, second] and second.status == "queued"
+    first.stop()
+    wait_until(lambda: second.status == "running")
+    assert manager.unfinished() == [second]
+    second.stop()
+    wait_until(lambda: not manager.unfinished())
+    assert first.done and second.done
