@@ -9,8 +9,9 @@ widget's default, and keeps the value through a visit to another page. State tha
 A link can carry anything: Streamlit drops a value its widget cannot take (wrong type, not an option, out of range)
 and trims one it can (a text longer than the box allows); the page then opens with the default. `run_linked`, the
 router's way of running a page, compares what the address asked for with what the page took and says so in one
-line at the top: which parameter, shown as text, never as markup. A page that stops early calls `stop()` here
-instead of st.stop(), so that the notice is shown first (nothing can be drawn after st.stop()).
+line at the top: which parameter, shown as text, never as markup; a parameter given twice (`?seed=1&seed=2`) for a
+control that takes one value is named there too, with the value the page shows. A page that stops early calls `stop()`
+here instead of st.stop(), so that the notice is shown first (nothing can be drawn after st.stop()).
 """
 import contextlib
 import math
@@ -112,6 +113,10 @@ def _refused(asked: dict[str, list[str]], taken: dict) -> list[str]:
     for name, raw in asked.items():
         now = st.query_params.get_all(name)
         if now == raw:
+            value = taken[name] if name in taken else st.session_state.get(name)
+            if len(raw) > 1 and value is not None and not isinstance(value, list | tuple):  # one value, asked twice
+                notes.append(f"{_quote(name)} is given {len(raw)} times ({_quote(', '.join(raw))}): showing "
+                             f"{_quote(str(value))}")
             continue
         quoted = f"{_quote(name)}={_quote(','.join(raw))}"
         if now:

@@ -125,3 +125,18 @@ def check_link(page: str, reveal: dict, query: dict[str, str], clean: dict[str, 
 def named(name: str, notice: str) -> bool:
     """Whether the notice quotes the parameter `name` (as `name=…`, not inside a longer name such as output_length)."""
     return re.search(rf"(^|[ ;']){re.escape(plain(name))}=", notice) is not None
+
+
+def test_a_parameter_given_twice_is_named_with_the_value_shown():
+    """`?seed=1&seed=2` for a control that takes one value: the page shows one of them and says which; a control that
+    takes several (a multiselect, written as its labels, one parameter each) takes them all, with nothing to say."""
+    at = open_page_with("pages/hello_sampling.py", {}, query={"sample_seed": ["1", "2"]})
+    shown_seed = at.number_input(key="sample_seed").value
+    notice = " ".join(i.value for i in at.info if i.value.startswith("This link's"))
+    assert shown_seed in (1, 2) and f"{plain('sample_seed')} is given 2 times (1, 2): showing {shown_seed}" in notice
+    at = open_page_with("pages/sampling.py", {}, query={"temperature": ["0.5", "1.5"]})
+    notice = " ".join(i.value for i in at.info if i.value.startswith("This link's")).replace("\\", "")  # unescaped
+    assert re.search(r"temperature is given 2 times \(0\.5, 1\.5\): showing (0\.5|1\.5)\b", notice), notice
+    at = open_page_with("pages/gradient_flow.py", {}, query={"flow_cells": ["LSTM", "GRU"]})  # as Streamlit writes it
+    assert at.multiselect(key="flow_cells").value == ["lstm", "gru"]
+    assert not [i.value for i in at.info if i.value.startswith("This link's")]
