@@ -140,7 +140,7 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         st.info("Choose an image file to upload (PNG, JPEG, GIF, WebP, BMP or TIFF), or pick another source above.")
         return None
     try:
-        loaded, (view, border, lifted, filled), key = decoded(upload.getvalue(), plain(upload.name))
+        loaded, (view, border, lifted, filled, zoom), key = decoded(upload.getvalue(), plain(upload.name))
     except ImageError as e:
         st.error(str(e))
         return None
@@ -152,7 +152,10 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         notes.append(f"drawn in outline, so the {filled} shape{'s' if filled > 1 else ''} the outlines close "
                      f"{'are' if filled > 1 else 'is'} filled with {'their' if filled > 1 else 'its'} colour: the "
                      "models learned filled shapes")
-    if loaded.image.width != loaded.image.height:
+    if zoom != 1:
+        notes.append(f"drawn small on a big page, so the view is zoomed in {zoom:.1f}× onto the drawing (the paper "
+                     "around it is cut off): the models learned shapes whose radius is 7% to 20% of the picture's side")
+    elif loaded.image.width != loaded.image.height:
         notes.append("padded to a square with the colour of its edges (nothing is cut off)")
     if border:
         notes.append("something touches its edge, so it gets a thin border of that colour all round: the models "

@@ -3,10 +3,12 @@ models learned from (every one of them coloured shapes, filled, on light paper),
 
 - `on_light_paper`: coloured shapes drawn on dark paper get white paper, their colours kept;
 - `filled_outlines`: a shape drawn as a closed coloured outline (a pen, not a brush) is filled with its colour;
-- `upload_view`: both where they apply, then core.vision.images.viewed (padded to a square, a border if something
+- `zoomed_to_drawing`: a drawing made small on a big canvas is cropped to the drawing, so its shapes are of a size
+  the models learned;
+- `upload_view`: each where it applies, then core.vision.images.viewed (padded to a square, a border if something
   touches the edge, scaled to 224 px).
 
-A drawing that needs neither (every scene of the held-out sets: a test) comes through unchanged, so the figures
+A drawing that needs none of them (every scene of the held-out sets: a test) comes through unchanged, so the figures
 measured on them are what the app sees.
 """
 from __future__ import annotations
@@ -113,6 +115,58 @@ def filled_outlines(image: Image.Image) -> tuple[Image.Image, int] | None:
     return Image.fromarray(np.round(255 * out).astype(np.uint8)), filled
 
 
+# A drawing made small on a big canvas (a few shapes in the middle of a paint program's 1920 × 1080 page): the models
+# learned shapes whose radius is 7-20% of the picture's side (16-44 px of 224), and a shape much smaller is often not
+# named. `zoomed_to_drawing` crops such a drawing to a square around its shapes. What counts (shares of the side of
+# the square the picture is padded to; a shape's size is half the longer side of its box):
+SPECK = 20  # a patch of fewer pixels than this is grain, not a shape
+FRAGMENT = 0.1  # nor, in deciding, one of less than this share of the largest's area (a JPEG's ringing, a piece of a
+#                 shape its outline cut off); the crop keeps it all the same
+TOO_SMALL = 11 / 224  # zoom in if a shape is smaller than this (the smallest the models learned is 12.8 or more)
+LARGEST = 44 / 224  # but only so far that no shape grows past the largest the models learned
+ZOOM_ROOM = 0.1  # paper kept on each side of the drawing, as a share of the crop's side
+MIN_ZOOM = 1.25  # a smaller zoom changes nothing worth it
+DRAWING_PAPER = 0.8  # the picture is a drawing: this share of its pixels is the even paper (a photo's is not)
+
+
+def zoomed_to_drawing(image: Image.Image) -> tuple[Image.Image, float] | None:
+    """`image` (RGB) cropped to a square around its coloured shapes, padded with its paper where the square passes the
+    picture's edge, and the zoom (the side of the padded picture over the crop's), if it is a drawing on even paper
+    with a shape too small for the models that zooming in can enlarge (SPECK … DRAWING_PAPER above); else None. The
+    square holds the whole drawing with ZOOM_ROOM of paper around it, and is never so small that a shape grows past
+    LARGEST: shapes keep their proportions, so a small one next to a large one stays the smaller."""
+    v = np.asarray(image, dtype=np.float32) / 255
+    paper = _paper(v)
+    distance = np.linalg.norm(v - paper, axis=-1)
+    edge = np.concatenate([distance[0], distance[-1], distance[:, 0], distance[:, -1]])
+    if np.quantile(edge, 0.75) > PAPER_SPREAD or (distance < INK_DISTANCE).mean() < DRAWING_PAPER:
+        return None
+    bright, dull = v.max(axis=-1), v.min(axis=-1)
+    # shapes: their colour and any dark outline
+    labels, count = ndimage.label((distance > 0.3) | ((distance > INK_DISTANCE) & (bright - dull >= OUTLINE_SATURATED
+                                                                                     * bright) & (bright >= 0.3)))
+    full = max(v.shape[:2])  # the side of the square the picture is padded to
+    area = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    boxes = [(box, a) for box, a in zip(ndimage.find_objects(labels), area) if a >= SPECK]
+    if not boxes:
+        return None
+    largest_area = max(a for _, a in boxes)
+    sizes = [max(s.stop - s.start for s in box) / 2 for box, a in boxes if a >= FRAGMENT * largest_area]
+    boxes = [box for box, _ in boxes]
+    if min(sizes) >= TOO_SMALL * full:
+        return None
+    top, left = min(box[0].start for box in boxes), min(box[1].start for box in boxes)
+    bottom, right = max(box[0].stop for box in boxes), max(box[1].stop for box in boxes)
+    side = round(max(max(bottom - top, right - left) / (1 - 2 * ZOOM_ROOM), max(sizes) / LARGEST))
+    if side * MIN_ZOOM > full:
+        return None
+    x0, y0 = (left + right - side) // 2, (top + bottom - side) // 2  # the crop's corner, maybe outside the picture
+    out = Image.new("RGB", (side, side), tuple(int(round(255 * c)) for c in paper))
+    inside = (max(x0, 0), max(y0, 0), min(x0 + side, image.width), min(y0 + side, image.height))
+    out.paste(image.crop(inside), (inside[0] - x0, inside[1] - y0))
+    return out, full / side
+
+
 class UploadView(NamedTuple):
     """What the models look at for an upload (`upload_view`), and what was done to make it."""
 
@@ -120,14 +174,23 @@ class UploadView(NamedTuple):
     border: float  # the border `viewed` added (0.0: none)
     lifted: bool  # whether its dark paper was lifted to white (`on_light_paper`)
     filled: int  # how many outlined shapes were filled (`filled_outlines`)
+    zoom: float = 1.0  # how far the view was zoomed onto a small drawing (`zoomed_to_drawing`; 1.0: not)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the drawing was changed before being viewed (lifted, filled or zoomed)."""
+        return self.lifted or self.filled > 0 or self.zoom != 1.0
 
 
 def upload_view(image: Image.Image, side: int = 224) -> UploadView:
     """The one way an upload (RGB) becomes the models' view: dark paper lifted to white (`on_light_paper`), closed
-    coloured outlines filled (`filled_outlines`), then core.vision.images.viewed."""
+    coloured outlines filled (`filled_outlines`), a small drawing zoomed onto (`zoomed_to_drawing`), then
+    core.vision.images.viewed."""
     lifted = on_light_paper(image)
     image = image if lifted is None else lifted
     filled = filled_outlines(image)
     image, count = (image, 0) if filled is None else filled
+    zoomed = zoomed_to_drawing(image)
+    image, zoom = (image, 1.0) if zoomed is None else zoomed
     view, border = viewed(image, side)
-    return UploadView(view, border, lifted is not None, count)
+    return UploadView(view, border, lifted is not None, count, zoom)

@@ -11,6 +11,8 @@ that the tests and `benchmarks/edges.py` score the shipped captioners on.
   card), which no training draws (seeds from 10,000,000).
 - `outline_drawings`: in the user (test) styles, every shape drawn only as an outline in its colour (a pen, not a
   brush), which no training draws (seeds from 11,000,000).
+- `small_drawings`: in the user (test) styles on flat paper, the whole drawing made a third to a sixth of the size of a
+  big page and put anywhere on it (a few shapes in the middle of a paint program's page; seeds from 12,000,000).
 
 None of these seeds is trained on.
 """
@@ -27,6 +29,7 @@ from core.vision.shapes import Thing, layout
 from core.vision.styles import Style, render, styled_layout
 
 PAINT_CANVASES = ((640, 480), (480, 640), (800, 450), (600, 600), (900, 600), (500, 700))
+PAGES = ((1600, 900), (1200, 900), (1000, 1000), (900, 1200))  # small_drawings' pages
 
 
 def _touches(things: tuple[Thing, ...], band: tuple[float, float, float, float]) -> bool:
@@ -91,6 +94,26 @@ def outline_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Th
         stroke = max(1, round(max(style.width, style.height) * rng.uniform(0.006, 0.02)))
         things_of.append(things)
         images.append(render(things, replace(style, pen=stroke, outline=0, doubled=False), rng))
+    return images, things_of
+
+
+def small_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Thing, ...]]]:
+    """`count` held-out drawings in the user styles on flat paper, each made 1/3 to 1/6 of the size of a page of
+    PAGES and put anywhere on it, and their objects."""
+    things_of, images = [], []
+    for k in range(count):
+        things, style, rng = styled_layout(12_000_000 + k, "test")
+        style = replace(style, background="flat", paper2=style.paper, light=0.0, cast=(1.0, 1.0, 1.0), grain=0.0)
+        drawing = render(things, style, rng)
+        page = PAGES[k % len(PAGES)]
+        scale = max(page) / rng.uniform(3, 6) / max(drawing.size)
+        drawing = drawing.resize((max(1, round(drawing.width * scale)), max(1, round(drawing.height * scale))),
+                                 Image.Resampling.LANCZOS)
+        canvas = Image.new("RGB", page, style.paper)
+        canvas.paste(drawing, (int(rng.integers(0, page[0] - drawing.width + 1)),
+                               int(rng.integers(0, page[1] - drawing.height + 1))))
+        things_of.append(things)
+        images.append(canvas)
     return images, things_of
 
 

@@ -186,3 +186,19 @@ def test_a_drawing_in_outline_is_captioned_filled_and_says_so(page):
     assert any("drawn in outline, so the 1 shape the outlines close is filled" in c.value for c in page.caption)
     soft = next(m.value for m in page.markdown if m.value.startswith("**soft attention"))
     assert "red" in soft and "square" in soft, soft
+
+
+def test_a_small_drawing_on_a_big_page_is_zoomed_onto_and_says_so(page):
+    """Two shapes drawn small in a corner of a 1600 × 900 page: the models see the drawing zoomed in
+    (core.vision.drawings.upload_view), the note says so, and the caption names both."""
+    from PIL import ImageDraw
+
+    ok(page.radio(key="cap_source").set_value("Upload an image").run())
+    picture = Image.new("RGB", (1600, 900), (255, 255, 255))
+    pen = ImageDraw.Draw(picture)
+    pen.rectangle([1300, 120, 1370, 190], fill=(220, 40, 40))  # a red square, 4% of the page's width
+    pen.ellipse([1420, 200, 1500, 280], fill=(40, 80, 220))  # a blue circle
+    ok(page.file_uploader(key="cap_upload").set_value(("page.png", png(picture), "image/png")).run())
+    assert any("drawn small on a big page, so the view is zoomed in" in c.value for c in page.caption)
+    soft = next(m.value for m in page.markdown if m.value.startswith("**soft attention"))
+    assert "red square" in soft and "blue circle" in soft, soft

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from core.vision.drawings import filled_outlines, on_light_paper, upload_view
+from core.vision.drawings import LARGEST, filled_outlines, on_light_paper, upload_view, zoomed_to_drawing
 from core.vision.images import MAX_SIDE, ImageError, load_image, viewed
 
 
@@ -220,3 +220,54 @@ def test_filled_shapes_grids_grey_outlines_and_two_colour_outlines_are_left_alon
     ImageDraw.Draw(half).line(SQUARE[:3], fill=(220, 40, 40), width=5)  # top and right sides red,
     ImageDraw.Draw(half).line(SQUARE[2:] + SQUARE[:1], fill=(40, 80, 220), width=5)  # bottom and left blue
     assert filled_outlines(half) is None  # two colours around it: not one shape
+
+
+def small_drawing(page=(1600, 900), paper=(255, 255, 255), at=(1380, 40)) -> Image.Image:
+    """A red square (70 px) and a blue circle (40 px across) drawn small on a big page, near its top right corner."""
+    image = Image.new("RGB", page, paper)
+    pen = ImageDraw.Draw(image)
+    pen.rectangle([at[0], at[1], at[0] + 70, at[1] + 70], fill=(220, 40, 40))
+    pen.ellipse([at[0] + 120, at[1] + 80, at[0] + 160, at[1] + 120], fill=(40, 80, 220))
+    return image
+
+
+def colour_pixels(image: Image.Image, colour) -> int:
+    return int((np.abs(np.asarray(image, dtype=int) - colour).sum(-1) < 30).sum())
+
+
+def test_a_small_drawing_on_a_big_page_is_cropped_to_it_whole_with_its_proportions():
+    drawing = small_drawing()
+    crop, zoom = zoomed_to_drawing(drawing)
+    assert crop.width == crop.height and zoom == pytest.approx(1600 / crop.width)
+    assert zoom > 2
+    # the whole drawing is in the crop, the paper around it too, padded with the paper past the page's edge
+    assert colour_pixels(crop, (220, 40, 40)) == colour_pixels(drawing, (220, 40, 40))
+    assert colour_pixels(crop, (40, 80, 220)) == colour_pixels(drawing, (40, 80, 220))
+    pixels = np.asarray(crop)
+    assert pixels[0].tolist() == pixels[-1].tolist() == [[255, 255, 255]] * crop.width
+    # no shape grows past the largest the models learned, and the square stays the larger shape
+    assert 70 / crop.width <= 2 * LARGEST + 1e-9
+    view = upload_view(drawing)
+    assert view.zoom == pytest.approx(zoom) and view.changed and not view.lifted and not view.filled
+    v = np.asarray(view.image, dtype=int)
+    red, blue = ((np.abs(v - c).sum(-1) < 60).sum() for c in ((220, 40, 40), (40, 80, 220)))
+    assert red > 2.5 * blue > 0  # 70² against π 20²: 3.9×
+
+
+def test_drawings_of_the_models_size_photos_and_empty_pages_are_not_zoomed():
+    """Shapes of a size the models learned (even a lone small one), photos, a blank or specked page: left alone."""
+    import skimage.data
+
+    assert zoomed_to_drawing(dark_drawing(paper=(250, 250, 245))) is None  # shapes a quarter of the page
+    lone = Image.new("RGB", (448, 448), (255, 255, 255))
+    ImageDraw.Draw(lone).regular_polygon((224, 224, 32), 3, fill=(40, 160, 60))  # the smallest triangle trained on
+    assert zoomed_to_drawing(lone) is None
+    spread = small_drawing(at=(20, 20))
+    ImageDraw.Draw(spread).rectangle([1500, 800, 1570, 870], fill=(220, 200, 30))  # a third shape across the page
+    assert zoomed_to_drawing(spread) is None  # nothing to zoom onto: the drawing fills the page
+    for name in ("chelsea", "coffee", "astronaut", "rocket", "hubble_deep_field"):
+        assert zoomed_to_drawing(Image.fromarray(getattr(skimage.data, name)()).convert("RGB")) is None, name
+    assert zoomed_to_drawing(Image.new("RGB", (800, 600), (250, 250, 250))) is None
+    specks = np.full((600, 800, 3), 250, np.uint8)
+    specks[np.random.default_rng(0).random((600, 800)) < 0.002] = (220, 40, 40)  # one-pixel specks
+    assert zoomed_to_drawing(Image.fromarray(specks)) is None
