@@ -140,32 +140,22 @@ def pick_image(prefix: str, seed: int = 1_000_000, trained: str = "0–19,999") 
         st.info("Choose an image file to upload (PNG, JPEG, GIF, WebP, BMP or TIFF), or pick another source above.")
         return None
     try:
-        loaded, (view, border, lifted, filled, zoom), key = decoded(upload.getvalue(), plain(upload.name))
+        loaded, seen, key = decoded(upload.getvalue(), plain(upload.name))
     except ImageError as e:
         st.error(str(e))
         return None
-    notes = list(loaded.notes)
-    if lifted:
-        notes.append("drawn on dark paper, which the models never saw, so the paper is turned white and the colours "
-                     "drawn on it kept")
-    if filled:
-        notes.append(f"drawn in outline, so the {filled} shape{'s' if filled > 1 else ''} the outlines close "
-                     f"{'are' if filled > 1 else 'is'} filled with {'their' if filled > 1 else 'its'} colour: the "
-                     "models learned filled shapes")
-    if zoom != 1:
-        notes.append(f"drawn small on a big page, so the view is zoomed in {zoom:.1f}× onto the drawing (the paper "
-                     "around it is cut off): the models learned shapes whose radius is 7% to 20% of the picture's side")
-    elif loaded.image.width != loaded.image.height:
+    notes = [*loaded.notes, *seen.notes()]
+    if seen.zoom == 1 and loaded.image.width != loaded.image.height:
         notes.append("padded to a square with the colour of its edges (nothing is cut off)")
-    if border:
+    if seen.border:
         notes.append("something touches its edge, so it gets a thin border of that colour all round: the models "
                      "learned from scenes with space around every object")
-    if loaded.image.size != (SIZE, SIZE) or border:
+    if loaded.image.size != (SIZE, SIZE) or seen.border:
         notes.append(f"scaled to {SIZE} × {SIZE} pixels: what the models see")
     if notes:
         st.caption(f"{plain(upload.name)} ({loaded.format}, {loaded.original_size[0]} × {loaded.original_size[1]}): "
                    + "; ".join(notes) + ".")
-    return Picture(view, None, upload.name, key)
+    return Picture(seen.image, None, upload.name, key)
 
 
 def what_the_models_know(picture: Picture, task: str, measured: str | None = None) -> None:

@@ -13,6 +13,8 @@ that the tests and `benchmarks/edges.py` score the shipped captioners on.
   brush), which no training draws (seeds from 11,000,000).
 - `small_drawings`: in the user (test) styles on flat paper, the whole drawing made a third to a sixth of the size of a
   big page and put anywhere on it (a few shapes in the middle of a paint program's page; seeds from 12,000,000).
+- `scribble_drawings`: in the user (test) styles, every shape coloured in with a zigzag of strokes of its colour
+  rather than filled (seeds from 13,000,000).
 
 None of these seeds is trained on.
 """
@@ -88,12 +90,25 @@ def dark_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Thing
 def outline_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Thing, ...]]]:
     """`count` held-out drawings in the user styles whose shapes are outlines of their colour, 0.6-2% of the canvas's
     longer side wide, nothing filled; and their objects."""
+    return _stroked(count, 11_000_000, "pen", (0.006, 0.02))
+
+
+def scribble_drawings(count: int = 200) -> tuple[list[Image.Image], list[tuple[Thing, ...]]]:
+    """`count` held-out drawings in the user styles whose shapes are coloured in with strokes 0.8-2% of the canvas's
+    longer side wide (core.vision.styles.Style.scribble), no dark outline; and their objects."""
+    return _stroked(count, 13_000_000, "scribble", (0.008, 0.02))
+
+
+def _stroked(count: int, first: int, how: str, widths: tuple[float, float]
+             ) -> tuple[list[Image.Image], list[tuple[Thing, ...]]]:
+    """`count` user-style drawings from seed `first` on, each shape drawn with strokes of its colour as Style field
+    `how` says, widths[0]-widths[1] of the canvas's longer side wide, no dark outline; and their objects."""
     things_of, images = [], []
     for k in range(count):
-        things, style, rng = styled_layout(11_000_000 + k, "test")
-        stroke = max(1, round(max(style.width, style.height) * rng.uniform(0.006, 0.02)))
+        things, style, rng = styled_layout(first + k, "test")
+        stroke = max(1, round(max(style.width, style.height) * rng.uniform(*widths)))
         things_of.append(things)
-        images.append(render(things, replace(style, pen=stroke, outline=0, doubled=False), rng))
+        images.append(render(things, replace(style, outline=0, doubled=False, **{how: stroke}), rng))
     return images, things_of
 
 

@@ -73,6 +73,7 @@ class Style:
     strokes: int = 0  # train only: stray pencil strokes on the paper, under the shapes
     flush: float = 0.0  # flush only: the share of objects laid exactly `edge` radii from the canvas's edge
     pen: int = 0  # no family's: each shape drawn only as an outline of its own colour this wide (0: filled)
+    scribble: int = 0  # no family's: each shape coloured in with a zigzag of its colour this wide (0: filled)
 
     def band(self) -> tuple[float, float, float, float]:
         """Where the canvas sits in the model's square once padded (x0, y0, x1, y1 in SIZE pixels)."""
@@ -215,6 +216,24 @@ def _strokes(canvas: Image.Image, count: int, rng: np.random.Generator) -> None:
 RENDER_SIDE = 512  # a larger canvas is drawn at this size and enlarged (the encoder looks at 224 px anyway)
 
 
+def _scribble(layer: Image.Image, points: list[tuple[float, float]], circle: tuple[float, float, float],
+              colour: tuple[int, int, int], width: int, rng: np.random.Generator) -> None:
+    """Colour in the shape `points` (centre and radius `circle`) on the RGBA `layer` as a hand does with a marker: a
+    zigzag of `width`-wide strokes at a random angle, 1.5 to 2.5 widths apart, kept inside the shape, and in half
+    the drawings the shape's outline in the same stroke."""
+    x, y, r = circle
+    inside, strokes = Image.new("L", layer.size, 0), Image.new("L", layer.size, 0)
+    ImageDraw.Draw(inside).polygon(points, fill=255)
+    angle = rng.uniform(0, math.pi)
+    ux, uy = math.cos(angle), math.sin(angle)
+    across = np.arange(-1.5 * r, 1.5 * r, width * rng.uniform(1.5, 2.5))
+    ImageDraw.Draw(strokes).line([(x + ux * 1.5 * r * (-1) ** k - uy * s, y + uy * 1.5 * r * (-1) ** k + ux * s)
+                                  for k, s in enumerate(across)], fill=255, width=width, joint="curve")
+    layer.paste((*colour, 255), (0, 0), Image.fromarray(np.minimum(np.asarray(strokes), np.asarray(inside))))
+    if rng.random() < 0.5:
+        ImageDraw.Draw(layer).line(points + points[:1], fill=colour, width=width, joint="curve")
+
+
 def render(things: tuple[Thing, ...], style: Style, rng: np.random.Generator) -> Image.Image:
     """`things` (placed in the model's square, inside style.band()) drawn on a style.width × style.height canvas."""
     shrink = min(1.0, RENDER_SIDE / max(style.width, style.height))
@@ -228,6 +247,10 @@ def render(things: tuple[Thing, ...], style: Style, rng: np.random.Generator) ->
     for t in things:
         x, y, r = (t.centre[0] - x0) * kx, (t.centre[1] - y0) * ky, t.radius * (kx + ky) / 2
         points = _outline(_corners(t, x, y, r), style.wobble, r, rng)
+        if style.scribble:  # coloured in with a zigzag, paper left between its strokes; half inside an outline
+            _scribble(layer, points, (x, y, r), shade(t.colour, rng), max(1, round(style.scribble * shrink * scale)),
+                      rng)
+            continue
         if style.pen:  # a coloured pen's outline, nothing filled
             pen.line(points + points[:1], fill=shade(t.colour, rng), width=max(1, round(style.pen * shrink * scale)),
                      joint="curve")

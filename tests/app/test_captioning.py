@@ -202,3 +202,18 @@ def test_a_small_drawing_on_a_big_page_is_zoomed_onto_and_says_so(page):
     assert any("drawn small on a big page, so the view is zoomed in" in c.value for c in page.caption)
     soft = next(m.value for m in page.markdown if m.value.startswith("**soft attention"))
     assert "red square" in soft and "blue circle" in soft, soft
+
+
+def test_a_drawing_coloured_in_with_strokes_is_captioned_filled_and_says_so(page):
+    """A square coloured in with a zigzag of red marker, paper between the strokes: the models see it solid
+    (core.vision.drawings.upload_view) and the note says so."""
+    from PIL import ImageDraw
+
+    ok(page.radio(key="cap_source").set_value("Upload an image").run())
+    picture = Image.new("RGB", (400, 300), (250, 250, 250))
+    ImageDraw.Draw(picture).line([(60 + 10 * k, 100 if k % 2 else 200) for k in range(11)], fill=(220, 40, 40),
+                                 width=5, joint="curve")  # a large red square, scribbled in
+    ok(page.file_uploader(key="cap_upload").set_value(("scribble.png", png(picture), "image/png")).run())
+    assert any("coloured in with strokes" in c.value for c in page.caption)
+    soft = next(m.value for m in page.markdown if m.value.startswith("**soft attention"))
+    assert "red" in soft and "square" in soft, soft

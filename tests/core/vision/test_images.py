@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from core.vision.drawings import LARGEST, filled_outlines, on_light_paper, upload_view, zoomed_to_drawing
+from core.vision.drawings import (
+    LARGEST,
+    filled_outlines,
+    filled_scribbles,
+    on_light_paper,
+    upload_view,
+    zoomed_to_drawing,
+)
 from core.vision.images import MAX_SIDE, ImageError, load_image, viewed
 
 
@@ -271,3 +278,52 @@ def test_drawings_of_the_models_size_photos_and_empty_pages_are_not_zoomed():
     specks = np.full((600, 800, 3), 250, np.uint8)
     specks[np.random.default_rng(0).random((600, 800)) < 0.002] = (220, 40, 40)  # one-pixel specks
     assert zoomed_to_drawing(Image.fromarray(specks)) is None
+
+
+def scribbled(paper=(250, 250, 250)) -> Image.Image:
+    """A red square coloured in with a zigzag inside its outline, and a blue circle hatched with parallel strokes."""
+    image = Image.new("RGB", (400, 300), paper)
+    pen = ImageDraw.Draw(image)
+    zigzag = [(40 + 12 * k, 40 if k % 2 else 160) for k in range(11)]
+    pen.line(zigzag, fill=(220, 40, 40), width=5, joint="curve")
+    pen.line(SQUARE + SQUARE[:1], fill=(220, 40, 40), width=3)
+    hatching = Image.new("L", image.size, 0)
+    for x in range(200, 380, 9):
+        ImageDraw.Draw(hatching).line([(x, 60), (x + 60, 240)], fill=255, width=4)
+    disc = Image.new("L", image.size, 0)
+    ImageDraw.Draw(disc).ellipse([230, 80, 350, 200], fill=255)
+    image.paste((40, 80, 220), (0, 0), Image.fromarray(np.minimum(np.asarray(hatching), np.asarray(disc))))
+    pen.ellipse([230, 80, 350, 200], outline=(40, 80, 220), width=3)
+    return image
+
+
+def test_shapes_coloured_in_with_strokes_are_filled_solid():
+    drawing = scribbled()
+    image, count = filled_scribbles(drawing)
+    pixels, before = np.asarray(image), np.asarray(drawing)
+    assert count == 2
+    assert (before[60:140, 60:140] == 250).all(-1).mean() > 0.3  # paper between the strokes before,
+    assert (np.abs(pixels[60:140, 60:140].astype(int) - (220, 40, 40)).sum(-1) < 30).mean() > 0.97  # red after
+    assert (np.abs(pixels[110:170, 260:320].astype(int) - (40, 80, 220)).sum(-1) < 30).mean() > 0.97
+    assert pixels[250, 20].tolist() == [250, 250, 250] and pixels[20, 200].tolist() == [250, 250, 250]  # paper stays
+    view = upload_view(drawing)
+    assert view.coloured_in == 2 and view.changed and "coloured in with strokes" in " ".join(view.notes())
+
+
+def test_solid_shapes_outlines_photos_and_grids_are_not_taken_for_scribbles():
+    """A solid shape, a shape drawn in outline only (filled_outlines' case), two colours scribbled side by side as one
+    patch, notebook paper and photos: nothing to colour in."""
+    import skimage.data
+
+    assert filled_scribbles(dark_drawing(paper=(250, 250, 245))) is None
+    assert filled_scribbles(outlined([(SQUARE, (220, 40, 40))])) is None
+    mixed = Image.new("RGB", (400, 300), (250, 250, 250))
+    for k in range(11):
+        ImageDraw.Draw(mixed).line([(40 + 12 * k, 40), (40 + 12 * k, 160)], fill=(220, 40, 40) if k % 2 else
+                                   (40, 80, 220), width=5)
+    assert filled_scribbles(mixed) is None
+    grid = np.full((300, 400, 3), 250, np.uint8)
+    grid[::20], grid[:, ::20] = (150, 180, 230), (150, 180, 230)
+    assert filled_scribbles(Image.fromarray(grid)) is None
+    for name in ("chelsea", "coffee", "astronaut", "rocket", "hubble_deep_field"):
+        assert filled_scribbles(Image.fromarray(getattr(skimage.data, name)()).convert("RGB")) is None, name

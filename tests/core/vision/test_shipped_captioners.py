@@ -199,6 +199,22 @@ def test_drawings_in_outline_are_captioned_once_filled():
     assert score.all_named >= 0.72 and score.precision >= 0.90, score
 
 
+def test_drawings_coloured_in_with_strokes_are_captioned_better_once_filled():
+    """Every shape coloured in with a zigzag of marker strokes (core.vision.edges.scribble_drawings: user styles,
+    strokes 0.8-2% of the canvas wide), viewed as the app views an upload (core.vision.drawings.upload_view: the paper
+    between the strokes given their colour): every object named in 46% of 200 drawings, recall 69.6%, precision
+    78.6%; as drawn, 26%, 53.7% and 71.2% (`python -m benchmarks.drawings`). On the first 100 the view holds 40% named
+    and 76% precision, and names more drawings whole than the drawings as they are."""
+    from core.vision.drawings import upload_view
+    from core.vision.edges import scribble_drawings
+    from core.vision.scoring import score_objects
+
+    images, things = scribble_drawings(100)
+    score = score_objects(soft_captions([upload_view(im).image for im in images]), things)
+    assert score.all_named >= 0.40 and score.precision >= 0.76, score
+    assert score.all_named >= score_objects(soft_captions(images), things).all_named + 0.1
+
+
 def test_small_drawings_on_a_big_page_are_captioned_once_zoomed_onto():
     """A drawing a third to a sixth of the size of a big page, anywhere on it (core.vision.edges.small_drawings: user
     styles on flat paper), viewed as the app views an upload (core.vision.drawings.upload_view: zoomed onto the
@@ -214,10 +230,10 @@ def test_small_drawings_on_a_big_page_are_captioned_once_zoomed_onto():
 
 
 def test_no_drawing_of_the_held_out_sets_is_changed():
-    """The lift, the fill and the zoom are for dark paper, outlines and small drawings only: none of 500 held-out
-    user-style scenes (ruled and squared paper, vignettes, colour casts and sketchy doubled outlines among them), 200
-    paint-program drawings or 200 drawings with objects at their edges is changed, so their figures are what the app
-    sees."""
+    """The lift, the fills and the zoom are for dark paper, outlines, scribbles and small drawings only: none of 500
+    held-out user-style scenes (ruled and squared paper, vignettes, colour casts and sketchy doubled outlines among
+    them), 200 paint-program drawings or 200 drawings with objects at their edges is changed, so their figures are what
+    the app sees."""
     from core.vision.drawings import upload_view
     from core.vision.edges import edge_drawings, paint_drawings
     from core.vision.styles import styled_scene
