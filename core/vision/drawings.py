@@ -135,7 +135,8 @@ def filled_outlines(image: Image.Image) -> tuple[Image.Image, int] | None:
 # shapes, and on my own renderer's scribbled scenes the soft model named every object in 37% of them (solid: 98%).
 # `filled_scribbles` fills the paper left between a shape's strokes. What counts:
 SCRIBBLE_GAP = 0.015  # gaps between strokes up to about twice this share of the longer side are closed
-HAIRLINE = 0.002  # lines up to about twice this share of the longer side wide are no strokes (a notebook's ruling)
+HAIRLINE = 0.001  # lines up to about twice this share of the longer side wide are no strokes (a notebook's ruling)
+GAP_PIECE = 0.005  # most of the paper between strokes is in pieces of this share of the longer side squared (16 px)
 SCRIBBLE_INK = (0.3, 0.85)  # and the shape closed so is this share ink: coloured in, neither solid nor an outline
 BLEND = 0.1  # and between its strokes is paper, or paper tinted by them (narrow gaps, blur): this near such a blend,
 BLENDED = 0.8  # for this share of the pixels between them (a notebook's ruling may cross them; a dark outline may not)
@@ -154,17 +155,18 @@ def filled_scribbles(image: Image.Image) -> tuple[Image.Image, int] | None:
     up to the convex hull of them, given their colour), and how many shapes that was; None if there are none (nothing
     is changed). A shape is a patch of coloured ink on light paper once hairlines are dropped and gaps of up to
     2 SCRIBBLE_GAP closed, of a shape's size and width (HOLE_AREA, HOLE_WIDTH), with paper around it, SCRIBBLE_INK of it
-    ink, all of one colour, with paper between its strokes (BLEND, BLENDED), in several pieces, none of them half of it
-    (one piece is the inside of an outline)."""
+    ink, all of one colour, with paper between its strokes (BLEND, BLENDED), in several pieces, most of it in pieces
+    larger than specks (GAP_PIECE) and none of them half of it (one piece is the inside of an outline)."""
     v = np.asarray(image, dtype=np.float32) / 255
     paper = _paper(v)
     if paper.min() < LIGHT_PAPER or (np.linalg.norm(v - paper, axis=-1) < 0.25).mean() < PAPER_SHARE:
         return None  # not drawn on light paper (a photo; dark paper is lifted before this)
     side = max(v.shape[:2])
     square = np.ones((3, 3), bool)
-    # a notebook's ruling, grid or margin is ink too: hairlines, gone once the ink is opened
-    ink = ndimage.binary_opening(_coloured(v, paper), structure=square, iterations=max(1, round(HAIRLINE * side)))
-    closed = ndimage.binary_fill_holes(ndimage.binary_closing(ink, structure=square,
+    ink = _coloured(v, paper)
+    # where the shapes are: a notebook's ruling, grid or margin is ink too, hairlines gone once the ink is opened
+    opened = ndimage.binary_opening(ink, structure=square, iterations=max(1, round(HAIRLINE * side)))
+    closed = ndimage.binary_fill_holes(ndimage.binary_closing(opened, structure=square,
                                                               iterations=max(1, round(SCRIBBLE_GAP * side))))
     labels, count = ndimage.label(closed)
     if not count:
@@ -185,8 +187,11 @@ def filled_scribbles(image: Image.Image) -> tuple[Image.Image, int] | None:
         if not SCRIBBLE_INK[0] <= strokes.sum() / shape.sum() <= SCRIBBLE_INK[1]:
             continue  # solid already, or a thin outline
         pieces, n = ndimage.label(gaps)
-        if n < 2 or np.bincount(pieces.ravel())[1:].max() > gaps.sum() / 2:
+        sizes = np.bincount(pieces.ravel())[1:]
+        if n < 2 or sizes.max() > gaps.sum() / 2:
             continue  # the paper inside is mostly one piece: an outline (filled_outlines' case), not strokes
+        if sizes[sizes >= max(16, (GAP_PIECE * side) ** 2)].sum() < gaps.sum() / 2:
+            continue  # mostly specks: a solid shape's grain, not paper between strokes
         colour = np.median(v[box][strokes], axis=0)
         if (_off_blend(v[box][gaps], paper, colour) > BLEND).mean() > 1 - BLENDED or not _one_colour(v[box][strokes]):
             continue  # something else between the strokes (a dark outline, another colour), or two shapes joined

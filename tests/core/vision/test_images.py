@@ -312,7 +312,7 @@ def test_shapes_coloured_in_with_strokes_are_filled_solid():
 
 def test_solid_shapes_outlines_photos_and_grids_are_not_taken_for_scribbles():
     """A solid shape, a shape drawn in outline only (filled_outlines' case), two colours scribbled side by side as one
-    patch, notebook paper and photos: nothing to colour in."""
+    patch, notebook paper, a solid shape with grain and photos: nothing to colour in."""
     import skimage.data
 
     assert filled_scribbles(dark_drawing(paper=(250, 250, 245))) is None
@@ -325,5 +325,10 @@ def test_solid_shapes_outlines_photos_and_grids_are_not_taken_for_scribbles():
     grid = np.full((300, 400, 3), 250, np.uint8)
     grid[::20], grid[:, ::20] = (150, 180, 230), (150, 180, 230)
     assert filled_scribbles(Image.fromarray(grid)) is None
+    grainy = np.full((300, 400, 3), 235.0)
+    ys, xs = np.mgrid[:300, :400]
+    grainy[(ys - 150) ** 2 + (xs - 200) ** 2 < 80**2] = (74, 140, 92)  # a muted green disc, solid
+    grainy += np.random.default_rng(0).normal(0, 10, grainy.shape)  # grain: specks of it lose their colour
+    assert filled_scribbles(Image.fromarray(np.clip(grainy, 0, 255).astype(np.uint8))) is None
     for name in ("chelsea", "coffee", "astronaut", "rocket", "hubble_deep_field"):
         assert filled_scribbles(Image.fromarray(getattr(skimage.data, name)()).convert("RGB")) is None, name
