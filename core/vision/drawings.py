@@ -38,13 +38,12 @@ def on_light_paper(image: Image.Image) -> Image.Image | None:
     INK_COLOURED above); else None. Each pixel keeps its colour in proportion to how far it is from the paper's
     (fully from 0.3 on; grain within 0.08 of the paper turns white), so anti-aliased edges stay smooth."""
     v = np.asarray(image, dtype=np.float32) / 255
-    edge = np.concatenate([v[0], v[-1], v[:, 0], v[:, -1]])
-    paper = np.median(edge, axis=0)
-    if paper.max() >= DARK_PAPER or np.quantile(np.linalg.norm(edge - paper, axis=1), 0.75) > PAPER_SPREAD:
+    paper = _paper(v)
+    if paper.max() >= DARK_PAPER:
         return None
     distance = np.linalg.norm(v - paper, axis=-1)
     ink = distance > 0.3
-    if (distance < 0.15).mean() < PAPER_SHARE or not ink.any():
+    if not _on_even_paper(distance, PAPER_SHARE) or not ink.any():
         return None
     bright, dull = v.max(axis=-1), v.min(axis=-1)
     if ((bright - dull >= 0.4 * bright) & ink).sum() < INK_COLOURED * ink.sum():
