@@ -22,6 +22,7 @@ from scipy import ndimage
 from skimage.morphology import convex_hull_image
 
 from core.vision.images import viewed
+from core.vision.pixels import Pixels, closed, grown, holes_filled, opened, pixels, shrunk
 
 # A drawing on dark paper (a paint program's dark canvas, chalk-coloured markers on black card): every scene the models
 # learned from is on light paper, and on a black canvas the soft model named every object in 65% of held-out drawings
@@ -33,19 +34,17 @@ INK_COLOURED = 0.6  # and this share of what is drawn (further than 0.3 from it)
 #                     (a photo of the night sky, mostly paper too: 41% of Hubble's deep field's stars are saturated)
 
 
-def on_light_paper(image: Image.Image) -> Image.Image | None:
+def on_light_paper(image: Image.Image, px: Pixels | None = None) -> Image.Image | None:
     """`image` (RGB) with its dark paper lifted to white, if it is coloured shapes drawn on dark paper (DARK_PAPER …
     INK_COLOURED above); else None. Each pixel keeps its colour in proportion to how far it is from the paper's
-    (fully from 0.3 on; grain within 0.08 of the paper turns white), so anti-aliased edges stay smooth."""
-    v = np.asarray(image, dtype=np.float32) / 255
-    paper = _paper(v)
+    (fully from 0.3 on; grain within 0.08 of the paper turns white), so anti-aliased edges stay smooth. `px`: the
+    image measured (core.vision.pixels), if it was already."""
+    v, paper, distance, bright, dull = pixels(image) if px is None else px
     if paper.max() >= DARK_PAPER:
         return None
-    distance = np.linalg.norm(v - paper, axis=-1)
     ink = distance > 0.3
     if not _on_even_paper(distance, PAPER_SHARE) or not ink.any():
         return None
-    bright, dull = v.max(axis=-1), v.min(axis=-1)
     if ((bright - dull >= 0.4 * bright) & ink).sum() < INK_COLOURED * ink.sum():
         return None
     kept = np.clip((distance - 0.08) / (0.3 - 0.08), 0.0, 1.0)[..., None]
@@ -65,22 +64,15 @@ RING_HUE = np.radians(20)
 GAP = 0.004  # gaps in a stroke up to about twice this share of the longer side are closed first
 
 
-def _paper(v: np.ndarray) -> np.ndarray:
-    """The median colour of the outermost pixels of `v` (H, W, 3 in 0-1)."""
-    return np.median(np.concatenate([v[0], v[-1], v[:, 0], v[:, -1]]), axis=0)
-
-
 def _hue(rgb: np.ndarray) -> np.ndarray:
     """The hue of each (..., 3) colour in 0-1, in radians."""
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     return np.arctan2(np.sqrt(3) * (g - b), 2 * r - g - b)
 
 
-def _coloured(v: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """Where `v` (H, W, 3 in 0-1) is coloured ink: a saturated colour, not too dark, away from the paper's colour."""
-    bright, dull = v.max(axis=-1), v.min(axis=-1)
-    return ((np.linalg.norm(v - paper, axis=-1) > INK_DISTANCE) & (bright - dull >= OUTLINE_SATURATED * bright)
-            & (bright >= 0.4))
+def _coloured(px: Pixels) -> np.ndarray:
+    """Where the picture is coloured ink: a saturated colour, not too dark, away from the paper's colour."""
+    return (px.distance > INK_DISTANCE) & (px.bright - px.dull >= OUTLINE_SATURATED * px.bright) & (px.bright >= 0.4)
 
 
 def _one_colour(ink: np.ndarray) -> bool:
@@ -97,15 +89,14 @@ def _on_even_paper(distance: np.ndarray, share: float) -> bool:
     return bool(np.quantile(edge, 0.75) <= PAPER_SPREAD and (distance < INK_DISTANCE).mean() >= share)
 
 
-def filled_outlines(image: Image.Image) -> tuple[Image.Image, int] | None:
+def filled_outlines(image: Image.Image, px: Pixels | None = None) -> tuple[Image.Image, int] | None:
     """`image` (RGB) with every region closed by a single-coloured outline filled with that colour, and how many
     regions that was; None if there are none (nothing is changed)."""
-    v = np.asarray(image, dtype=np.float32) / 255
-    paper = _paper(v)
-    side = max(v.shape[:2])
-    ink = ndimage.binary_closing(_coloured(v, paper), iterations=max(1, round(GAP * side)))  # a faint or broken bit
-    closed = ndimage.binary_fill_holes(ink)
-    labels, count = ndimage.label(closed & ~ink)
+    px = pixels(image) if px is None else px
+    v, side = px.v, max(px.v.shape[:2])
+    ink = closed(_coloured(px), max(1, round(GAP * side)))  # a faint or broken bit of stroke joined
+    enclosed = holes_filled(ink)
+    labels, count = ndimage.label(enclosed & ~ink)
     if not count:
         return None
     smallest, largest = (share * side ** 2 for share in HOLE_AREA)
@@ -114,13 +105,13 @@ def filled_outlines(image: Image.Image) -> tuple[Image.Image, int] | None:
     area[0], boxes = 0, ndimage.find_objects(labels)  # label 0: not a hole
     for k in np.flatnonzero((area >= smallest) & (area <= largest)):  # of a shape's size
         box = tuple(slice(max(s.start - 2 * thin, 0), s.stop + 2 * thin) for s in boxes[k - 1])
-        hole, outside = labels[box] == k, ~closed[box]
-        if not ndimage.binary_erosion(hole, iterations=thin).any():
+        hole, outside = labels[box] == k, ~enclosed[box]
+        if not shrunk(hole, thin).any():
             continue  # a sliver (between a fill and its sketchy outline)
         if not outside.any() or np.linalg.norm(np.median(v[box][hole], axis=0)
                                                - np.median(v[box][outside], axis=0)) > HOLE_PAPER:
             continue  # not the paper around the shape inside it (a dark outline's band between two fills)
-        ring = v[box][ndimage.binary_dilation(hole, iterations=3) & ~hole & ink[box]]
+        ring = v[box][grown(hole, 3) & ~hole & ink[box]]
         if not len(ring) or not _one_colour(ring):
             continue  # outlined in more than one colour: not one shape
         out[box][hole] = np.median(ring, axis=0)
@@ -149,25 +140,23 @@ def _off_blend(c: np.ndarray, paper: np.ndarray, ink: np.ndarray) -> np.ndarray:
     return np.linalg.norm(c - (paper + t[:, None] * d), axis=-1)
 
 
-def filled_scribbles(image: Image.Image) -> tuple[Image.Image, int] | None:
+def filled_scribbles(image: Image.Image, px: Pixels | None = None) -> tuple[Image.Image, int] | None:
     """`image` (RGB) with every shape coloured in by strokes of one colour filled solid (the paper between its strokes,
     up to the convex hull of them, given their colour), and how many shapes that was; None if there are none (nothing
     is changed). A shape is a patch of coloured ink on light paper once hairlines are dropped and gaps of up to
     2 SCRIBBLE_GAP closed, of a shape's size and width (HOLE_AREA, HOLE_WIDTH), with paper around it, SCRIBBLE_INK of it
     ink, all of one colour, with paper between its strokes (BLEND, BLENDED), in several pieces, most of it in pieces
     larger than specks (GAP_PIECE) and none of them half of it (one piece is the inside of an outline)."""
-    v = np.asarray(image, dtype=np.float32) / 255
-    paper = _paper(v)
-    if paper.min() < LIGHT_PAPER or (np.linalg.norm(v - paper, axis=-1) < 0.25).mean() < PAPER_SHARE:
+    px = pixels(image) if px is None else px
+    v, paper = px.v, px.paper
+    if paper.min() < LIGHT_PAPER or (px.distance < 0.25).mean() < PAPER_SHARE:
         return None  # not drawn on light paper (a photo; dark paper is lifted before this)
     side = max(v.shape[:2])
-    square = np.ones((3, 3), bool)
-    ink = _coloured(v, paper)
+    ink = _coloured(px)
     # where the shapes are: a notebook's ruling, grid or margin is ink too, hairlines gone once the ink is opened
-    opened = ndimage.binary_opening(ink, structure=square, iterations=max(1, round(HAIRLINE * side)))
-    closed = ndimage.binary_fill_holes(ndimage.binary_closing(opened, structure=square,
-                                                              iterations=max(1, round(SCRIBBLE_GAP * side))))
-    labels, count = ndimage.label(closed)
+    shapes = opened(ink, max(1, round(HAIRLINE * side)), "chessboard")
+    enclosed = holes_filled(closed(shapes, max(1, round(SCRIBBLE_GAP * side)), "chessboard"))
+    labels, count = ndimage.label(enclosed)
     if not count:
         return None
     smallest, largest = (share * side ** 2 for share in HOLE_AREA)
@@ -177,10 +166,10 @@ def filled_scribbles(image: Image.Image) -> tuple[Image.Image, int] | None:
     for k in np.flatnonzero((area >= smallest) & (area <= largest)):
         box = tuple(slice(max(s.start - margin, 0), s.stop + margin) for s in boxes[k - 1])
         shape = labels[box] == k
-        if not ndimage.binary_erosion(shape, iterations=thin).any():
+        if not shrunk(shape, thin).any():
             continue  # a line (a notebook's margin), not a shape
         strokes, gaps = shape & ink[box], shape & ~ink[box]
-        around = ndimage.binary_dilation(shape, iterations=margin) & ~closed[box]
+        around = grown(shape, margin) & ~enclosed[box]
         if not around.any() or np.linalg.norm(np.median(v[box][around], axis=0) - paper) > HOLE_PAPER:
             continue  # not a shape on the paper (a photo's patch of colour)
         if not SCRIBBLE_INK[0] <= strokes.sum() / shape.sum() <= SCRIBBLE_INK[1]:
@@ -216,18 +205,15 @@ MIN_ZOOM = 1.25  # a smaller zoom changes nothing worth it
 DRAWING_PAPER = 0.8  # the picture is a drawing: this share of its pixels is the even paper (a photo's is not)
 
 
-def zoomed_to_drawing(image: Image.Image) -> tuple[Image.Image, float] | None:
+def zoomed_to_drawing(image: Image.Image, px: Pixels | None = None) -> tuple[Image.Image, float] | None:
     """`image` (RGB) cropped to a square around its coloured shapes, padded with its paper where the square passes the
     picture's edge, and the zoom (the side of the padded picture over the crop's), if it is a drawing on even paper
     with a shape too small for the models that zooming in can enlarge (SPECK … DRAWING_PAPER above); else None. The
     square holds the whole drawing with ZOOM_ROOM of paper around it, and is never so small that a shape grows past
     LARGEST: shapes keep their proportions, so a small one next to a large one stays the smaller."""
-    v = np.asarray(image, dtype=np.float32) / 255
-    paper = _paper(v)
-    distance = np.linalg.norm(v - paper, axis=-1)
+    v, paper, distance, bright, dull = pixels(image) if px is None else px
     if not _on_even_paper(distance, DRAWING_PAPER):
         return None
-    bright, dull = v.max(axis=-1), v.min(axis=-1)
     # shapes: their colour and any dark outline
     labels, count = ndimage.label((distance > 0.3) | ((distance > INK_DISTANCE) & (bright - dull >= OUTLINE_SATURATED
                                                                                      * bright) & (bright >= 0.3)))
@@ -298,13 +284,19 @@ def upload_view(image: Image.Image, side: int = 224) -> UploadView:
     coloured in with strokes filled solid (`filled_scribbles`; first, since the paper between strokes and an outline
     would pass for outlined shapes), closed coloured outlines filled (`filled_outlines`), a small drawing zoomed onto
     (`zoomed_to_drawing`), then core.vision.images.viewed."""
-    lifted = on_light_paper(image)
-    image = image if lifted is None else lifted
-    scribbled = filled_scribbles(image)
-    image, coloured_in = (image, 0) if scribbled is None else scribbled
-    filled = filled_outlines(image)
-    image, count = (image, 0) if filled is None else filled
-    zoomed = zoomed_to_drawing(image)
+    px = pixels(image)  # measured once, and again only after a conversion changed the picture
+    lifted, coloured_in, count = on_light_paper(image, px), 0, 0
+    if lifted is not None:
+        image, px = lifted, pixels(lifted)
+    scribbled = filled_scribbles(image, px)
+    if scribbled is not None:
+        image, coloured_in = scribbled
+        px = pixels(image)
+    filled = filled_outlines(image, px)
+    if filled is not None:
+        image, count = filled
+        px = pixels(image)
+    zoomed = zoomed_to_drawing(image, px)
     image, zoom = (image, 1.0) if zoomed is None else zoomed
     view, border = viewed(image, side)
     return UploadView(view, border, lifted is not None, count, zoom, coloured_in)

@@ -47,6 +47,23 @@ def test_soft_attention_on_the_user_style_scenes(user_style):
     assert user["precision"] >= 0.94 and user["recall"] >= 0.94, user
 
 
+@pytest.fixture(scope="module")
+def edge_set():
+    """core.vision.edges.edge_drawings(): the 200 drawings with objects at their edges and their objects, drawn once
+    for the tests that caption them and the one that checks they come through unchanged."""
+    from core.vision.edges import edge_drawings
+
+    return edge_drawings()
+
+
+@pytest.fixture(scope="module")
+def paint_set():
+    """core.vision.edges.paint_drawings(), drawn once for this module likewise."""
+    from core.vision.edges import paint_drawings
+
+    return paint_drawings()
+
+
 def soft_captions(images: list) -> list[list[str]]:
     """The shipped soft model's greedy captions of `images`, viewed as uploads are."""
     from core.vision.edges import greedy_captions
@@ -54,15 +71,14 @@ def soft_captions(images: list) -> list[list[str]]:
     return greedy_captions(load_checkpoint(next(m for m in CAPTIONERS if m.key == "soft").path).model, images)
 
 
-def test_drawings_with_objects_at_their_edges_are_captioned_whole():
+def test_drawings_with_objects_at_their_edges_are_captioned_whole(edge_set):
     """Uploads are padded, not cropped, so an object at the edge of a wide or tall drawing stays in the picture, and
     training drew objects against and across the edge: on 200 such drawings in the user styles, every object is
     named in 90.0% of them and recall is 96.7% (measured; 108 of them touch the edge and get the border; 90.0% and
     96.8% with no border, `python -m benchmarks.edges`). This holds 88% and 95%."""
-    from core.vision.edges import edge_drawings
     from core.vision.scoring import score_objects
 
-    images, things = edge_drawings()
+    images, things = edge_set
     score = score_objects(soft_captions(images), things)
     assert score.all_named >= 0.88 and score.recall >= 0.95, score
 
@@ -79,15 +95,14 @@ def test_drawings_with_objects_flush_against_their_edges_are_captioned_whole():
     assert score.all_named >= 0.87 and score.recall >= 0.95, score
 
 
-def test_paint_program_drawings_with_objects_against_their_edges_are_captioned_whole():
+def test_paint_program_drawings_with_objects_against_their_edges_are_captioned_whole(paint_set):
     """What a student makes in a paint program: white canvases of six common shapes, flat colours, upright shapes,
     60% of the objects flush against an edge (core.vision.edges.paint_drawings). Viewed as uploads are (111 of the
     200 touch the edge and get the border), every object is named in 95.0% of them, recall 97.9%; with no border
     89.5% and 95.4%: the case the border is for (`python -m benchmarks.edges`). This holds 90% and 96%."""
-    from core.vision.edges import paint_drawings
     from core.vision.scoring import score_objects
 
-    images, things = paint_drawings()
+    images, things = paint_set
     score = score_objects(soft_captions(images), things)
     assert score.all_named >= 0.90 and score.recall >= 0.96, score
 
@@ -229,15 +244,13 @@ def test_small_drawings_on_a_big_page_are_captioned_once_zoomed_onto():
     assert score.all_named >= 0.92 and score.precision >= 0.96, score
 
 
-def test_no_drawing_of_the_held_out_sets_is_changed():
+def test_no_drawing_of_the_held_out_sets_is_changed(edge_set, paint_set):
     """The lift, the fills and the zoom are for dark paper, outlines, scribbles and small drawings only: none of 500
     held-out user-style scenes (ruled and squared paper, vignettes, colour casts and sketchy doubled outlines among
     them), 200 paint-program drawings or 200 drawings with objects at their edges is changed, so their figures are what
     the app sees."""
     from core.vision.drawings import upload_view
-    from core.vision.edges import edge_drawings, paint_drawings
     from core.vision.styles import styled_scene
 
-    drawn = ([styled_scene(VAL_FIRST + k, "test").image for k in range(500)] + paint_drawings()[0]
-             + edge_drawings()[0])
+    drawn = [styled_scene(VAL_FIRST + k, "test").image for k in range(500)] + paint_set[0] + edge_set[0]
     assert [k for k, im in enumerate(drawn) if upload_view(im).changed] == []
