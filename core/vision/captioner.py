@@ -209,6 +209,14 @@ def advantages(rewards: torch.Tensor, samples: int, baseline: float = 0.0) -> to
     return (grouped - (grouped.sum(1, keepdim=True) - grouped) / (samples - 1)).reshape(rewards.shape)
 
 
+def word_nll(logits: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The negative log-likelihood of each next word (B, T−1) under teacher forcing's `logits` (B, T−1, V) for
+    `tokens` (B, T), 0 at padding, and the mask of the words that are not padding (float)."""
+    targets = tokens[:, 1:]
+    nll = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none", ignore_index=PAD_ID)
+    return nll, (targets != PAD_ID).float()
+
+
 def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, tokens: torch.Tensor,
                  baseline: float = 0.0, penalty_weight: float = 0.1, entropy_weight: float = 0.01,
                  generator: torch.Generator | None = None, sharpen_weight: float = 0.0,
@@ -220,10 +228,7 @@ def caption_loss(model: Captioner, mid: torch.Tensor, pooled: torch.Tensor, toke
     if k > 1:  # every caption k times, each with its own sampled locations
         mid, pooled, tokens = (x.repeat_interleave(k, 0) for x in (mid, pooled, tokens))
     logits, alphas, chosen = model(mid, pooled, tokens, generator, expected=reinforce.expected)
-    targets = tokens[:, 1:]  # (B, T-1)
-    mask = (targets != PAD_ID).float()
-    nll_tok = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none",
-                                          ignore_index=PAD_ID)  # (B, T-1)
+    nll_tok, mask = word_nll(logits, tokens)
     nll = nll_tok.sum() / mask.sum()
     total, penalty, reward = nll, torch.zeros(()), torch.zeros(())
     if model.config.attention == "soft":

@@ -9,6 +9,7 @@ against.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,9 +72,11 @@ def word_cells(things: Sequence[Thing], tokens: Sequence[str], links: Sequence[i
     return out
 
 
+@functools.lru_cache(maxsize=16_384)  # about 25 MB; a scene is laid out again each time its data are loaded or scored
 def things_of(seed: int, family: str | None = None) -> tuple[Thing, ...]:
     """The objects of scene `seed` as the model's square holds them: drawn by the shapes world's own renderer (family
-    None) or in a style of `family` (core.vision.styles), from the layout alone (nothing is drawn)."""
+    None) or in a style of `family` (core.vision.styles), from the layout alone (nothing is drawn; a styled layout
+    takes about 10 ms, so the last few thousand are kept: the objects are frozen)."""
     if family is None:
         return layout(seed)[0]
     from core.vision.styles import styled_layout
@@ -101,9 +104,13 @@ def view_margin(family: str | None) -> float:
 def annotate(seeds: Sequence[int], family: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Token ids (N, MAX_TOKENS) and pointing ground truth (N, MAX_TOKENS, GRID²) of the scenes of `seeds` (drawn as
     `family` draws them), from their layouts alone."""
+    return annotated([things_of(int(seed), family) for seed in seeds])
+
+
+def annotated(scenes: Sequence[Sequence[Thing]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids (N, MAX_TOKENS) and pointing ground truth (N, MAX_TOKENS, GRID²) of scenes of these objects."""
     tokens, cells = [], []
-    for seed in seeds:
-        things = things_of(int(seed), family)
+    for things in scenes:
         words, links, _ = describe(things)
         tokens.append(encode_caption(words))
         cells.append(word_cells(things, words, links))
@@ -141,15 +148,17 @@ def build_data(seeds: Sequence[int], encoder: Encoder, batch: int = 64,
                on_progress: Callable[[int, int], None] | None = None, family: str | None = None) -> CaptionData:
     """Render (as `family` draws them), encode and annotate the scenes of `seeds`; `on_progress(done, total)` after
     each batch."""
-    mids, pooled = [], []
+    mids, pooled, things = [], [], []
     for start in range(0, len(seeds), batch):
-        f = encoder.encode([scene_of(int(s), family).image for s in seeds[start: start + batch]], view_margin(family))
+        scenes = [scene_of(int(s), family) for s in seeds[start: start + batch]]
+        f = encoder.encode([scene.image for scene in scenes], view_margin(family))
         mids.append(f.mid.half().cpu())  # kept (and cached) on the CPU, whichever device encoded them
         pooled.append(f.pooled.cpu())
+        things += [scene.things for scene in scenes]
         if on_progress is not None:
             on_progress(min(len(seeds), start + batch), len(seeds))
     return CaptionData(torch.tensor(list(seeds), dtype=torch.int64), torch.cat(mids), torch.cat(pooled),
-                       *annotate(seeds, family), family)
+                       *annotated(things), family)
 
 
 def save_data(data: CaptionData, path: str | Path) -> None:

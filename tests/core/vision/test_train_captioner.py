@@ -59,9 +59,9 @@ def test_the_command_line_trains_and_saves_a_loadable_checkpoint(tmp_path):
     assert ck.metrics["styled_scenes"] == 6 and ck.metrics["flush_scenes"] == 3
     assert 0 <= ck.metrics["user_all_named"] <= 1  # scored on the user styles
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
-        "shapes-features-v2-0-24.pt", "shapes-features-v2-1000000-8.pt",
-        "shapes-features-v2-styled-flush-s1-4000000-3.pt", "shapes-features-v2-styled-test-s3-1000000-4.pt",
-        "shapes-features-v2-styled-train-s2-3000000-6.pt"]
+        "shapes-features-v3-0-24.pt", "shapes-features-v3-1000000-8.pt",
+        "shapes-features-v3-styled-flush-s1-4000000-3.pt", "shapes-features-v3-styled-test-s3-1000000-4.pt",
+        "shapes-features-v3-styled-train-s2-3000000-6.pt"]
     # a hard-attention model started from the soft one's weights, with the REINFORCE options and its memory started
     # from the image
     main(["--attention", "hard", "--init", str(tmp_path / "cap.pt"), "--scenes", "24", "--val-scenes", "8",
@@ -88,8 +88,8 @@ def test_cached_features_are_reused_chunk_by_chunk(tmp_path, monkeypatch):
     monkeypatch.setattr(tc, "CHUNK", 4)
     first = tc.cached_data(10, 6, tmp_path)  # chunks 10-13 and 14-17, cut to 6 scenes
     assert first.seeds.tolist() == list(range(10, 16)) and first.mid.shape[0] == 6
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shapes-features-v2-10-4.pt",
-                                                          "shapes-features-v2-14-4.pt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shapes-features-v3-10-4.pt",
+                                                          "shapes-features-v3-14-4.pt"]
     monkeypatch.setattr(tc, "build_data", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-encoded")))
     again = tc.cached_data(10, 8, tmp_path)  # everything is in the cache now
     assert again.seeds.tolist() == list(range(10, 18)) and torch.equal(again.mid[:6], first.mid)
