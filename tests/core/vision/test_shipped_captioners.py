@@ -3,8 +3,8 @@ world's renderer and in the held-out user styles (core.vision.styles, family "te
 model's stored figures (the page's comparison table) re-measured; and a drawing of another shape than a square,
 objects at its edges, captioned whole.
 
-The frozen encoder's features of those scenes are cached in .cache/ (about a minute to make on 2 cores for the
-standard scenes, two for the user-style ones)."""
+The frozen encoder's features of those scenes are cached in .cache/ (on 2 cores about a minute for the 1,000
+user-style scenes, most of it drawing them; less for the standard ones)."""
 from pathlib import Path
 
 import numpy as np
