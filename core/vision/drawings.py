@@ -214,10 +214,11 @@ def zoomed_to_drawing(image: Image.Image, px: Pixels | None = None) -> tuple[Ima
     v, paper, distance, bright, dull = pixels(image) if px is None else px
     if not _on_even_paper(distance, DRAWING_PAPER):
         return None
-    # shapes: their colour and any dark outline
-    labels, count = ndimage.label((distance > 0.3) | ((distance > INK_DISTANCE) & (bright - dull >= OUTLINE_SATURATED
-                                                                                     * bright) & (bright >= 0.3)))
     full = max(v.shape[:2])  # the side of the square the picture is padded to
+    # shapes: their colour and any dark outline, hairlines dropped (a notebook's ruling and margin span the page)
+    coloured = (distance > INK_DISTANCE) & (bright - dull >= OUTLINE_SATURATED * bright) & (bright >= 0.3)
+    ink = (distance > 0.3) | coloured
+    labels, count = ndimage.label(opened(ink, max(1, round(HAIRLINE * full)), "chessboard"))
     area = np.bincount(labels.ravel(), minlength=count + 1)[1:]
     boxes = [(box, a) for box, a in zip(ndimage.find_objects(labels), area) if a >= SPECK]
     if not boxes:

@@ -261,6 +261,20 @@ def test_a_small_drawing_on_a_big_page_is_cropped_to_it_whole_with_its_proportio
     assert red > 2.5 * blue > 0  # 70² against π 20²: 3.9×
 
 
+def test_a_small_drawing_on_notebook_paper_is_zoomed_onto_past_its_ruling_and_margin():
+    """The ruling and the red margin line of a notebook's page span it, but they are hairlines, not shapes: the view
+    still zooms onto the small drawing (it did not while they counted as shapes), and the crop holds the drawing."""
+    drawing = small_drawing(paper=(252, 252, 246), at=(700, 400))
+    pen = ImageDraw.Draw(drawing)
+    for y in range(30, 900, 32):
+        pen.line([(0, y), (1600, y)], fill=(170, 195, 225), width=2)
+    pen.line([(150, 0), (150, 900)], fill=(225, 110, 110), width=3)
+    view = upload_view(drawing)
+    assert view.zoom > 2 and not view.filled and not view.coloured_in, view[1:]
+    v = np.asarray(view.image, dtype=int)
+    assert (np.abs(v - (220, 40, 40)).sum(-1) < 60).sum() > 2.5 * (np.abs(v - (40, 80, 220)).sum(-1) < 60).sum() > 0
+
+
 def test_drawings_of_the_models_size_photos_and_empty_pages_are_not_zoomed():
     """Shapes of a size the models learned (even a lone small one), photos, a blank or specked page: left alone."""
     import skimage.data

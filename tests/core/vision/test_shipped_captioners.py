@@ -217,7 +217,7 @@ def test_drawings_in_outline_are_captioned_once_filled():
 def test_drawings_coloured_in_with_strokes_are_captioned_better_once_filled():
     """Every shape coloured in with a zigzag of marker strokes (core.vision.edges.scribble_drawings: user styles,
     strokes 0.8-2% of the canvas wide), viewed as the app views an upload (core.vision.drawings.upload_view: the paper
-    between the strokes given their colour): every object named in 47.5% of 200 drawings, recall 70.7%, precision
+    between the strokes given their colour): every object named in 47.5% of 200 drawings, recall 70.5%, precision
     79.0%; as drawn, 26%, 53.7% and 71.2% (`python -m benchmarks.drawings`). On the first 100 the view holds 40% named
     and 76% precision, and names more drawings whole than the drawings as they are."""
     from core.vision.drawings import upload_view
@@ -233,7 +233,7 @@ def test_drawings_coloured_in_with_strokes_are_captioned_better_once_filled():
 def test_small_drawings_on_a_big_page_are_captioned_once_zoomed_onto():
     """A drawing a third to a sixth of the size of a big page, anywhere on it (core.vision.edges.small_drawings: user
     styles on flat paper), viewed as the app views an upload (core.vision.drawings.upload_view: zoomed onto the
-    drawing): every object named in 96% of 200, recall and precision 98%; as drawn 14%, 26.7% and 82.9% (`python -m
+    drawing): every object named in 96.5% of 200, recall and precision 98.2%; as drawn 14%, 26.7% and 82.9% (`python -m
     benchmarks.drawings`). On the first 100 this holds 92% named and 96% precision."""
     from core.vision.drawings import upload_view
     from core.vision.edges import small_drawings
