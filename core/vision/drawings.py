@@ -196,6 +196,8 @@ def filled_scribbles(image: Image.Image, px: Pixels | None = None) -> tuple[Imag
 # named. `zoomed_to_drawing` crops such a drawing to a square around its shapes. What counts (shares of the side of
 # the square the picture is padded to; a shape's size is half the longer side of its box):
 SPECK = 20  # a patch of fewer pixels than this is grain, not a shape
+LINE = 0.1  # nor one whose area is less than this share of its box's longer side squared: a line (a notebook's margin,
+#             handwriting), where a shape's patch fills 0.4 (a triangle) to 1 (a square) of it
 FRAGMENT = 0.1  # nor, in deciding, one of less than this share of the largest's area (a JPEG's ringing, a piece of a
 #                 shape its outline cut off); the crop keeps it all the same
 TOO_SMALL = 11 / 224  # zoom in if a shape is smaller than this (the smallest the models learned is 12.8 or more)
@@ -215,12 +217,13 @@ def zoomed_to_drawing(image: Image.Image, px: Pixels | None = None) -> tuple[Ima
     if not _on_even_paper(distance, DRAWING_PAPER):
         return None
     full = max(v.shape[:2])  # the side of the square the picture is padded to
-    # shapes: their colour and any dark outline, hairlines dropped (a notebook's ruling and margin span the page)
+    # shapes: their colour and any dark outline, hairlines dropped (a notebook's ruling would join shapes it crosses)
     coloured = (distance > INK_DISTANCE) & (bright - dull >= OUTLINE_SATURATED * bright) & (bright >= 0.3)
     ink = (distance > 0.3) | coloured
     labels, count = ndimage.label(opened(ink, max(1, round(HAIRLINE * full)), "chessboard"))
     area = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-    boxes = [(box, a) for box, a in zip(ndimage.find_objects(labels), area) if a >= SPECK]
+    boxes = [(box, a) for box, a in zip(ndimage.find_objects(labels), area)
+             if a >= SPECK and a >= LINE * max(s.stop - s.start for s in box) ** 2]
     if not boxes:
         return None
     largest_area = max(a for _, a in boxes)

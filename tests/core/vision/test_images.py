@@ -262,13 +262,14 @@ def test_a_small_drawing_on_a_big_page_is_cropped_to_it_whole_with_its_proportio
 
 
 def test_a_small_drawing_on_notebook_paper_is_zoomed_onto_past_its_ruling_and_margin():
-    """The ruling and the red margin line of a notebook's page span it, but they are hairlines, not shapes: the view
-    still zooms onto the small drawing (it did not while they counted as shapes), and the crop holds the drawing."""
+    """The ruling and the red margin line of a notebook's page span it, but they are lines, not shapes (the ruling
+    hairlines, dropped; the margin a patch far thinner than it is long): the view still zooms onto the small drawing
+    (it did not while they counted as shapes), and the crop holds the drawing."""
     drawing = small_drawing(paper=(252, 252, 246), at=(700, 400))
     pen = ImageDraw.Draw(drawing)
     for y in range(30, 900, 32):
         pen.line([(0, y), (1600, y)], fill=(170, 195, 225), width=2)
-    pen.line([(150, 0), (150, 900)], fill=(225, 110, 110), width=3)
+    pen.line([(150, 0), (150, 900)], fill=(225, 110, 110), width=6)  # a margin too thick to be a hairline
     view = upload_view(drawing)
     assert view.zoom > 2 and not view.filled and not view.coloured_in, view[1:]
     v = np.asarray(view.image, dtype=int)
